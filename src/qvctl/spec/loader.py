@@ -1,0 +1,119 @@
+"""Load environment specs and turn every way they can be wrong into one line per problem.
+
+`load_environment` either returns a valid `Environment` or raises `SpecError`, whose
+`problems` are ready to print as `<file>: <field path>: <reason>`. No other exception
+escapes, whatever bytes the file holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from qvctl.spec.model import ENVIRONMENT_NAMES, Environment
+
+
+@dataclass(frozen=True)
+class SpecError(Exception):
+    """A spec that cannot be used; `problems` holds one printable line each."""
+
+    problems: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+def spec_path(root: Path, name_or_path: str) -> Path:
+    """`dev` means `<root>/environments/dev.yaml`; anything else is a path to a spec file."""
+    if name_or_path in ENVIRONMENT_NAMES:
+        return root / "environments" / f"{name_or_path}.yaml"
+    return Path(name_or_path)
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)
+
+
+def _reason(error: dict[str, Any]) -> tuple[str, str]:
+    """Return (location, reason) for one pydantic error, in the words the user needs."""
+    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part and "]" in part))
+    message: str = error["msg"]
+    kind = error["type"]
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    elif kind == "extra_forbidden":
+        return _location(loc), "unknown field (check its spelling)"
+    elif kind == "missing":
+        return _location(loc), "is required"
+    elif "input" in error and not isinstance(error["input"], (dict, list)):
+        message = f"{error['input']!r}: {message[0].lower()}{message[1:]}"
+    # A model-level rule names its own sub-field ("subnets.public: ..."); fold it into the path.
+    where = _location(loc)
+    head, sep, rest = message.partition(": ")
+    if sep and "." in head and " " not in head and where:
+        return f"{where}.{head}", rest
+    return where, message
+
+
+def problems_from_validation(display: str, err: ValidationError) -> tuple[str, ...]:
+    lines = []
+    for error in err.errors(include_url=False):
+        where, reason = _reason(error)
+        lines.append(f"{display}: {where}: {reason}" if where else f"{display}: {reason}")
+    return tuple(dict.fromkeys(lines))
+
+
+def parse_environment(text: str, display: str) -> Environment:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or "is not valid YAML"
+        raise SpecError((f"{display}: {where}{problem}",)) from None
+    except (ValueError, RecursionError) as err:  # e.g. absurd nesting or numbers
+        raise SpecError((f"{display}: cannot be read as YAML ({err.__class__.__name__})",)) from None
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        raise SpecError((f"{display}: the spec must be a mapping of fields, but the file is {kind}",))
+    try:
+        return Environment.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(problems_from_validation(display, err)) from None
+    except RecursionError:
+        raise SpecError((f"{display}: is nested too deeply to be a spec",)) from None
+
+
+def load_environment(path: Path, root: Path | None = None) -> Environment:
+    display = _display(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError((f"{display}: no such spec file",)) from None
+    except UnicodeDecodeError:
+        raise SpecError((f"{display}: is not UTF-8 text",)) from None
+    except OSError as err:
+        raise SpecError((f"{display}: cannot be read ({err.strerror})",)) from None
+    env = parse_environment(text, display)
+    if path.suffix in (".yaml", ".yml") and path.stem in ENVIRONMENT_NAMES and path.stem != env.name:
+        raise SpecError((f"{display}: name: {env.name!r} does not match the file name {path.stem!r}",))
+    return env

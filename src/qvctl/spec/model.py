@@ -1,0 +1,404 @@
+"""The typed model of an environment spec (`environments/<env>.yaml`).
+
+Types catch the shape; the validators below catch what types cannot: CIDRs that
+overlap or sit outside their VPC, a prod without three AZs, a retention shorter than
+the point-in-time-recovery window. Every rule raises ValueError with a sentence that
+reads well after the field path, because the loader prints exactly that.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ENVIRONMENT_NAMES = ("local", "dev", "staging", "prod")
+CLOUD_ENVIRONMENTS = ("dev", "staging", "prod")
+
+_NAME = r"^[a-z][a-z0-9-]{0,30}$"
+_K8S_QUANTITY_CPU = r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$"
+_K8S_QUANTITY_MEM = r"^[0-9]+(Ki|Mi|Gi|Ti)?$"
+_CRON_FIELD = r"[0-9*/,\-]+"
+_CRON = rf"^{_CRON_FIELD}( {_CRON_FIELD}){{4}}$"
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo in a spec must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _network(value: str) -> ipaddress.IPv4Network:
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except (ipaddress.AddressValueError, ipaddress.NetmaskValueError, ValueError) as err:
+        reason = str(err)
+        if "has host bits set" in reason:
+            raise ValueError(f"{value!r} has host bits set") from None
+        raise ValueError(f"{value!r} is not a valid CIDR") from None
+
+
+Cidr = Annotated[str, Field(min_length=1)]
+
+
+class Regions(Strict):
+    primary: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")]
+    dr: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Regions:
+        if self.primary == self.dr:
+            raise ValueError(f"dr region {self.dr!r} must differ from the primary region")
+        return self
+
+
+class Subnets(Strict):
+    public: list[Cidr]
+    private_app: list[Cidr]
+    private_data: list[Cidr]
+
+    @field_validator("public", "private_app", "private_data")
+    @classmethod
+    def _parse(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            _network(cidr)
+        return value
+
+    def tiers(self) -> dict[str, list[str]]:
+        return {"public": self.public, "private_app": self.private_app, "private_data": self.private_data}
+
+
+class RegionNetwork(Strict):
+    vpc_cidr: Cidr
+    availability_zones: Annotated[list[str], Field(min_length=1, max_length=6)]
+    nat: Literal["none", "single", "per_az"]
+    subnets: Subnets
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _vpc(cls, value: str) -> str:
+        net = _network(value)
+        if not 16 <= net.prefixlen <= 28:
+            raise ValueError(f"{value!r} must have a prefix between /16 and /28 (AWS VPC limits)")
+        return value
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _unique_azs(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("availability zones must be distinct")
+        return value
+
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> RegionNetwork:
+        vpc = _network(self.vpc_cidr)
+        azs = len(self.availability_zones)
+        placed: list[tuple[str, ipaddress.IPv4Network]] = []
+        for tier, cidrs in self.subnets.tiers().items():
+            if len(cidrs) != azs:
+                raise ValueError(
+                    f"subnets.{tier} has {len(cidrs)} subnets for {azs} availability zones; give one per zone"
+                )
+            for cidr in cidrs:
+                net = _network(cidr)
+                if not net.subnet_of(vpc):
+                    raise ValueError(f"subnets.{tier}: {cidr!r} is not inside the VPC {self.vpc_cidr}")
+                placed.append((f"subnets.{tier}", net))
+        for (where_a, a), (where_b, b) in itertools.combinations(placed, 2):
+            if a.overlaps(b):
+                raise ValueError(f"{where_a}: {str(a)!r} overlaps {where_b}: {str(b)!r}")
+        return self
+
+
+class Network(Strict):
+    primary: RegionNetwork
+    dr: RegionNetwork
+
+    @model_validator(mode="after")
+    def _regions_do_not_overlap(self) -> Network:
+        # Cross-region replication and a later VPC peering need disjoint address space.
+        if _network(self.primary.vpc_cidr).overlaps(_network(self.dr.vpc_cidr)):
+            raise ValueError(
+                f"primary VPC {self.primary.vpc_cidr} overlaps the dr VPC {self.dr.vpc_cidr}"
+            )
+        return self
+
+
+class HostGroup(Strict):
+    count: Annotated[int, Field(ge=0, le=50)]
+    instance_type: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")] | None = None
+    volume_gb: Annotated[int, Field(ge=8, le=16384)] | None = None
+    addresses: list[str] | None = None
+
+    @field_validator("addresses")
+    @classmethod
+    def _loopback(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        for address in value:
+            try:
+                ip = ipaddress.IPv4Address(address)
+            except ValueError:
+                raise ValueError(f"{address!r} is not an IPv4 address") from None
+            if not ip.is_loopback:
+                raise ValueError(f"{address!r} is not a loopback address (127.0.0.0/8)")
+        if len(set(value)) != len(value):
+            raise ValueError("addresses must be distinct")
+        return value
+
+    @model_validator(mode="after")
+    def _count_matches(self) -> HostGroup:
+        if self.addresses is not None and len(self.addresses) != self.count:
+            raise ValueError(f"count is {self.count} but {len(self.addresses)} addresses are listed")
+        return self
+
+
+class NodeGroup(Strict):
+    name: Annotated[str, Field(pattern=_NAME)]
+    instance_types: Annotated[list[str], Field(min_length=1)]
+    min_size: Annotated[int, Field(ge=0)]
+    desired_size: Annotated[int, Field(ge=0)]
+    max_size: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NodeGroup:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"sizes must satisfy min_size <= desired_size <= max_size, got "
+                f"{self.min_size} <= {self.desired_size} <= {self.max_size}"
+            )
+        return self
+
+
+class Kubernetes(Strict):
+    version: Annotated[str, Field(pattern=r"^1\.(2[5-9]|3[0-7])$")]
+    namespace: Annotated[str, Field(pattern=_NAME)]
+    node_groups: list[NodeGroup]
+
+
+class Image(Strict):
+    repository: Annotated[str, Field(pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")]
+    tag: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    digest: Annotated[str, Field(pattern=r"^sha256:[a-f0-9]{64}$")] | None = None
+
+    @field_validator("tag")
+    @classmethod
+    def _immutable(cls, value: str) -> str:
+        if value == "latest":
+            raise ValueError("'latest' is a moving tag; pin an immutable tag or a digest")
+        return value
+
+
+class Quantities(Strict):
+    cpu: Annotated[str, Field(pattern=_K8S_QUANTITY_CPU)]
+    memory: Annotated[str, Field(pattern=_K8S_QUANTITY_MEM)]
+
+
+class Resources(Strict):
+    requests: Quantities
+    limits: Quantities
+
+
+class Replicas(Strict):
+    min: Annotated[int, Field(ge=1, le=100)]
+    max: Annotated[int, Field(ge=1, le=100)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Replicas:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
+class Application(Strict):
+    image: Image
+    port: Annotated[int, Field(ge=1024, le=65535)]
+    replicas: Replicas
+    resources: Resources
+
+
+class DatabaseVersions(Strict):
+    postgresql: Annotated[str, Field(pattern=r"^1[3-7]$")]
+    patroni: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+(\.[0-9]+)?$")]
+    etcd: Annotated[str, Field(pattern=r"^3\.[0-9]+(\.[0-9]+)?$")]
+    pgbackrest: Annotated[str, Field(pattern=r"^2\.[0-9]+(\.[0-9]+)?$")]
+
+
+class Database(Strict):
+    nodes: Annotated[int, Field(ge=1, le=9)]
+    synchronous_mode: bool
+    versions: DatabaseVersions
+    name: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
+
+    @model_validator(mode="after")
+    def _sync_needs_replicas(self) -> Database:
+        if self.synchronous_mode and self.nodes < 2:
+            raise ValueError("synchronous_mode needs at least 2 nodes")
+        return self
+
+
+class Cache(Strict):
+    node_type: Annotated[str, Field(min_length=1)]
+    replicas: Annotated[int, Field(ge=0, le=5)]
+
+
+class BackupSchedule(Strict):
+    full: Annotated[str, Field(pattern=_CRON)]
+    differential: Annotated[str, Field(pattern=_CRON)]
+    incremental: Annotated[str, Field(pattern=_CRON)]
+
+
+class Backup(Strict):
+    schedule: BackupSchedule
+    retention_days: Annotated[int, Field(ge=1, le=3650)]
+    pitr_window_days: Annotated[int, Field(ge=1, le=3650)]
+
+    @model_validator(mode="after")
+    def _retention_covers_pitr(self) -> Backup:
+        if self.retention_days < self.pitr_window_days:
+            raise ValueError(
+                f"retention_days ({self.retention_days}) must be >= pitr_window_days "
+                f"({self.pitr_window_days}): a restore point needs the backup before it"
+            )
+        return self
+
+
+class Analysis(Strict):
+    interval_seconds: Annotated[int, Field(ge=1, le=3600)]
+    max_error_rate: Annotated[float, Field(ge=0, le=1)]
+    max_p99_latency_ms: Annotated[int, Field(ge=1, le=60000)]
+    failure_limit: Annotated[int, Field(ge=0, le=10)]
+
+
+class Rollout(Strict):
+    strategy: Literal["canary", "blue_green"]
+    steps: Annotated[list[Annotated[int, Field(ge=1, le=100)]], Field(min_length=1)]
+    pause_seconds: Annotated[int, Field(ge=0, le=86400)]
+    analysis: Analysis
+
+    @field_validator("steps")
+    @classmethod
+    def _increasing_to_full(cls, value: list[int]) -> list[int]:
+        if any(b <= a for a, b in itertools.pairwise(value)):
+            raise ValueError(f"steps {value} must strictly increase")
+        if value[-1] != 100:
+            raise ValueError(f"steps {value} must end at 100 (all traffic on the new version)")
+        return value
+
+
+class Receiver(Strict):
+    name: Annotated[str, Field(pattern=_NAME)]
+    type: Literal["email", "webhook"]
+    to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    url_secret: Annotated[str, Field(pattern=r"^[A-Za-z0-9/_+=.@-]+$")] | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> Receiver:
+        if self.type == "email" and not self.to:
+            raise ValueError(f"email receiver {self.name!r} needs 'to'")
+        if self.type == "webhook" and (self.url is None) == (self.url_secret is None):
+            raise ValueError(f"webhook receiver {self.name!r} needs exactly one of 'url' or 'url_secret'")
+        return self
+
+
+class Route(Strict):
+    severity: Literal["critical", "warning", "info"]
+    receiver: Annotated[str, Field(pattern=_NAME)]
+
+
+class Alerting(Strict):
+    default_receiver: str
+    receivers: Annotated[list[Receiver], Field(min_length=1)]
+    routes: list[Route]
+
+    @model_validator(mode="after")
+    def _receivers_exist(self) -> Alerting:
+        names = [r.name for r in self.receivers]
+        if len(set(names)) != len(names):
+            raise ValueError("receiver names must be distinct")
+        for wanted in [self.default_receiver, *(r.receiver for r in self.routes)]:
+            if wanted not in names:
+                raise ValueError(f"receiver {wanted!r} is not defined in receivers")
+        return self
+
+
+class Emulator(Strict):
+    address: str
+    port: Annotated[int, Field(ge=1024, le=65535)]
+
+    @field_validator("address")
+    @classmethod
+    def _loopback(cls, value: str) -> str:
+        if not ipaddress.IPv4Address(value).is_loopback:
+            raise ValueError(f"{value!r} is not a loopback address: the emulator never leaves this machine")
+        return value
+
+
+class Environment(Strict):
+    name: Literal["local", "dev", "staging", "prod"]
+    kind: Literal["local", "cloud"]
+    project: Annotated[str, Field(pattern=_NAME)]
+    domain: Annotated[str, Field(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")]
+    regions: Regions
+    emulator: Emulator | None = None
+    network: Network
+    hosts: dict[Annotated[str, Field(pattern=_NAME)], HostGroup]
+    kubernetes: Kubernetes
+    application: Application
+    database: Database
+    cache: Cache
+    backup: Backup
+    rollout: Rollout
+    alerting: Alerting
+
+    @model_validator(mode="after")
+    def _environment_rules(self) -> Environment:
+        local = self.name == "local"
+        if local != (self.kind == "local"):
+            raise ValueError(f"kind must be {'local' if local else 'cloud'} for environment {self.name!r}")
+        if local and self.emulator is None:
+            raise ValueError("the local environment needs an 'emulator' block")
+        if not local and self.emulator is not None:
+            raise ValueError("only the local environment talks to the emulator")
+        for group_name, group in self.hosts.items():
+            if local and group.addresses is None:
+                raise ValueError(f"hosts.{group_name}: local hosts need 'addresses'")
+            if not local and group.addresses is not None:
+                raise ValueError(f"hosts.{group_name}: cloud hosts are found by tag, not listed by address")
+            if not local and group.count > 0 and group.instance_type is None:
+                raise ValueError(f"hosts.{group_name}: needs an instance_type")
+        if local:
+            all_addresses = [a for g in self.hosts.values() for a in g.addresses or []]
+            if len(set(all_addresses)) != len(all_addresses):
+                raise ValueError("hosts: a loopback address is used by two hosts")
+        else:
+            database_hosts = self.hosts.get("database")
+            if database_hosts is None or database_hosts.count != self.database.nodes:
+                got = database_hosts.count if database_hosts else 0
+                raise ValueError(f"hosts.database.count ({got}) must equal database.nodes ({self.database.nodes})")
+            if not self.kubernetes.node_groups:
+                raise ValueError("kubernetes.node_groups: a cloud environment needs at least one node group")
+        if self.name == "prod":
+            for region in ("primary", "dr"):
+                net: RegionNetwork = getattr(self.network, region)
+                if len(net.availability_zones) < 3:
+                    raise ValueError(f"network.{region}: prod needs 3 availability zones")
+                if net.nat != "per_az":
+                    raise ValueError(f"network.{region}.nat: prod needs a NAT gateway per AZ ('per_az')")
+            if self.database.nodes < 3:
+                raise ValueError(f"database.nodes: prod needs at least 3 database nodes, got {self.database.nodes}")
+            if not self.database.synchronous_mode:
+                raise ValueError("database.synchronous_mode: prod must replicate synchronously")
+            if self.application.replicas.min < 2:
+                raise ValueError("application.replicas.min: prod needs at least 2 replicas")
+        for region in ("primary", "dr"):
+            net = getattr(self.network, region)
+            expected = getattr(self.regions, region)
+            for az in net.availability_zones:
+                if not re.fullmatch(re.escape(expected) + r"[a-z]", az):
+                    raise ValueError(f"network.{region}.availability_zones: {az!r} is not a zone of {expected}")
+        return self
