@@ -343,6 +343,8 @@ class Environment(Strict):
     kind: Literal["local", "cloud"]
     project: Annotated[str, Field(pattern=_NAME)]
     domain: Annotated[str, Field(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")]
+    # The AWS account the environment lives in; Terraform refuses any other (allowed_account_ids).
+    account_id: Annotated[str, Field(pattern=r"^[0-9]{12}$")]
     regions: Regions
     emulator: Emulator | None = None
     network: Network

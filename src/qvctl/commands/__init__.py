@@ -1,0 +1,1 @@
+"""One module per command family; `qvctl.cli` mounts them."""

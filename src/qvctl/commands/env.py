@@ -1,0 +1,78 @@
+"""`qvctl env`: check and show environment specs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from qvctl.context import Context, QvError
+from qvctl.exit_status import ExitStatus
+from qvctl.output import OutputFormat, console, err_console, print_json, print_table
+from qvctl.spec import ENVIRONMENT_NAMES, Environment, SpecError, load_environment, spec_path
+
+env_app = typer.Typer(help="Check and show environment specs (environments/<env>.yaml).", no_args_is_help=True)
+
+
+def load(ctx: Context, name_or_path: str) -> Environment:
+    """Load one spec or raise QvError(INVALID_INPUT) carrying every problem, one per line."""
+    try:
+        return load_environment(spec_path(ctx.root, name_or_path), ctx.root)
+    except SpecError as err:
+        raise QvError(str(err), ExitStatus.INVALID_INPUT) from None
+
+
+@env_app.command("check")
+def check(
+    specs: list[str] = typer.Argument(None, help="Environment names or spec file paths (default: all four)."),
+) -> None:
+    """Validate specs; print one line per problem and exit 2 if any is wrong."""
+    ctx = Context.discover()
+    targets = specs or list(ENVIRONMENT_NAMES)
+    failed = False
+    for target in targets:
+        path = spec_path(ctx.root, target)
+        try:
+            env = load_environment(path, ctx.root)
+        except SpecError as err:
+            failed = True
+            for line in err.problems:
+                err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+            continue
+        console.print(f"ok: {target} ({env.name}, {env.kind}, {env.regions.primary} + {env.regions.dr})", highlight=False)
+    if failed:
+        raise typer.Exit(ExitStatus.INVALID_INPUT)
+
+
+@env_app.command("show")
+def show(
+    name: str = typer.Argument(..., help="Environment name or spec file path."),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table or json."),
+) -> None:
+    """Show the validated spec of one environment."""
+    env = load(Context.discover(), name)
+    if output is OutputFormat.json:
+        print_json(env.model_dump(mode="json"))
+        return
+    rows = [
+        ["kind", env.kind],
+        ["domain", env.domain],
+        ["regions", f"{env.regions.primary} (primary), {env.regions.dr} (dr)"],
+        ["vpc", f"{env.network.primary.vpc_cidr} / {env.network.dr.vpc_cidr}"],
+        ["availability zones", ", ".join(env.network.primary.availability_zones)],
+        ["nat", env.network.primary.nat],
+        ["hosts", ", ".join(f"{n}×{g.count}" for n, g in env.hosts.items())],
+        ["kubernetes", env.kubernetes.version],
+        ["image", f"{env.application.image.repository}:{env.application.image.tag}"],
+        ["replicas", f"{env.application.replicas.min}-{env.application.replicas.max}"],
+        ["database", f"{env.database.nodes} nodes, postgresql {env.database.versions.postgresql}, "
+                     f"synchronous={env.database.synchronous_mode}"],
+        ["backup", f"retention {env.backup.retention_days} d, PITR window {env.backup.pitr_window_days} d"],
+        ["rollout", f"{env.rollout.strategy} {env.rollout.steps}"],
+        ["alerts", ", ".join(f"{r.severity}→{r.receiver}" for r in env.alerting.routes)],
+    ]
+    print_table(f"environment {env.name}", ["field", "value"], rows)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(env_app, name="env")
