@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -40,24 +41,23 @@ doctor.register(app)
 # (further families register here)
 
 
+class Interrupted(QvError):
+    def __init__(self) -> None:
+        super().__init__("interrupted; the environment is left as it was, run the command again to resume",
+                         ExitStatus.INTERRUPTED)
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    # Click turns KeyboardInterrupt into "Aborted!" and exit 1; our own exception keeps the
+    # meaning (exit 130) and still unwinds every `finally`, so locks and children are released.
+    raise Interrupted()
+
+
 def main() -> None:
+    signal.signal(signal.SIGINT, _on_sigint)
     try:
-        app(standalone_mode=False)
+        # Standalone mode: usage errors exit 2 with click's message, typer.Exit exits with its code.
+        app()
     except QvError as err:
         error(err.message)
         sys.exit(int(err.status))
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        error("interrupted")
-        sys.exit(int(ExitStatus.INTERRUPTED))
-    except KeyboardInterrupt:
-        error("interrupted")
-        sys.exit(int(ExitStatus.INTERRUPTED))
-    except Exception as err:  # click usage errors and the like
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(int(ExitStatus.INVALID_INPUT))
-        raise

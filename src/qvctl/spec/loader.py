@@ -7,6 +7,7 @@ escapes, whatever bytes the file holds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,16 @@ def _display(path: Path, root: Path | None) -> str:
     return str(path)
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _location(loc: tuple[int | str, ...]) -> str:
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
+        elif not _PLAIN_KEY.fullmatch(item):
+            parts.append(f"[{item!r}]")  # a key with spaces, dots or newlines stays one readable token
         else:
             parts.append(("." if parts else "") + item)
     return "".join(parts)
@@ -63,7 +69,7 @@ def _reason(error: dict[str, Any]) -> tuple[str, str]:
     elif kind == "extra_forbidden":
         return _location(loc), "unknown field (check its spelling)"
     elif kind == "missing":
-        return _location(loc), "is required"
+        return _location(loc), "is missing (a required field)"
     elif "input" in error and not isinstance(error["input"], (dict, list)):
         message = f"{error['input']!r}: {message[0].lower()}{message[1:]}"
     # A model-level rule names its own sub-field ("subnets.public: ..."); fold it into the path.
@@ -78,7 +84,8 @@ def problems_from_validation(display: str, err: ValidationError) -> tuple[str, .
     lines = []
     for error in err.errors(include_url=False):
         where, reason = _reason(error)
-        lines.append(f"{display}: {where}: {reason}" if where else f"{display}: {reason}")
+        line = f"{display}: {where}: {reason}" if where else f"{display}: {reason}"
+        lines.append(line.replace("\n", "\\n"))  # one problem, one line, whatever the input held
     return tuple(dict.fromkeys(lines))
 
 

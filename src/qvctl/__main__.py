@@ -1,0 +1,3 @@
+from qvctl.cli import main
+
+main()

@@ -1,0 +1,159 @@
+"""A wrong spec fails with one line per problem naming the file, the field and the reason."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+
+from qvctl.spec import SpecError
+from qvctl.spec.loader import parse_environment
+
+from ..conftest import ROOT, run_qvctl
+
+PROD = yaml.safe_load((ROOT / "environments" / "prod.yaml").read_text())
+LOCAL = yaml.safe_load((ROOT / "environments" / "local.yaml").read_text())
+FILE = "environments/prod.yaml"
+
+
+def _set(path: str, value: Any) -> Callable[[dict], None]:
+    def apply(spec: dict) -> None:
+        *parents, leaf = path.split(".")
+        node = spec
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if isinstance(node, list):
+            node[int(leaf)] = value
+        else:
+            node[leaf] = value
+    return apply
+
+
+def _drop(key: str) -> Callable[[dict], None]:
+    return lambda spec: spec.pop(key)
+
+
+BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("cidr_prefix_too_long", _set("network.primary.vpc_cidr", "10.0.0.0/33"),
+     "network.primary.vpc_cidr: '10.0.0.0/33' is not a valid CIDR"),
+    ("cidr_not_an_address", _set("network.dr.vpc_cidr", "ten.dot/16"),
+     "network.dr.vpc_cidr: 'ten.dot/16' is not a valid CIDR"),
+    ("cidr_host_bits", _set("network.dr.vpc_cidr", "10.41.0.1/16"),
+     "network.dr.vpc_cidr: '10.41.0.1/16' has host bits set"),
+    ("vpc_too_large_for_aws", _set("network.primary.vpc_cidr", "10.0.0.0/8"),
+     "network.primary.vpc_cidr: '10.0.0.0/8' must have a prefix between /16 and /28 (AWS VPC limits)"),
+    ("subnet_outside_vpc", _set("network.primary.subnets.public.0", "10.99.0.0/24"),
+     "network.primary.subnets.public: '10.99.0.0/24' is not inside the VPC 10.40.0.0/16"),
+    ("subnets_overlap", _set("network.primary.subnets.private_data.1", "10.40.16.0/24"),
+     "network.primary.subnets.private_app: '10.40.16.0/20' overlaps subnets.private_data: '10.40.16.0/24'"),
+    ("regions_overlap", lambda s: s["network"]["dr"].update(
+        vpc_cidr="10.40.0.0/16", subnets=copy.deepcopy(s["network"]["primary"]["subnets"])),
+     "network: primary VPC 10.40.0.0/16 overlaps the dr VPC 10.40.0.0/16"),
+    ("prod_two_azs", lambda s: [
+        _set(f"network.primary.{k}", v)(s) for k, v in [
+            ("availability_zones", ["eu-west-1a", "eu-west-1b"]),
+            ("subnets.public", ["10.40.0.0/24", "10.40.1.0/24"]),
+            ("subnets.private_app", ["10.40.16.0/20", "10.40.32.0/20"]),
+            ("subnets.private_data", ["10.40.64.0/24", "10.40.65.0/24"])]],
+     "network.primary: prod needs 3 availability zones"),
+    ("prod_single_nat", _set("network.dr.nat", "single"),
+     "network.dr.nat: prod needs a NAT gateway per AZ ('per_az')"),
+    ("prod_two_database_nodes", lambda s: (_set("database.nodes", 2)(s), _set("hosts.database.count", 2)(s)),
+     "database.nodes: prod needs at least 3 database nodes, got 2"),
+    ("database_hosts_mismatch", _set("hosts.database.count", 5),
+     "hosts.database.count (5) must equal database.nodes (3)"),
+    ("retention_shorter_than_pitr", _set("backup.retention_days", 3),
+     "backup: retention_days (3) must be >= pitr_window_days (14): a restore point needs the backup before it"),
+    ("unknown_field", _set("colour", "blue"), "colour: unknown field (check its spelling)"),
+    ("missing_section", _drop("backup"), "backup: is missing (a required field)"),
+    ("moving_image_tag", _set("application.image.tag", "latest"),
+     "application.image.tag: 'latest' is a moving tag; pin an immutable tag or a digest"),
+    ("replicas_not_a_number", _set("application.replicas.min", "many"),
+     "application.replicas.min: 'many': input should be a valid integer, unable to parse string as an integer"),
+    ("replicas_inverted", _set("application.replicas.max", 2),
+     "application.replicas: min (3) must not exceed max (2)"),
+    ("undefined_receiver", _set("alerting.routes.0.receiver", "nobody"),
+     "alerting: receiver 'nobody' is not defined in receivers"),
+    ("rollout_steps_decrease", _set("rollout.steps", [50, 25, 100]),
+     "rollout.steps: steps [50, 25, 100] must strictly increase"),
+    ("rollout_never_full", _set("rollout.steps", [10, 50]),
+     "rollout.steps: steps [10, 50] must end at 100 (all traffic on the new version)"),
+    ("zone_of_other_region", _set("network.dr.availability_zones.2", "eu-west-1c"),
+     "network.dr.availability_zones: 'eu-west-1c' is not a zone of eu-central-1"),
+    ("bad_cron", _set("backup.schedule.full", "every sunday"),
+     "backup.schedule.full: 'every sunday': string should match pattern"),
+    ("same_regions", _set("regions.dr", "eu-west-1"),
+     "regions: dr region 'eu-west-1' must differ from the primary region"),
+    ("emulator_in_cloud", _set("emulator", {"address": "127.0.0.1", "port": 5000}),
+     "only the local environment talks to the emulator"),
+    ("wrong_account_id", _set("account_id", "12345"), "account_id: '12345': string should match pattern"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in BAD_SPECS], ids=[c[0] for c in BAD_SPECS])
+def test_bad_spec_fails_with_its_one_line_message(mutate, expected):
+    spec = copy.deepcopy(PROD)
+    mutate(spec)
+    with pytest.raises(SpecError) as caught:
+        parse_environment(yaml.safe_dump(spec), FILE)
+    assert any(line.startswith(f"{FILE}: {expected}") for line in caught.value.problems), caught.value.problems
+
+
+def test_local_host_outside_loopback_is_refused():
+    spec = copy.deepcopy(LOCAL)
+    spec["hosts"]["app"]["addresses"][0] = "10.0.0.5"
+    with pytest.raises(SpecError) as caught:
+        parse_environment(yaml.safe_dump(spec), "environments/local.yaml")
+    assert caught.value.problems == (
+        "environments/local.yaml: hosts.app.addresses: '10.0.0.5' is not a loopback address (127.0.0.0/8)",)
+
+
+def test_every_problem_gets_its_own_line():
+    spec = copy.deepcopy(PROD)
+    spec["application"]["port"] = 80
+    spec["cache"]["replicas"] = 99
+    with pytest.raises(SpecError) as caught:
+        parse_environment(yaml.safe_dump(spec), FILE)
+    assert len(caught.value.problems) == 2
+    assert all("\n" not in line for line in caught.value.problems)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", "the spec must be a mapping of fields, but the file is empty"),
+    ("- a\n- b\n", "the spec must be a mapping of fields, but the file is a list"),
+    ("name: [\n", "line 2, column 1: expected the node content, but found '<stream end>'"),
+    ("!!python/object/apply:os.system ['true']\n", "line 1, column 1: could not determine a constructor"),
+])
+def test_unreadable_yaml_is_one_clear_line(text, expected):
+    with pytest.raises(SpecError) as caught:
+        parse_environment(text, "x.yaml")
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(f"x.yaml: {expected}")
+
+
+def test_cli_reports_each_problem_and_exits_2_without_traceback(tmp_path):
+    spec = copy.deepcopy(PROD)
+    spec["network"]["primary"]["vpc_cidr"] = "10.0.0.0/33"
+    bad = tmp_path / "prod.yaml"
+    bad.write_text(yaml.safe_dump(spec))
+    done = run_qvctl("env", "check", str(bad), "dev")
+    assert done.returncode == 2
+    assert f"{bad}: network.primary.vpc_cidr: '10.0.0.0/33' is not a valid CIDR" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "ok: dev" in done.stdout  # the good spec is still checked
+
+
+def test_cli_file_name_must_match_environment_name(tmp_path):
+    (tmp_path / "dev.yaml").write_text((ROOT / "environments" / "prod.yaml").read_text())
+    done = run_qvctl("env", "check", str(tmp_path / "dev.yaml"))
+    assert done.returncode == 2
+    assert "name: 'prod' does not match the file name 'dev'" in done.stderr
+
+
+def test_cli_missing_file_exits_2(tmp_path):
+    done = run_qvctl("env", "show", str(tmp_path / "nope.yaml"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}: no such spec file"
