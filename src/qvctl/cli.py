@@ -9,6 +9,7 @@ import typer
 
 from qvctl import __version__
 from qvctl.commands import doctor, env
+from qvctl.commands import render as render_command
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.output import error
@@ -38,6 +39,7 @@ def _root(
 # Command families. Each module exposes `register(app)`; keep this list in one place.
 env.register(app)
 doctor.register(app)
+render_command.register(app)
 # (further families register here)
 
 

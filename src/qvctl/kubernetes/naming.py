@@ -1,0 +1,88 @@
+"""Names shared with other layers, in one place so that a check can compare them.
+
+Everything another layer must agree on (IRSA role names, Secrets Manager names, internal DNS
+names, the API's port and paths) is derived here from the spec and nowhere else.
+"""
+
+from __future__ import annotations
+
+from qvctl.spec import Environment
+
+PART_OF = "quantumvest"
+API = "api"
+
+# Namespaces other than the application's own. The operators' namespaces are where their
+# Helm charts install them by default; our NetworkPolicies name them.
+LOGGING_NAMESPACE = "logging"
+MONITORING_NAMESPACE = "monitoring"
+INGRESS_NAMESPACE = "ingress-nginx"
+
+# The API contract (contracts.md): the paths the API serves for probes and metrics.
+LIVENESS_PATH = "/livez"
+READINESS_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+API_PATHS = frozenset({LIVENESS_PATH, READINESS_PATH, "/version", METRICS_PATH})
+
+# Service accounts that get an IAM role (contracts.md), with the namespace they live in.
+# external-secrets: the SecretStore authenticates as this account (auth.jwt), so it lives in
+# the application namespace and reads only this environment's secrets.
+IRSA_SERVICE_ACCOUNTS = ("api", "external-secrets", "fluent-bit", "backup")
+
+# Where mounted secrets appear in the API container (env vars *_FILE point here).
+SECRETS_DIR = "/var/run/secrets/quantumvest"
+DB_PASSWORD_FILE = f"{SECRETS_DIR}/database/password"
+REDIS_PASSWORD_FILE = f"{SECRETS_DIR}/redis/password"
+ENVIRONMENT_CA_FILE = f"{SECRETS_DIR}/pki/ca.crt"
+# ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+DATABASE_PORT = 5432
+REDIS_PORT = 6379
+DATABASE_USER = "quantumvest_app"
+
+
+def service_account_namespace(env: Environment, service_account: str) -> str:
+    return LOGGING_NAMESPACE if service_account == "fluent-bit" else env.kubernetes.namespace
+
+
+def irsa_role_name(env: Environment, service_account: str) -> str:
+    """`<project>-<env>-irsa-<serviceaccount>` (contracts.md); Terraform's eks module must agree."""
+    return f"{env.project}-{env.name}-irsa-{service_account}"
+
+
+def irsa_role_arn(env: Environment, service_account: str) -> str:
+    return f"arn:aws:iam::{env.account_id}:role/{irsa_role_name(env, service_account)}"
+
+
+def secret_name(env: Environment, path: str) -> str:
+    """Secrets Manager name `<project>/<env>/<path>` (contracts.md)."""
+    return f"{env.project}/{env.name}/{path}"
+
+
+def internal_zone(env: Environment) -> str:
+    """Private Route53 zone of the environment's VPC; Terraform owns the records in it."""
+    return f"internal.{env.domain}"
+
+
+def database_host(env: Environment) -> str:
+    """Always points at the Patroni leader (the record follows fail-over)."""
+    return f"postgres.{internal_zone(env)}"
+
+
+def redis_host(env: Environment) -> str:
+    return f"redis.{internal_zone(env)}"
+
+
+def opensearch_host(env: Environment) -> str:
+    """The OpenSearch domain's custom endpoint (TLS, SigV4 through IRSA)."""
+    return f"logs.{internal_zone(env)}"
+
+
+def api_host(env: Environment) -> str:
+    return f"api.{env.domain}"
+
+
+def dns_label(value: str) -> str:
+    """An image tag like `0.1.0` as a DNS-1123 label fragment (`0-1-0`)."""
+    out = "".join(c if c.isalnum() else "-" for c in value.lower()).strip("-")
+    return out[:40].rstrip("-") or "x"

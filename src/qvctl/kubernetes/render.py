@@ -1,0 +1,110 @@
+"""Render `kubernetes/<env>/` from `environments/<env>.yaml`.
+
+Manifests are built as Python dicts and dumped with sorted keys: the output is a pure function
+of the spec, byte for byte, so `--check` can compare it with what is committed, and YAML quoting
+is PyYAML's problem rather than a template's. Files carry numeric prefixes so that
+`kubectl apply -f kubernetes/<env>/` (which applies in file-name order) creates namespaces
+first and whatever an object references before the object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from qvctl.kubernetes import api, log_shipping, monitoring, network, platform, secrets
+from qvctl.kubernetes.common import Manifest
+from qvctl.spec import Environment
+
+# (file name, builder). The order is the apply order; README.md explains it.
+LAYOUT: tuple[tuple[str, Callable[[Environment], list[Manifest]]], ...] = (
+    ("00-namespaces.yaml", platform.namespaces),
+    ("10-quota-and-limits.yaml", platform.quota_and_limits),
+    ("20-service-accounts.yaml", platform.service_accounts),
+    ("21-rbac.yaml", platform.fluent_bit_rbac),
+    ("30-network-policies.yaml", lambda env: network.network_policies(env) + network.logging_network_policies(env)),
+    ("40-config.yaml", lambda env: [api.config_map(env), api.response_headers(env)]),
+    ("41-external-secrets.yaml", lambda env: [secrets.secret_store(env), *secrets.external_secrets(env)]),
+    ("50-services.yaml", api.services),
+    ("60-migration-job.yaml", lambda env: [api.migration_job(env)]),
+    ("70-analysis-template.yaml", lambda env: [api.analysis_template(env)]),
+    ("71-rollout.yaml", lambda env: [api.rollout(env)]),
+    ("72-autoscaling.yaml", api.autoscaling),
+    ("80-ingress.yaml", lambda env: [api.ingress(env)]),
+    ("90-fluent-bit.yaml", log_shipping.fluent_bit),
+    ("91-service-monitor.yaml", lambda env: [monitoring.service_monitor(env)]),
+)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style everywhere; multi-line strings (the Fluent Bit config) as literal blocks."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def header(env: Environment) -> str:
+    return (
+        f"# Rendered by `qvctl render {env.name}` from environments/{env.name}.yaml. Do not edit:\n"
+        f"# change the spec or src/qvctl/kubernetes/ and render again (`qvctl render --check` fails on drift).\n"
+    )
+
+
+def dump(documents: list[Manifest]) -> str:
+    return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=True, default_flow_style=False, explicit_start=True, width=120)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    env: Environment
+    files: dict[str, str]  # file name -> text
+    objects: dict[str, list[Manifest]]  # file name -> objects (what the checks inspect)
+
+
+def render_environment(env: Environment) -> Rendered:
+    if env.kind != "cloud":
+        raise ValueError(f"environment {env.name!r} has no Kubernetes cluster; only cloud environments render")
+    objects = {name: build(env) for name, build in LAYOUT}
+    files = {name: header(env) + dump(docs) for name, docs in objects.items()}
+    return Rendered(env=env, files=files, objects=objects)
+
+
+def output_dir(root: Path, env_name: str) -> Path:
+    return root / "kubernetes" / env_name
+
+
+def write(rendered: Rendered, directory: Path) -> list[Path]:
+    """Write every file and remove stale `*.yaml` ones the layout no longer has; return what changed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for name, text in rendered.files.items():
+        path = directory / name
+        if not path.is_file() or path.read_text() != text:
+            path.write_text(text)
+            changed.append(path)
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name not in rendered.files:
+            path.unlink()
+            changed.append(path)
+    return changed
+
+
+def stale_files(rendered: Rendered, directory: Path) -> list[str]:
+    """File names that differ from a fresh render: changed, missing, or no longer rendered."""
+    stale = []
+    for name, text in rendered.files.items():
+        path = directory / name
+        if not path.is_file() or path.read_text() != text:
+            stale.append(name)
+    if directory.is_dir():
+        stale.extend(path.name for path in sorted(directory.glob("*.yaml")) if path.name not in rendered.files)
+    return sorted(stale)

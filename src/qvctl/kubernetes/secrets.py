@@ -1,0 +1,74 @@
+"""External Secrets Operator objects: values stay in AWS Secrets Manager, never in this repository."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qvctl.kubernetes import naming
+from qvctl.kubernetes.common import Manifest, labels, metadata
+from qvctl.spec import Environment
+
+ESO_API_VERSION = "external-secrets.io/v1"
+SECRET_STORE = "aws-secrets-manager"
+
+
+@dataclass(frozen=True)
+class SyncedSecret:
+    """One Kubernetes Secret the operator keeps in sync with one Secrets Manager entry."""
+
+    name: str  # the ExternalSecret and the Secret it creates
+    remote: str  # path under <project>/<env>/
+    prop: str  # JSON property of the remote value
+    key: str  # key (file name) in the Secret
+
+
+def synced_secrets() -> tuple[SyncedSecret, ...]:
+    return (
+        SyncedSecret("api-database", "database/app", "password", "password"),
+        SyncedSecret("api-redis", "redis/auth", "password", "password"),
+        # The environment CA verifies the database's server certificate (sslmode verify-full).
+        SyncedSecret("environment-ca", "pki/ca", "certificate", "ca.crt"),
+    )
+
+
+def secret_store(env: Environment) -> Manifest:
+    return {
+        "apiVersion": ESO_API_VERSION,
+        "kind": "SecretStore",
+        "metadata": metadata(SECRET_STORE, env.kubernetes.namespace, labels(env, "external-secrets", "secret-store")),
+        "spec": {
+            "provider": {
+                "aws": {
+                    "service": "SecretsManager",
+                    "region": env.regions.primary,
+                    # The operator borrows this namespace's `external-secrets` account, whose IAM
+                    # role may read only this environment's secrets.
+                    "auth": {"jwt": {"serviceAccountRef": {"name": "external-secrets"}}},
+                }
+            }
+        },
+    }
+
+
+def external_secrets(env: Environment) -> list[Manifest]:
+    out = []
+    for secret in synced_secrets():
+        out.append(
+            {
+                "apiVersion": ESO_API_VERSION,
+                "kind": "ExternalSecret",
+                "metadata": metadata(secret.name, env.kubernetes.namespace, labels(env, secret.name, "secret")),
+                "spec": {
+                    "refreshInterval": "1h",
+                    "secretStoreRef": {"kind": "SecretStore", "name": SECRET_STORE},
+                    "target": {"name": secret.name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+                    "data": [
+                        {
+                            "secretKey": secret.key,
+                            "remoteRef": {"key": naming.secret_name(env, secret.remote), "property": secret.prop},
+                        }
+                    ],
+                },
+            }
+        )
+    return out
