@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from qvctl.context import Context, QvError
@@ -39,7 +37,8 @@ def check(
             for line in err.problems:
                 err_console.print(line, markup=False, highlight=False, soft_wrap=True)
             continue
-        console.print(f"ok: {target} ({env.name}, {env.kind}, {env.regions.primary} + {env.regions.dr})", highlight=False)
+        regions = f"{env.regions.primary} + {env.regions.dr}"
+        console.print(f"ok: {target} ({env.name}, {env.kind}, {regions})", highlight=False)
     if failed:
         raise typer.Exit(ExitStatus.INVALID_INPUT)
 
@@ -61,7 +60,7 @@ def show(
         ["vpc", f"{env.network.primary.vpc_cidr} / {env.network.dr.vpc_cidr}"],
         ["availability zones", ", ".join(env.network.primary.availability_zones)],
         ["nat", env.network.primary.nat],
-        ["hosts", ", ".join(f"{n}×{g.count}" for n, g in env.hosts.items())],
+        ["hosts", ", ".join(f"{n}x{g.count}" for n, g in env.hosts.items())],
         ["kubernetes", env.kubernetes.version],
         ["image", f"{env.application.image.repository}:{env.application.image.tag}"],
         ["replicas", f"{env.application.replicas.min}-{env.application.replicas.max}"],

@@ -1,0 +1,39 @@
+# Every target bootstraps itself first, so each works on a fresh machine as the first command.
+# After any of them the CLI is .venv/bin/qvctl.
+
+SHELL := /bin/bash
+QVCTL := .venv/bin/qvctl
+ENV ?= local
+
+.PHONY: help bootstrap up down status test test-fast validate bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+bootstrap: ## install Debian packages, .venv and Checkov (only what is missing)
+	@scripts/bootstrap.sh
+
+up: bootstrap ## bring up the local platform (ENV=local) and print its endpoints
+	$(QVCTL) up $(ENV)
+
+down: bootstrap ## stop the platform and remove its state (qvctl down --keep-data keeps the data)
+	$(QVCTL) down $(ENV)
+
+status: bootstrap ## the platform's components and their health
+	$(QVCTL) status $(ENV)
+
+test: bootstrap ## every test: unit, integration against real servers and the emulator, end to end
+	.venv/bin/pytest
+
+test-fast: bootstrap ## the tests that need no server (seconds)
+	.venv/bin/pytest -m "not slow and not e2e"
+
+validate: bootstrap ## every static check, in parallel, with one report
+	$(QVCTL) validate
+
+bench: bootstrap ## run every benchmark under bench/ and print its figures
+	@for script in bench/*.sh; do echo "== $$script"; bash "$$script"; done
+
+clean: ## remove the environment state, .venv and generated tool config
+	-$(QVCTL) down $(ENV) 2>/dev/null
+	rm -rf .venv .tools .qv .pytest_cache .hypothesis

@@ -1,0 +1,121 @@
+"""Every static check of the repository, run in parallel, with one report.
+
+A check is either a command (run in a folder of the repository) or a Python function
+returning problems. Checks whose subject does not exist yet are reported as such, never
+silently passed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qvctl.context import Context
+from qvctl.spec import ENVIRONMENT_NAMES, SpecError, load_environment, spec_path
+from qvctl.terraform_mirror import terraform_environ
+from qvctl.tools import search_path
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    ok: bool
+    seconds: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    needs: str  # the path (relative to the root) the check is about
+    command: tuple[str, ...] = ()
+    cwd: str = "."
+    function: Callable[[Context], list[str]] | None = None
+    terraform: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _specs(ctx: Context) -> list[str]:
+    problems: list[str] = []
+    for name in ENVIRONMENT_NAMES:
+        try:
+            load_environment(spec_path(ctx.root, name), ctx.root)
+        except SpecError as err:
+            problems.extend(err.problems)
+    return problems
+
+
+def _kubernetes(ctx: Context) -> list[str]:
+    from qvctl.kubernetes.checks import run_all  # imported late: the renderer is optional to the rest
+
+    return [str(p) for p in run_all(ctx)]
+
+
+def _checkov(ctx: Context) -> str:
+    override = ctx.environ.get("QV_CHECKOV")
+    return override or str(ctx.tools_dir / "checkov" / "bin" / "checkov")
+
+
+_CHECKOV_ARGS = ("--skip-download", "--quiet", "--compact")
+
+
+def checks(ctx: Context) -> list[Check]:
+    checkov = _checkov(ctx)
+    return [
+        Check("environment specs", "environments", function=_specs),
+        Check("python lint (ruff)", "src",
+              command=("ruff", "check", "--output-format", "concise", "src", "services/api", "tests")),
+        Check("terraform fmt", "terraform", command=("terraform", "fmt", "-check", "-recursive"), cwd="terraform",
+              terraform=True),
+        Check("ansible syntax", "ansible/main.yml",
+              command=("ansible-playbook", "--syntax-check", "-i", "inventories/local", "main.yml"), cwd="ansible"),
+        Check("ansible-lint", "ansible", command=("ansible-lint", "--offline"), cwd="ansible"),
+        Check("kubernetes manifests", "kubernetes", function=_kubernetes),
+        Check("checkov terraform", "terraform",
+              command=(checkov, *_CHECKOV_ARGS, "-d", "terraform", "--framework", "terraform")),
+        Check("checkov kubernetes", "kubernetes",
+              command=(checkov, *_CHECKOV_ARGS, "-d", "kubernetes", "--framework", "kubernetes")),
+    ]
+
+
+def _run(ctx: Context, check: Check) -> Result:
+    started = time.monotonic()
+    if not (ctx.root / check.needs).exists():
+        return Result(check.name, False, 0.0, f"{check.needs} does not exist yet")
+    if check.function is not None:
+        try:
+            problems = check.function(ctx)
+        except Exception as err:  # a broken check is a failed check, with its reason
+            problems = [f"{type(err).__name__}: {err}"]
+        return Result(check.name, not problems, time.monotonic() - started, "\n".join(problems))
+    env = dict(ctx.environ)
+    env["PATH"] = search_path(ctx)
+    if check.terraform:
+        env = terraform_environ(env, ctx.tools_dir)
+    try:
+        done = subprocess.run(check.command, cwd=ctx.root / check.cwd, env=env, capture_output=True, text=True,
+                              timeout=900, check=False)
+    except FileNotFoundError:
+        return Result(check.name, False, 0.0, f"{check.command[0]} is not installed (see qvctl doctor)")
+    except subprocess.TimeoutExpired:
+        return Result(check.name, False, time.monotonic() - started, "timed out after 900 s")
+    output = (done.stdout + done.stderr).strip()
+    return Result(check.name, done.returncode == 0, time.monotonic() - started,
+                  "" if done.returncode == 0 else output[-4000:])
+
+
+def run_checks(ctx: Context, selected: list[Check] | None = None, workers: int = 4) -> list[Result]:
+    chosen = selected if selected is not None else checks(ctx)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda c: _run(ctx, c), chosen))
+
+
+def relative(ctx: Context, path: Path) -> str:
+    try:
+        return str(path.relative_to(ctx.root))
+    except ValueError:
+        return str(path)
