@@ -8,7 +8,7 @@ import sys
 import typer
 
 from qvctl import __version__
-from qvctl.commands import doctor, env
+from qvctl.commands import doctor, env, validate
 from qvctl.commands import render as render_command
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
@@ -31,7 +31,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", callback=_version, is_eager=True),
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
 ) -> None:
     """Drive, verify and operate the QuantumVest infrastructure."""
 
@@ -39,6 +41,7 @@ def _root(
 # Command families. Each module exposes `register(app)`; keep this list in one place.
 env.register(app)
 doctor.register(app)
+validate.register(app)
 render_command.register(app)
 # (further families register here)
 
