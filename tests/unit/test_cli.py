@@ -1,0 +1,45 @@
+"""The CLI's conventions: --help on every command, --version, usage errors exit 2, no tracebacks."""
+
+from __future__ import annotations
+
+import click
+import pytest
+import typer
+
+from qvctl import __version__
+from qvctl.cli import app
+
+from ..conftest import run_qvctl
+
+
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _command_paths(command, (*prefix, name))
+
+
+COMMANDS = sorted(_command_paths(typer.main.get_command(app)))
+
+
+def test_the_expected_command_families_are_mounted():
+    top = {path[0] for path in COMMANDS}
+    assert {"env", "doctor", "validate"} <= top
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
+def test_every_command_has_help(path):
+    done = run_qvctl(*path, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout
+
+
+def test_version():
+    done = run_qvctl("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"qvctl {__version__}"
+
+
+def test_unknown_command_is_a_usage_error_without_traceback():
+    done = run_qvctl("no-such-command")
+    assert done.returncode == 2
+    assert "No such command" in done.stderr and "Traceback" not in done.stderr
