@@ -6,7 +6,8 @@ from qvctl.terraform_mirror import cli_config_text, find_mirror, mirror_versions
 
 
 def _mirror(root, version="5.100.0"):
-    binary = root / "registry.terraform.io/hashicorp/aws" / version / "linux_amd64" / f"terraform-provider-aws_v{version}_x5"
+    platform = root / "registry.terraform.io/hashicorp/aws" / version / "linux_amd64"
+    binary = platform / f"terraform-provider-aws_v{version}_x5"
     binary.parent.mkdir(parents=True)
     binary.write_text("")
     return root
