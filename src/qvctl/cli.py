@@ -9,6 +9,7 @@ import typer
 
 from qvctl import __version__
 from qvctl.commands import doctor, env, validate
+from qvctl.commands import platform as platform_commands
 from qvctl.commands import render as render_command
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
@@ -43,6 +44,7 @@ env.register(app)
 doctor.register(app)
 validate.register(app)
 render_command.register(app)
+platform_commands.register(app)
 # (further families register here)
 
 

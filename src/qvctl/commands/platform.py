@@ -1,0 +1,176 @@
+"""`qvctl up / down / status / logs`: bring an environment up through its layers and operate it."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import typer
+
+from qvctl.context import Context, QvError
+from qvctl.exit_status import ExitStatus
+from qvctl.output import OutputFormat, console, print_json, print_table
+from qvctl.platform import down as down_module
+from qvctl.platform import emulator, status, supervisor
+from qvctl.platform.components import endpoints, local_components
+from qvctl.platform.lock import environment_lock
+from qvctl.platform.paths import EnvPaths
+from qvctl.platform.steps import StepRunner
+from qvctl.spec import Environment, SpecError, load_environment, spec_path
+
+ENV_ARGUMENT = typer.Argument("local", help="Environment name (local, dev, staging, prod).")
+
+
+def _load(ctx: Context, name: str) -> Environment:
+    try:
+        return load_environment(spec_path(ctx.root, name), ctx.root)
+    except SpecError as err:
+        raise QvError(str(err), ExitStatus.INVALID_INPUT) from None
+
+
+def up(env: str = ENV_ARGUMENT) -> None:
+    """Bring ENV up: emulator, Terraform, Ansible, health gate; print its endpoints.
+
+    Safe to run again: a running environment is converged, and qvctl says "no changes" when
+    Terraform planned none and Ansible changed nothing. One `up`/`down` at a time per environment.
+    """
+    from qvctl.platform.up import bring_up
+
+    ctx = Context.discover()
+    spec = _load(ctx, env)
+    paths = EnvPaths.of(ctx, env)
+    started = time.monotonic()
+    with environment_lock(paths.lock_file, env) as lock:
+        if lock.previous is not None:
+            console.print(f"taking over the lock left by {lock.previous.describe()} (no longer running)",
+                          highlight=False, markup=False)
+        report = bring_up(ctx, spec, console)
+    elapsed = time.monotonic() - started
+    if spec.kind == "local":
+        print_table(f"{env} endpoints", ["URL", "what"], [list(row) for row in endpoints(spec)])
+        console.print(f"CA: {paths.ca_cert}   (curl --cacert {paths.ca_cert} https://"
+                      f"{next(c.address for c in local_components(spec) if c.name == 'nginx')}/readyz)",
+                      highlight=False, markup=False)
+    else:
+        console.print(f"next: kubectl apply -f kubernetes/{env}/", highlight=False, markup=False)
+    console.print(f"state folder: {paths.state}", highlight=False, markup=False)
+    if report.no_changes:
+        console.print(f"no changes: Terraform planned none and Ansible changed nothing ({elapsed:.1f}s)",
+                      highlight=False)
+    else:
+        console.print(f"{env} is up ({elapsed:.1f}s)", highlight=False)
+
+
+def down(
+    env: str = ENV_ARGUMENT,
+    keep_data: bool = typer.Option(False, "--keep-data", help="Keep the database, the CA and the emulator's data."),
+) -> None:
+    """Stop everything ENV started and remove its state folder; check nothing is left running."""
+    ctx = Context.discover()
+    spec = _load(ctx, env)
+    if spec.kind != "local":
+        raise QvError(f"down tears down the local platform only; {env} is a cloud environment "
+                      "(destroying it is a Terraform decision, not a qvctl shortcut)", ExitStatus.INVALID_INPUT)
+    paths = EnvPaths.of(ctx, env)
+    runner = StepRunner(console)
+    with environment_lock(paths.lock_file, env):
+        if keep_data:
+            bucket = emulator.read_backend_bucket(paths.root / "terraform" / "env" / f"{env}.tfbackend")
+            runner.run("save the emulator's data",
+                       lambda note: down_module.save_emulator_snapshot(paths, spec, bucket) or "emulator not running")
+        runner.run("stop supervisord and its programs", lambda note: supervisor.stop(paths))
+
+        def stragglers(note) -> str:  # type: ignore[no-untyped-def]
+            pids = down_module.stop_stragglers(paths)
+            return f"stopped {len(pids)} left-over processes" if pids else "none"
+
+        runner.run("stop left-over processes", stragglers)
+        runner.run("check nothing is left listening",
+                   lambda note: down_module.verify_gone(paths, spec) or "no process, no listening socket")
+
+        def remove(note) -> str:  # type: ignore[no-untyped-def]
+            kept = down_module.kept_paths(paths) if keep_data else []
+            down_module.remove_state(paths, keep_data)
+            if kept:
+                return "kept " + ", ".join(str(p.relative_to(paths.state)) for p in kept)
+            return f"removed {paths.state}"
+
+        runner.run("remove the state folder", remove)
+    console.print(f"{env} is down", highlight=False)
+
+
+def status_command(
+    env: str = ENV_ARGUMENT,
+    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table or json."),
+) -> None:
+    """Each component: host address, port, process state (supervisord) and its own health check."""
+    ctx = Context.discover()
+    spec = _load(ctx, env)
+    if spec.kind != "local":
+        raise QvError(f"status covers the local platform; for {env} use the cloud consoles or kubectl",
+                      ExitStatus.INVALID_INPUT)
+    paths = EnvPaths.of(ctx, env)
+    rows = status.collect(paths, local_components(spec))
+    if output is OutputFormat.json:
+        print_json({"environment": env, "state_dir": str(paths.state),
+                    "healthy": all(r.healthy for r in rows), "components": [r.as_dict() for r in rows]})
+    else:
+        print_table(f"{env} status", ["component", "host", "address", "port", "process", "health"],
+                    [[r.component, r.host, r.address, r.port, r.process + (f" (pid {r.pid})" if r.pid else ""),
+                      ("healthy: " if r.healthy else "UNHEALTHY: ") + r.health] for r in rows])
+    if not all(r.healthy for r in rows):
+        raise typer.Exit(ExitStatus.FAILED)
+
+
+def log_files(paths: EnvPaths, component: str) -> list[Path]:
+    """The log file(s) of a component: hosts/<host>/log/<component>*.log, or the emulator's/supervisord's."""
+    if component in ("emulator", "moto"):
+        return [paths.emulator_log]
+    if component == "supervisord":
+        return [paths.supervisor_log]
+    host, _, name = component.rpartition("/")
+    pattern = f"{host or '*'}/log/{name}.log"
+    found = sorted(paths.hosts_dir.glob(pattern))
+    if not found:
+        found = sorted(paths.hosts_dir.glob(f"{host or '*'}/log/{name}*.log"))
+    return found
+
+
+def logs(
+    component: str = typer.Argument(..., help="Component (api, nginx, patroni, etcd, redis, prometheus, emulator, "
+                                               "supervisord...), or HOST/COMPONENT, e.g. app2/api."),
+    env: str = typer.Option("local", "--env", "-e", help="Environment."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines (tail -F)."),
+    lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show first."),
+) -> None:
+    """Show a component's log file(s) under .qv/<env>/hosts/<host>/log/."""
+    ctx = Context.discover()
+    paths = EnvPaths.of(ctx, env)
+    files = [f for f in log_files(paths, component) if f.exists()]
+    if not files:
+        known = sorted({p.stem for p in paths.hosts_dir.glob("*/log/*.log")}) if paths.hosts_dir.exists() else []
+        hint = f"; known: {', '.join([*known, 'emulator', 'supervisord'])}" if known else f" (is {env} up?)"
+        raise QvError(f"no log file for '{component}' in {paths.state}{hint}", ExitStatus.INVALID_INPUT)
+    if follow:
+        # tail -F follows the file by name across rotation and truncation, and knows many files at once.
+        tail = ctx.which("tail")
+        if tail is None:
+            raise QvError("tail is missing (follows log files); install: apt-get install -y coreutils",
+                          ExitStatus.MISSING_TOOL)
+        console.file.flush()
+        # replaces qvctl: Ctrl-C ends tail, nothing to clean up
+        os.execv(tail, [tail, "-n", str(lines), "-F", *map(str, files)])  # noqa: S606
+    for file in files:
+        if len(files) > 1:
+            console.print(f"==> {file} <==", highlight=False, markup=False)
+        text = file.read_text(errors="replace").splitlines()
+        for line in text[-lines:] if lines else []:
+            console.out(line, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("up")(up)
+    app.command("down")(down)
+    app.command("status")(status_command)
+    app.command("logs")(logs)

@@ -1,0 +1,86 @@
+"""What runs in an environment and where: one row per component instance, derived from the spec.
+
+Each component has the supervisor program(s) that run it and the health check it answers
+itself (etcd's /health, Patroni's /health, Redis' PING, the API's /readyz, nginx with the
+environment CA, Prometheus' /-/ready). `status` and the health gate both read this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qvctl.spec import Environment
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str  # what `qvctl logs` and `status` call it
+    host: str  # inventory host name (or "controller" for the emulator)
+    address: str
+    port: int
+    program: str  # supervisor program base name
+    check: str  # which health check (see health.CHECKS)
+    description: str
+
+    def program_candidates(self) -> tuple[str, ...]:
+        """Names the roles may give this program when several hosts share one supervisord."""
+        base, host = self.program, self.host
+        return (base, f"{base}-{host}", f"{host}-{base}", f"{base}_{host}", f"{host}_{base}", f"{base}:{host}")
+
+
+# inventory group -> (host name prefix, [(component, port, program, check, description)])
+_LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, int, str, str, str]]]] = {
+    "database": ("db", [
+        ("etcd", 2379, "etcd", "etcd", "etcd, Patroni's consensus store"),
+        ("patroni", 8008, "patroni", "patroni", "Patroni REST API (leader checks)"),
+        ("postgresql", 5432, "patroni", "postgresql", "PostgreSQL (run by Patroni)"),
+    ]),
+    "cache": ("cache", [("redis", 6379, "redis", "redis", "Redis cache (TLS)")]),
+    "app": ("app", [("api", 8000, "api", "api", "QuantumVest API instance")]),
+    "edge": ("edge", [("nginx", 443, "nginx", "nginx", "nginx: TLS edge, load balancer of the API")]),
+    "observability": ("obs", [("prometheus", 9090, "prometheus", "prometheus", "Prometheus")]),
+}
+
+
+def local_components(spec: Environment) -> list[Component]:
+    """The local environment's components, host names as in ansible/inventories/local (db1, app1...)."""
+    rows: list[Component] = []
+    if spec.emulator is not None:
+        rows.append(Component("emulator", "controller", spec.emulator.address, spec.emulator.port, "emulator",
+                              "emulator", "AWS emulator (moto server)"))
+    for group, (prefix, parts) in _LOCAL_LAYOUT.items():
+        hosts = spec.hosts.get(group)
+        if hosts is None or not hosts.addresses:
+            continue
+        for index, address in enumerate(hosts.addresses, start=1):
+            host = f"{prefix}{index}"
+            for name, port, program, check, description in parts:
+                rows.append(Component(name, host, address, port, program, check, description))
+    return rows
+
+
+def endpoints(spec: Environment) -> list[tuple[str, str]]:
+    """(URL, what it is) for the endpoint table printed at the end of `up`."""
+    comps = local_components(spec)
+    edge = next((c for c in comps if c.name == "nginx"), None)
+    rows: list[tuple[str, str]] = []
+    if edge is not None:
+        rows.append((f"https://{edge.address}/api/v1/portfolios", "the QuantumVest API, through nginx (TLS)"))
+        rows.append((f"https://{edge.address}/readyz", "API readiness through nginx"))
+        rows.append((f"http://{edge.address}/", "redirects to HTTPS"))
+    for c in comps:
+        if c.name == "api":
+            rows.append((f"http://{c.address}:{c.port}/readyz", f"API instance on {c.host} (behind nginx)"))
+        elif c.name == "prometheus":
+            rows.append((f"http://{c.address}:{c.port}/", "Prometheus"))
+        elif c.name == "patroni":
+            rows.append((f"http://{c.address}:{c.port}/cluster", "Patroni REST API"))
+        elif c.name == "postgresql":
+            rows.append((f"postgresql://{c.address}:{c.port}/{spec.database.name}", "PostgreSQL (TLS, scram)"))
+        elif c.name == "redis":
+            rows.append((f"rediss://{c.address}:{c.port}/0", "Redis (TLS, password in Secrets Manager)"))
+        elif c.name == "etcd":
+            rows.append((f"http://{c.address}:{c.port}/health", "etcd"))
+        elif c.name == "emulator":
+            rows.append((f"http://{c.address}:{c.port}/", "AWS emulator (keys test/test)"))
+    return rows

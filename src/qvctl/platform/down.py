@@ -1,0 +1,111 @@
+"""`qvctl down`: stop everything the environment started, remove its state, prove nothing is left.
+
+Order: save what `--keep-data` keeps from the emulator while it still runs; stop supervisord
+(which stops its children, the emulator included); stop any straggler that carries the
+environment's marker; remove the state folder (or all of it but the kept data); then check
+that no process of the environment and no listening socket on its addresses remains.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qvctl.context import QvError
+from qvctl.platform import emulator, procscan, supervisor
+from qvctl.platform.paths import EnvPaths
+from qvctl.spec import Environment
+
+
+def environment_addresses(spec: Environment) -> tuple[set[str], dict[str, set[int]]]:
+    """Addresses the environment owns outright, plus (address, port) pairs it shares (the emulator)."""
+    own = {a for group in spec.hosts.values() for a in group.addresses or []}
+    shared: dict[str, set[int]] = {}
+    if spec.emulator is not None:
+        shared.setdefault(spec.emulator.address, set()).add(spec.emulator.port)
+    return own, shared
+
+
+def kept_paths(paths: EnvPaths) -> list[Path]:
+    """What `--keep-data` keeps: every host's data folder, the CA, the emulator snapshot."""
+    kept = [paths.pki_dir, paths.emulator_snapshot]
+    if paths.hosts_dir.is_dir():
+        kept += sorted(p / "data" for p in paths.hosts_dir.iterdir() if (p / "data").is_dir())
+    return [p for p in kept if p.exists()]
+
+
+def remove_state(paths: EnvPaths, keep_data: bool) -> None:
+    if not paths.state.exists():
+        return
+    if not keep_data:
+        shutil.rmtree(paths.state)
+        return
+    keep = {p.resolve() for p in kept_paths(paths)}
+
+    def prune(folder: Path) -> None:
+        for entry in folder.iterdir():
+            resolved = entry.resolve() if not entry.is_symlink() else entry
+            if resolved in keep:
+                continue
+            if entry.is_dir() and not entry.is_symlink() and any(k.is_relative_to(resolved) for k in keep):
+                prune(entry)
+            elif entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+
+    prune(paths.state)
+
+
+def stop_stragglers(paths: EnvPaths, grace: float = 10.0) -> list[int]:
+    pids = procscan.environment_processes(paths.state)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(supervisor.pid_alive(p) for p in pids):
+        time.sleep(0.2)
+    for pid in pids:
+        if supervisor.pid_alive(pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+    return pids
+
+
+@dataclass
+class DownReport:
+    supervisor: str
+    stragglers: list[int] = field(default_factory=list)
+    snapshot: str | None = None
+    kept: list[str] = field(default_factory=list)
+
+
+def save_emulator_snapshot(paths: EnvPaths, spec: Environment, state_bucket: str | None) -> str | None:
+    if spec.emulator is None or not emulator.port_open(spec.emulator.address, spec.emulator.port):
+        return None
+    return emulator.save_snapshot(paths, spec.emulator.address, spec.emulator.port,
+                                  [spec.regions.primary], state_bucket)
+
+
+def verify_gone(paths: EnvPaths, spec: Environment, wait: float = 10.0) -> None:
+    """Raise if a process of the environment or a listening socket on its addresses remains."""
+    own, shared = environment_addresses(spec)
+    deadline = time.monotonic() + wait
+    while True:
+        left_processes = procscan.environment_processes(paths.state)
+        left_sockets = procscan.listeners(own, shared)
+        if not left_processes and not left_sockets:
+            return
+        if time.monotonic() >= deadline:
+            parts = []
+            if left_processes:
+                parts.append("processes " + ", ".join(f"{p} ({procscan.process_name(p)})" for p in left_processes))
+            if left_sockets:
+                parts.append("listening " + ", ".join(s.describe() for s in left_sockets))
+            raise QvError("still running after down: " + "; ".join(parts))
+        time.sleep(0.3)

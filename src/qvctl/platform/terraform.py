@@ -1,0 +1,192 @@
+"""Terraform through its own CLI: init, apply and output, with `-json` output parsed.
+
+qvctl gives every run its own TF_DATA_DIR under `.qv/<env>/terraform/`, so a person's
+`terraform/.terraform` (the by-hand workflow) is never touched and the two never fight over
+which backend is configured. Both use the same S3 state (the backend file), so either can
+pick up after the other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qvctl.context import Context, QvError
+from qvctl.platform import tools
+from qvctl.terraform_mirror import terraform_environ
+
+
+@dataclass
+class ApplySummary:
+    add: int = 0
+    change: int = 0
+    remove: int = 0
+    import_: int = 0
+    seen: bool = False  # a change_summary line was in the output at all
+
+    @property
+    def no_changes(self) -> bool:
+        return self.seen and self.add == self.change == self.remove == self.import_ == 0
+
+    def describe(self) -> str:
+        if self.no_changes:
+            return "no changes"
+        return f"{self.add} added, {self.change} changed, {self.remove} destroyed"
+
+
+@dataclass
+class JsonRun:
+    """What a `terraform ... -json` run said, by message type."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    summary: ApplySummary = field(default_factory=ApplySummary)
+    last_message: str = ""
+
+
+def _diagnostic_text(diag: Mapping[str, Any]) -> str:
+    summary = str(diag.get("summary", "")).strip()
+    detail = " ".join(str(diag.get("detail", "")).split())
+    where = ""
+    rng = diag.get("range")
+    if isinstance(rng, Mapping) and rng.get("filename"):
+        where = f" ({rng['filename']}:{rng.get('start', {}).get('line', '?')})"
+    address = diag.get("address")
+    prefix = f"{address}: " if address else ""
+    return f"{prefix}{summary}{where}" + (f": {detail}" if detail else "")
+
+
+def parse_json_line(line: str, run: JsonRun) -> str | None:
+    """Fold one line of `-json` output into `run`; return a short progress note, if any."""
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    kind = message.get("type")
+    text = str(message.get("@message", ""))
+    if text:
+        run.last_message = text
+    if kind == "diagnostic":
+        diag = message.get("diagnostic", {})
+        if diag.get("severity") == "error":
+            run.errors.append(_diagnostic_text(diag))
+        else:
+            run.warnings.append(_diagnostic_text(diag))
+        return None
+    if kind == "change_summary":
+        changes = message.get("changes", {})
+        run.summary = ApplySummary(
+            add=int(changes.get("add", 0)),
+            change=int(changes.get("change", 0)),
+            remove=int(changes.get("remove", 0)),
+            import_=int(changes.get("import", 0)),
+            seen=True,
+        )
+        return text
+    if kind in ("apply_start", "apply_complete", "refresh_start", "planned_change", "init_output", "log"):
+        return text
+    return None
+
+
+def parse_json_output(text: str) -> JsonRun:
+    run = JsonRun()
+    for line in text.splitlines():
+        parse_json_line(line, run)
+    return run
+
+
+@dataclass(frozen=True)
+class Terraform:
+    ctx: Context
+    workdir: Path  # the root module (terraform/)
+    data_dir: Path  # TF_DATA_DIR
+    extra_env: Mapping[str, str]  # AWS credentials and region for the emulator
+    log_dir: Path
+
+    def environ(self) -> dict[str, str]:
+        env = terraform_environ(self.ctx.environ, self.ctx.tools_dir)
+        env.update(self.extra_env)
+        env["TF_DATA_DIR"] = str(self.data_dir)
+        env["TF_INPUT"] = "0"
+        env["PATH"] = tools.tool_search_path(self.ctx)
+        return env
+
+    def _run(
+        self, args: list[str], note: Callable[[str], None] | None, log_name: str
+    ) -> tuple[tools.Completed, JsonRun]:
+        binary = tools.require(self.ctx, "terraform")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        parsed = JsonRun()
+
+        def on_line(line: str) -> None:
+            progress = parse_json_line(line, parsed)
+            if progress and note is not None:
+                note(progress)
+
+        done = tools.run([binary, *args], env=self.environ(), cwd=self.workdir, on_line=on_line,
+                         log=self.log_dir / log_name)
+        return done, parsed
+
+    def _fail(self, what: str, done: tools.Completed, parsed: JsonRun) -> QvError:
+        if parsed.errors:
+            more = len(parsed.errors) - 1
+            message = parsed.errors[0] + (f" (and {more} more errors)" if more else "")
+        else:
+            message = tools.tail_text(done.stderr or done.stdout, 3).replace("\n", " ")
+            message = message or f"exit status {done.returncode}"
+        return QvError(f"terraform {what}: {message}")
+
+    def init(self, backend_file: Path, note: Callable[[str], None] | None = None) -> str:
+        args = ["init", "-input=false", "-json", f"-backend-config={backend_file}"]
+        done, parsed = self._run(args, note, "terraform-init.log")
+        if done.returncode != 0 and any("reconfigure" in e or "Backend configuration changed" in e
+                                        for e in parsed.errors):
+            # Our TF_DATA_DIR remembers another backend config (an edited .tfbackend): re-point it.
+            done, parsed = self._run([*args, "-reconfigure"], note, "terraform-init.log")
+            if done.returncode == 0:
+                return "initialized (backend reconfigured)"
+        if done.returncode != 0:
+            raise self._fail("init", done, parsed)
+        return "initialized"
+
+    def apply(self, var_file: Path, note: Callable[[str], None] | None = None) -> ApplySummary:
+        args = ["apply", "-input=false", "-auto-approve", "-json", f"-var-file={var_file}"]
+        done, parsed = self._run(args, note, "terraform-apply.log")
+        if done.returncode != 0:
+            raise self._fail("apply", done, parsed)
+        if not parsed.summary.seen:
+            raise QvError("terraform apply: finished without a change summary; see "
+                          f"{self.log_dir / 'terraform-apply.log'}")
+        return parsed.summary
+
+    def outputs(self) -> dict[str, Any]:
+        binary = tools.require(self.ctx, "terraform")
+        done = tools.run([binary, "output", "-json"], env=self.environ(), cwd=self.workdir)
+        if done.returncode != 0:
+            raise QvError(f"terraform output: {tools.tail_text(done.stderr, 3)}")
+        try:
+            raw = json.loads(done.stdout)
+        except ValueError as err:
+            raise QvError(f"terraform output -json is not JSON: {err}") from None
+        return {name: entry.get("value") for name, entry in raw.items()}
+
+
+def ansible_variables(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Terraform outputs as Ansible extra vars: `tf_<output>` (contract 'Terraform root module outputs')."""
+    return {f"tf_{name}": value for name, value in sorted(outputs.items())}
+
+
+def write_outputs_file(path: Path, outputs: Mapping[str, Any]) -> bool:
+    """Write `.qv/<env>/terraform-outputs.json`; True if its content changed."""
+    text = json.dumps(ansible_variables(outputs), indent=2, sort_keys=True) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_text() == text:
+        return False
+    path.write_text(text)
+    return True
