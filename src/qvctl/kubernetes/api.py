@@ -162,9 +162,13 @@ def _pod_spec(env: Environment, container: dict[str, Any], restart: str | None) 
 
 # Checkov cannot know that the registry refuses to overwrite a tag.
 _IMMUTABLE_TAG = (
-    "the image is pinned by an immutable tag from the spec (the registry has tag immutability on); "
-    "a digest is used when the spec gives one"
+    "pinned by the immutable release tag in the spec (release tags are never re-pushed: ECR tag immutability); "
+    "the digest is used instead whenever the spec gives one"
 )
+
+
+def _image_skips(env: Environment) -> dict[str, str]:
+    return {} if env.application.image.digest else checkov_skips(CKV_K8S_43=_IMMUTABLE_TAG)
 
 
 def rollout(env: Environment) -> Manifest:
@@ -173,7 +177,10 @@ def rollout(env: Environment) -> Manifest:
     # One uvicorn worker per pod: prometheus_client keeps metrics per process, so a pod with one
     # worker reports all of its requests; capacity comes from more pods (the HPA).
     container = _container(
-        env, "api", ["serve", "--host", "0.0.0.0", "--port", str(env.application.port), "--workers", "1"], True  # noqa: S104
+        env,
+        "api",
+        ["serve", "--host", "0.0.0.0", "--port", str(env.application.port), "--workers", "1"],  # noqa: S104 - a pod
+        True,
     )
     pod = _pod_spec(env, container, None)
     pod["topologySpreadConstraints"] = [
@@ -184,12 +191,16 @@ def rollout(env: Environment) -> Manifest:
             "labelSelector": {"matchLabels": selector(naming.API, SERVER)},
             "matchLabelKeys": ["rollouts-pod-template-hash"],
         }
-        for key, when in (("topology.kubernetes.io/zone", "DoNotSchedule"), ("kubernetes.io/hostname", "ScheduleAnyway"))
+        for key, when in (
+            ("topology.kubernetes.io/zone", "DoNotSchedule"),
+            ("kubernetes.io/hostname", "ScheduleAnyway"),
+        )
     ]
     return {
         "apiVersion": ROLLOUTS_API_VERSION,
         "kind": "Rollout",
-        "metadata": metadata(naming.API, ns, pod_labels),
+        # Checkov does not know Rollouts; policy.py scans this one as a Deployment, hence the skip here.
+        "metadata": metadata(naming.API, ns, pod_labels, _image_skips(env)),
         "spec": {
             "replicas": env.application.replicas.min,
             "revisionHistoryLimit": 3,
@@ -307,8 +318,9 @@ def migration_job(env: Environment) -> Manifest:
     `kubectl apply` does not wait for it; new pods stay unready (/readyz answers 503 until the
     schema is at head), so no traffic reaches a version before its migration has run.
     """
-    version = env.application.image.digest or env.application.image.tag
-    name = f"api-migrate-{naming.dns_label(version.removeprefix('sha256:')[:12] if env.application.image.digest else version)}"
+    pinned = env.application.image
+    version = pinned.digest.removeprefix("sha256:")[:12] if pinned.digest else pinned.tag
+    name = f"api-migrate-{naming.dns_label(version)}"
     job_labels = labels(env, naming.API, MIGRATE)
     container = _container(env, "migrate", ["migrate"], False)
     return {
@@ -318,11 +330,7 @@ def migration_job(env: Environment) -> Manifest:
             name,
             env.kubernetes.namespace,
             job_labels,
-            checkov_skips(
-                CKV_K8S_43=_IMMUTABLE_TAG,
-                CKV_K8S_8="a migration runs to completion and exits; a liveness probe has nothing to watch",
-                CKV_K8S_9="a migration serves no traffic; readiness does not apply",
-            ),
+            _image_skips(env),
         ),
         "spec": {
             "backoffLimit": 3,
@@ -372,7 +380,10 @@ def autoscaling(env: Environment) -> list[Manifest]:
             "metrics": [
                 {
                     "type": "Resource",
-                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": CPU_TARGET_PERCENT}},
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": CPU_TARGET_PERCENT},
+                    },
                 },
                 {
                     "type": "Pods",

@@ -10,7 +10,9 @@ from qvctl.kubernetes.common import Manifest, labels, metadata, selector
 from qvctl.spec import Environment
 
 
-def _policy(env: Environment, name: str, namespace: str, pod_selector: dict[str, Any], spec: dict[str, Any]) -> Manifest:
+def _policy(
+    env: Environment, name: str, namespace: str, pod_selector: dict[str, Any], spec: dict[str, Any]
+) -> Manifest:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -43,35 +45,69 @@ def network_policies(env: Environment) -> list[Manifest]:
     data_subnets = env.network.primary.subnets.private_data
     out = _baseline(env, ns)
     out.append(
-        _policy(env, "api-from-ingress", ns, server, {
-            "policyTypes": ["Ingress"],
-            "ingress": [{
-                "from": [{**_namespace(naming.INGRESS_NAMESPACE),
-                          "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}}}],
-                "ports": [{"protocol": "TCP", "port": port}],
-            }],
-        })
+        _policy(
+            env,
+            "api-from-ingress",
+            ns,
+            server,
+            {
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [
+                            {
+                                **_namespace(naming.INGRESS_NAMESPACE),
+                                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}},
+                            }
+                        ],
+                        "ports": [{"protocol": "TCP", "port": port}],
+                    }
+                ],
+            },
+        )
     )
     out.append(
-        _policy(env, "api-from-prometheus", ns, server, {
-            "policyTypes": ["Ingress"],
-            "ingress": [{
-                "from": [{**_namespace(naming.MONITORING_NAMESPACE),
-                          "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
-                "ports": [{"protocol": "TCP", "port": port}],
-            }],
-        })
+        _policy(
+            env,
+            "api-from-prometheus",
+            ns,
+            server,
+            {
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [
+                            {
+                                **_namespace(naming.MONITORING_NAMESPACE),
+                                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+                            }
+                        ],
+                        "ports": [{"protocol": "TCP", "port": port}],
+                    }
+                ],
+            },
+        )
     )
     out.append(
-        _policy(env, "api-to-data", ns, api_pods, {
-            "policyTypes": ["Egress"],
-            # PostgreSQL (Patroni hosts) and ElastiCache live in the private data subnets.
-            "egress": [{
-                "to": [{"ipBlock": {"cidr": cidr}} for cidr in data_subnets],
-                "ports": [{"protocol": "TCP", "port": naming.DATABASE_PORT},
-                          {"protocol": "TCP", "port": naming.REDIS_PORT}],
-            }],
-        })
+        _policy(
+            env,
+            "api-to-data",
+            ns,
+            api_pods,
+            {
+                "policyTypes": ["Egress"],
+                # PostgreSQL (Patroni hosts) and ElastiCache live in the private data subnets.
+                "egress": [
+                    {
+                        "to": [{"ipBlock": {"cidr": cidr}} for cidr in data_subnets],
+                        "ports": [
+                            {"protocol": "TCP", "port": naming.DATABASE_PORT},
+                            {"protocol": "TCP", "port": naming.REDIS_PORT},
+                        ],
+                    }
+                ],
+            },
+        )
     )
     return out
 
@@ -80,14 +116,22 @@ def logging_network_policies(env: Environment) -> list[Manifest]:
     ns = naming.LOGGING_NAMESPACE
     out = _baseline(env, ns)
     out.append(
-        _policy(env, "fluent-bit-egress", ns, {"matchLabels": selector("fluent-bit", "log-shipper")}, {
-            "policyTypes": ["Egress"],
-            # HTTPS inside the VPC only: the OpenSearch domain, the STS endpoint (IRSA) and the
-            # Kubernetes API (metadata for the kubernetes filter) all have addresses in it.
-            "egress": [{
-                "to": [{"ipBlock": {"cidr": env.network.primary.vpc_cidr}}],
-                "ports": [{"protocol": "TCP", "port": 443}],
-            }],
-        })
+        _policy(
+            env,
+            "fluent-bit-egress",
+            ns,
+            {"matchLabels": selector("fluent-bit", "log-shipper")},
+            {
+                "policyTypes": ["Egress"],
+                # HTTPS inside the VPC only: the OpenSearch domain, the STS endpoint (IRSA) and the
+                # Kubernetes API (metadata for the kubernetes filter) all have addresses in it.
+                "egress": [
+                    {
+                        "to": [{"ipBlock": {"cidr": env.network.primary.vpc_cidr}}],
+                        "ports": [{"protocol": "TCP", "port": 443}],
+                    }
+                ],
+            },
+        )
     )
     return out

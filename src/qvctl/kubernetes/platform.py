@@ -9,9 +9,11 @@ from qvctl.spec import Environment
 
 
 def _pod_security(level: str, version: str) -> dict[str, str]:
-    return {f"pod-security.kubernetes.io/{mode}{suffix}": value
-            for mode in ("enforce", "audit", "warn")
-            for suffix, value in (("", level), ("-version", f"v{version}"))}
+    return {
+        f"pod-security.kubernetes.io/{mode}{suffix}": value
+        for mode in ("enforce", "audit", "warn")
+        for suffix, value in (("", level), ("-version", f"v{version}"))
+    }
 
 
 def namespaces(env: Environment) -> list[Manifest]:

@@ -60,7 +60,9 @@ def header(env: Environment) -> str:
 
 
 def dump(documents: list[Manifest]) -> str:
-    return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=True, default_flow_style=False, explicit_start=True, width=120)
+    return yaml.dump_all(
+        documents, Dumper=_Dumper, sort_keys=True, default_flow_style=False, explicit_start=True, width=120
+    )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from qvctl.kubernetes.common import Manifest, labels, metadata
 from qvctl.spec import Environment
 
 ESO_API_VERSION = "external-secrets.io/v1"
-SECRET_STORE = "aws-secrets-manager"
+SECRET_STORE = "aws-secrets-manager"  # noqa: S105 - a SecretStore object name, not a secret
 
 
 @dataclass(frozen=True)
