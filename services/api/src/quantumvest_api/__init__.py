@@ -1,0 +1,8 @@
+"""QuantumVest API: portfolios, holdings, transactions, price history and risk metrics."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("quantumvest-api")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"

@@ -1,0 +1,60 @@
+"""Probes, version and metrics: the paths the platform (kubelet, Prometheus, nginx) relies on."""
+
+from __future__ import annotations
+
+import logging
+import platform
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+
+from quantumvest_api import __version__
+from quantumvest_api.db import current_revisions, update_pool_metrics
+
+router = APIRouter(tags=["operations"])
+log = logging.getLogger(__name__)
+
+
+@router.get("/livez")
+def livez() -> dict[str, str]:
+    """The process is alive and serving; says nothing about its dependencies."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    """Ready when the database answers and its schema is at the migration head. Redis is optional."""
+    state = request.app.state
+    checks: dict[str, str] = {}
+    try:
+        current = current_revisions(state.engine)
+    except SQLAlchemyError as exc:
+        checks["database"] = f"unreachable: {type(exc.orig or exc).__name__}"
+        log.warning("readiness: database unreachable", extra={"error": str(exc.orig or exc).splitlines()[0]})
+    else:
+        checks["database"] = "ok"
+        if current == state.migration_heads:
+            checks["migrations"] = "ok"
+        else:
+            checks["migrations"] = f"at {sorted(current) or 'none'}, head is {sorted(state.migration_heads)}"
+    checks["cache"] = "ok" if state.cache.enabled and state.cache.ping() else "unavailable (serving without cache)"
+    ready = checks.get("database") == "ok" and checks.get("migrations") == "ok"
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/version")
+def version(request: Request) -> dict[str, str]:
+    return {
+        "name": "quantumvest-api",
+        "version": __version__,
+        "environment": request.app.state.settings.environment,
+        "python": platform.python_version(),
+    }
+
+
+@router.get("/metrics")
+def prometheus_metrics(request: Request) -> Response:
+    update_pool_metrics(request.app.state.engine)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,70 @@
+"""Portfolios. GET by id is cache-aside (the hot read path)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quantumvest_api.db import get_session
+from quantumvest_api.models import Portfolio
+from quantumvest_api.schemas import PortfolioIn, PortfolioOut
+
+router = APIRouter(prefix="/api/v1/portfolios", tags=["portfolios"])
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def cache_key(portfolio_id: uuid.UUID) -> str:
+    return f"qv:portfolio:{portfolio_id}"
+
+
+def load_portfolio(session: Session, portfolio_id: uuid.UUID, *, for_update: bool = False) -> Portfolio:
+    statement = select(Portfolio).where(Portfolio.id == portfolio_id)
+    if for_update:
+        statement = statement.with_for_update()
+    portfolio = session.scalars(statement).one_or_none()
+    if portfolio is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"portfolio {portfolio_id} not found")
+    return portfolio
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PortfolioOut)
+def create_portfolio(body: PortfolioIn, session: DbSession, response: Response) -> Portfolio:
+    portfolio = Portfolio(name=body.name, base_currency=body.base_currency)
+    session.add(portfolio)
+    session.commit()
+    response.headers["Location"] = f"{router.prefix}/{portfolio.id}"
+    return portfolio
+
+
+@router.get("", response_model=list[PortfolioOut])
+def list_portfolios(
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[Portfolio]:
+    statement = select(Portfolio).order_by(Portfolio.created_at, Portfolio.id).limit(limit).offset(offset)
+    return list(session.scalars(statement))
+
+
+@router.get("/{portfolio_id}", response_model=PortfolioOut)
+def get_portfolio(portfolio_id: uuid.UUID, request: Request, session: DbSession) -> object:
+    cache = request.app.state.cache
+    cached = cache.get_json("portfolio", cache_key(portfolio_id))
+    if cached is not None:
+        return cached
+    body = PortfolioOut.model_validate(load_portfolio(session, portfolio_id)).model_dump(mode="json")
+    cache.set_json(cache_key(portfolio_id), body)
+    return body
+
+
+@router.delete("/{portfolio_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_portfolio(portfolio_id: uuid.UUID, request: Request, session: DbSession) -> Response:
+    portfolio = load_portfolio(session, portfolio_id)
+    session.delete(portfolio)
+    session.commit()
+    request.app.state.cache.delete(cache_key(portfolio_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,116 @@
+"""Configuration: environment variables and the secret files they name, nothing else (12-factor).
+
+Every field here is one documented variable (`QV_<FIELD>`); `config/environment-variables.yaml`
+is generated from this model (`qv-api config --format yaml`) and a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "QV_"
+
+
+def _secret() -> dict[str, Any]:
+    # Marks a variable that names a secret (its value is a path; the file holds the secret).
+    return {"secret": True}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, case_sensitive=False, extra="ignore")
+
+    environment: Literal["local", "dev", "staging", "prod"] = Field(
+        "local", description="Deployment environment name (local, dev, staging, prod); reported by /version."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Minimum level of the JSON log lines written to stdout."
+    )
+    db_host: str = Field(description="PostgreSQL host name or address.")
+    db_port: int = Field(5432, ge=1, le=65535, description="PostgreSQL port.")
+    db_name: str = Field("quantumvest", description="PostgreSQL database name.")
+    db_user: str = Field("quantumvest_app", description="PostgreSQL user the API connects as.")
+    db_password_file: Path | None = Field(
+        None,
+        description="Path of a file holding the database password (unset: no password, e.g. peer or trust).",
+        json_schema_extra=_secret(),
+    )
+    db_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = Field(
+        "prefer", description="libpq sslmode; use verify-full outside the local environment."
+    )
+    db_sslrootcert: Path | None = Field(
+        None, description="Path of the CA certificate that signed the database server certificate."
+    )
+    db_pool_size: int = Field(5, ge=1, le=100, description="Connections kept open per worker process.")
+    db_connect_timeout_seconds: int = Field(
+        3, ge=1, le=60, description="Seconds to wait for a new database connection before failing."
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL without password (redis://host:6379/0, rediss:// for TLS); unset disables the cache.",
+    )
+    redis_password_file: Path | None = Field(
+        None, description="Path of a file holding the Redis AUTH password.", json_schema_extra=_secret()
+    )
+    redis_ssl_ca_file: Path | None = Field(
+        None, description="Path of the CA certificate that signed the Redis server certificate (rediss://)."
+    )
+    redis_socket_timeout_seconds: float = Field(
+        0.25, gt=0, le=10, description="Connect and read timeout for Redis calls; a dead cache costs at most this."
+    )
+    cache_ttl_seconds: int = Field(60, ge=1, le=86400, description="Lifetime of cached entries.")
+    cache_retry_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="After a Redis failure the cache is bypassed this long, doubling per failure up to 30 s.",
+    )
+
+    @field_validator("redis_url")
+    @classmethod
+    def _no_password_in_redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://")):
+            raise ValueError("must start with redis:// or rediss://")
+        netloc = value.split("://", 1)[1].split("/", 1)[0]
+        if "@" in netloc:
+            raise ValueError("must not contain credentials; use QV_REDIS_PASSWORD_FILE")
+        return value
+
+    def db_password(self) -> str | None:
+        return _read_secret(self.db_password_file, "QV_DB_PASSWORD_FILE")
+
+    def redis_password(self) -> str | None:
+        return _read_secret(self.redis_password_file, "QV_REDIS_PASSWORD_FILE")
+
+
+def _read_secret(path: Path | None, variable: str) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise ValueError(f"{variable}: cannot read {path}: {exc.strerror}") from None
+
+
+def documented_variables() -> list[dict[str, Any]]:
+    """The documented variable list, in model order, as written to environment-variables.yaml."""
+    variables = []
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        required = field.is_required()
+        default = None if required or field.default is None else field.default
+        variables.append(
+            {
+                "name": ENV_PREFIX + name.upper(),
+                "description": field.description,
+                "required": required,
+                "secret": bool(extra.get("secret", False)),
+                "default": default,
+            }
+        )
+    return variables

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks: real PostgreSQL and Redis servers on a loopback address."""

@@ -1,0 +1,66 @@
+import uuid
+
+import pytest
+
+from conftest import new_portfolio
+
+pytestmark = pytest.mark.slow
+
+
+def test_create_then_get_returns_the_portfolio(client) -> None:
+    response = client.post("/api/v1/portfolios", json={"name": "  Growth  ", "base_currency": "EUR"})
+    assert response.status_code == 201
+    created = response.json()
+    assert created["name"] == "Growth" and created["base_currency"] == "EUR"
+    assert response.headers["Location"] == f"/api/v1/portfolios/{created['id']}"
+    fetched = client.get(f"/api/v1/portfolios/{created['id']}")
+    assert fetched.status_code == 200
+    assert fetched.json() == created
+
+
+def test_base_currency_defaults_to_usd(client) -> None:
+    assert client.post("/api/v1/portfolios", json={"name": "Income"}).json()["base_currency"] == "USD"
+
+
+def test_list_portfolios_pages(client) -> None:
+    ids = [new_portfolio(client, f"p{i}") for i in range(3)]
+    assert [p["id"] for p in client.get("/api/v1/portfolios").json()] == ids
+    assert [p["id"] for p in client.get("/api/v1/portfolios?limit=1&offset=1").json()] == ids[1:2]
+
+
+def test_delete_removes_it_even_from_the_cache(client) -> None:
+    portfolio_id = new_portfolio(client)
+    assert client.get(f"/api/v1/portfolios/{portfolio_id}").status_code == 200  # now cached
+    assert client.delete(f"/api/v1/portfolios/{portfolio_id}").status_code == 204
+    assert client.get(f"/api/v1/portfolios/{portfolio_id}").status_code == 404
+    assert client.delete(f"/api/v1/portfolios/{portfolio_id}").status_code == 404
+
+
+def test_unknown_portfolio_is_404_with_its_id(client) -> None:
+    unknown = uuid.uuid4()
+    response = client.get(f"/api/v1/portfolios/{unknown}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"portfolio {unknown} not found"}
+
+
+@pytest.mark.parametrize(
+    ("body", "location", "message"),
+    [
+        ({"name": ""}, "body.name", "at least 1 character"),
+        ({"name": "x", "base_currency": "usd"}, "body.base_currency", "should match pattern"),
+        ({"base_currency": "USD"}, "body.name", "Field required"),
+        ({"name": "x", "owner": "me"}, "body.owner", "Extra inputs are not permitted"),
+    ],
+)
+def test_invalid_bodies_are_422_naming_the_field(client, body, location, message) -> None:
+    response = client.post("/api/v1/portfolios", json=body)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert any(e["location"] == location and message in e["message"] for e in errors), errors
+    assert location in response.json()["detail"]
+
+
+def test_malformed_id_is_422(client) -> None:
+    response = client.get("/api/v1/portfolios/not-a-uuid")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "path.portfolio_id"
