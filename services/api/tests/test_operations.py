@@ -68,7 +68,10 @@ def test_metrics_count_requests_by_route_template_and_status(client) -> None:
     assert metric(client, "qv_http_requests_total", method="GET", route=route, status="200") == before + 2
     text = client.get("/metrics").text
     assert portfolio_id not in text  # never a raw id in a label
-    assert 'qv_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/portfolios/{portfolio_id}"}' in text
+    assert (
+        'qv_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/portfolios/{portfolio_id}"}'
+        in text
+    )
     client.get("/no/such/path")
     assert metric(client, "qv_http_requests_total", route="unmatched", status="404") >= 1
 

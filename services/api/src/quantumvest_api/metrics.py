@@ -17,7 +17,9 @@ HTTP_LATENCY = Histogram(
 )
 CACHE_HITS = Counter("qv_cache_hits_total", "Cache lookups answered by Redis", ["kind"])
 CACHE_MISSES = Counter("qv_cache_misses_total", "Cache lookups that went to the database", ["kind"])
-CACHE_ERRORS = Counter("qv_cache_errors_total", "Redis calls that failed (the request went on without cache)", ["operation"])
+CACHE_ERRORS = Counter(
+    "qv_cache_errors_total", "Redis calls that failed (the request went on without cache)", ["operation"]
+)
 CACHE_BYPASSED = Counter(
     "qv_cache_bypassed_total", "Cache calls skipped because Redis failed recently (backoff)", ["operation"]
 )

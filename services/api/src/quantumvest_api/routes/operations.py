@@ -41,7 +41,9 @@ def readyz(request: Request) -> JSONResponse:
             checks["migrations"] = f"at {sorted(current) or 'none'}, head is {sorted(state.migration_heads)}"
     checks["cache"] = "ok" if state.cache.enabled and state.cache.ping() else "unavailable (serving without cache)"
     ready = checks.get("database") == "ok" and checks.get("migrations") == "ok"
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 @router.get("/version")

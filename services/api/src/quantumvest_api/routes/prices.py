@@ -33,7 +33,9 @@ def ingest_prices(body: PricesIn, session: DbSession) -> IngestOut:
     rows = [{"symbol": p.symbol, "day": p.date, "close": p.close} for p in body.prices]
     for start in range(0, len(rows), BATCH_ROWS):
         statement = insert(PricePoint).values(rows[start : start + BATCH_ROWS])
-        session.execute(statement.on_conflict_do_update(index_elements=["symbol", "day"], set_={"close": statement.excluded.close}))
+        session.execute(
+            statement.on_conflict_do_update(index_elements=["symbol", "day"], set_={"close": statement.excluded.close})
+        )
     symbols = sorted({p.symbol for p in body.prices})
     # New closes change the risk of every portfolio holding these symbols: invalidate their cached risk.
     holders = select(Holding.portfolio_id).where(Holding.symbol.in_(symbols))

@@ -70,7 +70,9 @@ def portfolio_risk(
     try:
         metrics = risk.compute(quantities, closes)
     except risk.NotEnoughData as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"not enough price history for {', '.join(symbols)}: {exc}") from None
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"not enough price history for {', '.join(symbols)}: {exc}"
+        ) from None
     body = RiskOut(
         portfolio_id=portfolio_id,
         base_currency=portfolio.base_currency,

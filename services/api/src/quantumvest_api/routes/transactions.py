@@ -83,7 +83,11 @@ def _apply_to_holding(session: Session, portfolio_id: uuid.UUID, body: Transacti
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TransactionOut)
 def create_transaction(
-    portfolio_id: uuid.UUID, body: TransactionIn, idempotency_key: IdempotencyKey, session: DbSession, response: Response
+    portfolio_id: uuid.UUID,
+    body: TransactionIn,
+    idempotency_key: IdempotencyKey,
+    session: DbSession,
+    response: Response,
 ) -> Transaction:
     fingerprint = request_fingerprint(body)
     existing = _find(session, portfolio_id, idempotency_key)  # fast path for retries, no lock
@@ -129,7 +133,7 @@ def list_transactions(
     statement = (
         select(Transaction)
         .where(Transaction.portfolio_id == portfolio_id)
-        .order_by(Transaction.executed_at, Transaction.id)
+        .order_by(Transaction.executed_at, Transaction.created_at, Transaction.id)
         .limit(limit)
         .offset(offset)
     )
