@@ -1,0 +1,14 @@
+output "secret_names" {
+  description = "Secret name per purpose: database_superuser, database_replication, database_app, redis_auth."
+  value       = { for k, s in aws_secretsmanager_secret.this : k => s.name }
+}
+
+output "secret_arns" {
+  description = "Secret ARN per purpose (for least-privilege IAM policies)."
+  value       = { for k, s in aws_secretsmanager_secret.this : k => s.arn }
+}
+
+output "secret_version_ids" {
+  description = "Version per secret (a dependency handle: the value exists once this is known)."
+  value       = { for k, v in aws_secretsmanager_secret_version.this : k => v.version_id }
+}

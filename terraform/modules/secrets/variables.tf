@@ -1,0 +1,72 @@
+variable "project" {
+  description = "Project name, the first part of every secret name."
+  type        = string
+}
+
+variable "environment" {
+  description = "Environment name, the second part of every secret name."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key (data class secrets) that encrypts the secrets."
+  type        = string
+}
+
+variable "dr_region" {
+  description = "Region the secrets are replicated to (null: no replica)."
+  type        = string
+  default     = null
+}
+
+variable "dr_kms_key_arn" {
+  description = "KMS key in the DR region for the replicas."
+  type        = string
+  default     = null
+}
+
+variable "recovery_window_days" {
+  description = "Days a deleted secret can still be restored (0 deletes at once: disposable environments only)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.recovery_window_days == 0 || (var.recovery_window_days >= 7 && var.recovery_window_days <= 30)
+    error_message = "recovery_window_days must be 0 or between 7 and 30."
+  }
+}
+
+variable "password_length" {
+  description = "Length of generated passwords."
+  type        = number
+  default     = 40
+
+  validation {
+    condition     = var.password_length >= 24 && var.password_length <= 128
+    error_message = "password_length must be between 24 and 128 (ElastiCache tokens allow at most 128)."
+  }
+}
+
+variable "value_version" {
+  description = "Bump to generate and write new values (the values are write-only and never stored in state)."
+  type        = number
+  default     = 1
+}
+
+variable "rotation_lambda_arn" {
+  description = "Rotation function for the database app credentials (null: rotation by bumping value_version and re-running Ansible)."
+  type        = string
+  default     = null
+}
+
+variable "rotation_days" {
+  description = "Rotation interval when a rotation function is given."
+  type        = number
+  default     = 30
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

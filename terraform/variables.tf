@@ -1,0 +1,71 @@
+# Only what is Terraform's alone lives here; everything about the environment comes from
+# environments/<environment>.yaml.
+
+variable "environment" {
+  description = "Environment name; environments/<environment>.yaml is the source of truth."
+  type        = string
+
+  validation {
+    condition     = contains(["local", "dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of local, dev, staging, prod."
+  }
+}
+
+variable "aws_endpoint_url" {
+  description = "Send every AWS API call to this endpoint (the local emulator, e.g. http://127.0.0.1:5000); null for real AWS."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.aws_endpoint_url == null || can(regex("^https?://", var.aws_endpoint_url))
+    error_message = "aws_endpoint_url must be an http(s) URL or null."
+  }
+}
+
+variable "s3_lifecycle_enabled" {
+  description = "Manage S3 lifecycle rules. Off only on the emulator, where the provider waits ~55 s per bucket for them."
+  type        = bool
+  default     = true
+}
+
+variable "cache_enabled" {
+  description = "Create the ElastiCache Redis replication group (the emulator cannot: plan and mock tests only there)."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy" {
+  description = "Allow destroying non-empty buckets (disposable environments only)."
+  type        = bool
+  default     = false
+}
+
+variable "secret_recovery_window_days" {
+  description = "Recovery window of deleted secrets (0 for disposable environments)."
+  type        = number
+  default     = 30
+}
+
+variable "kms_deletion_window_days" {
+  description = "Waiting period before a scheduled KMS key deletion."
+  type        = number
+  default     = 30
+}
+
+variable "secret_value_version" {
+  description = "Bump to regenerate every generated credential (write-only values, never in state)."
+  type        = number
+  default     = 1
+}
+
+variable "secret_replicas_enabled" {
+  description = "Replicate the secrets to the DR region. Off on the emulator, which drops the replica's KMS key and so never converges."
+  type        = bool
+  default     = true
+}
+
+variable "s3_replication_enabled" {
+  description = "Replicate every bucket to the DR region. Off on the emulator, which drops delete-marker replication and SSE-KMS source selection, so the plan never converges."
+  type        = bool
+  default     = true
+}
