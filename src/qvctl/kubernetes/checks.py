@@ -394,4 +394,5 @@ def run_all(ctx: Context, include_policy: bool = False) -> list[Problem]:
             for key, reason in report.skip_reasons.items()
             if not reason.strip()
         ]
-    return problems
+    # Checks about another layer (e.g. Terraform's eks module) repeat per environment: report once.
+    return list(dict.fromkeys(problems))

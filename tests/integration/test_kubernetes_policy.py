@@ -1,0 +1,83 @@
+"""Checkov over the committed kubernetes/ folder (one run for the whole session) and the repository-wide checks.
+
+Checkov is found through QV_CHECKOV or <root>/.tools/checkov/bin/checkov; a machine without it
+fails these tests (MISSING_TOOL) rather than skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from qvctl.context import Context
+from qvctl.kubernetes.checks import run_all
+from qvctl.kubernetes.policy import PolicyReport, rollout_as_deployment, run_checkov
+from qvctl.kubernetes.render import render_environment
+from qvctl.spec import load_environment, spec_path
+from tests.conftest import ROOT, run_qvctl
+
+
+def _ctx(root: Path = ROOT) -> Context:
+    return Context(root=root, environ=dict(os.environ))
+
+
+@pytest.fixture(scope="module")
+def report() -> PolicyReport:
+    return run_checkov(_ctx(), ROOT / "kubernetes")
+
+
+def test_checkov_finds_no_failed_check(report: PolicyReport) -> None:
+    assert report.parsing_errors == []
+    assert [str(f) for f in report.failed] == []
+    assert report.passed > 500  # it did scan every environment's workloads
+
+
+def test_every_skip_is_justified_in_the_manifest(report: PolicyReport) -> None:
+    assert report.skipped, "the fluent-bit DaemonSet's skips should be visible"
+    for key, reason in report.skip_reasons.items():
+        assert len(reason.split()) >= 5, f"{key}: {reason!r}"
+
+
+def test_the_rollout_pod_template_is_scanned_as_a_deployment(report: PolicyReport) -> None:
+    # the skip of the Rollout's image-digest check is only reported because its shadow was scanned
+    assert {"CKV_K8S_43 Deployment.quantumvest.api"} <= set(report.skip_reasons)
+
+
+def test_checkov_fails_a_workload_that_breaks_policy(tmp_path: Path) -> None:
+    """The same scan on a Rollout stripped of its security context must fail: the scan can fail."""
+    env = load_environment(spec_path(ROOT, "dev"))
+    rollout = render_environment(env).objects["71-rollout.yaml"][0]
+    for container in rollout["spec"]["template"]["spec"]["containers"]:
+        del container["securityContext"]
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "71-rollout.yaml").write_text(yaml.safe_dump(rollout))
+    failed = {f.check_id for f in run_checkov(_ctx(), tmp_path).failed}
+    assert {"CKV_K8S_20", "CKV_K8S_22", "CKV_K8S_28"} <= failed
+    assert rollout_as_deployment(rollout)["kind"] == "Deployment"
+
+
+def test_repository_checks_pass() -> None:
+    """What `qvctl validate` will run: freshness, schemas and the cross-layer checks, all environments."""
+    assert [str(p) for p in run_all(_ctx())] == []
+
+
+def test_render_check_passes_on_the_repository() -> None:
+    done = run_qvctl("render", "--check")
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+
+
+def test_missing_checkov_is_a_missing_tool(tmp_path: Path) -> None:
+    from qvctl.context import QvError
+    from qvctl.exit_status import ExitStatus
+
+    shutil.copytree(ROOT / "environments", tmp_path / "environments")
+    ctx = Context(root=tmp_path, environ={})
+    with pytest.raises(QvError) as caught:
+        run_checkov(ctx, tmp_path)
+    assert caught.value.status == ExitStatus.MISSING_TOOL
+    assert ".tools/checkov/bin/checkov" in caught.value.message

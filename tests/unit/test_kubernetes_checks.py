@@ -1,0 +1,332 @@
+"""Cross-layer checks: each one passes on the real render and catches the mistake its name gives."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qvctl.kubernetes import checks, contract, naming
+from qvctl.kubernetes.render import Rendered, render_environment
+from qvctl.spec import load_environment, spec_path
+from tests.conftest import ROOT
+
+# The API contract (contracts.md) written out, so these tests do not depend on the API's own file.
+CONTRACT_VARIABLES = {
+    name: contract.Variable(name, required=name == "QV_DB_HOST", secret=name.endswith("PASSWORD_FILE"), default=None)
+    for name in (
+        "QV_ENVIRONMENT QV_LOG_LEVEL QV_DB_HOST QV_DB_PORT QV_DB_NAME QV_DB_USER QV_DB_PASSWORD_FILE "
+        "QV_DB_SSLMODE QV_DB_SSLROOTCERT QV_DB_POOL_SIZE QV_REDIS_URL QV_REDIS_PASSWORD_FILE "
+        "QV_REDIS_SSL_CA_FILE QV_CACHE_TTL_SECONDS"
+    ).split()
+}
+SERVED = {"/livez", "/readyz", "/version", "/metrics"}
+
+
+@pytest.fixture
+def rendered() -> Rendered:
+    return render_environment(load_environment(spec_path(ROOT, "dev")))
+
+
+def _find(rendered: Rendered, kind: str, name: str) -> dict[str, Any]:
+    return next(
+        o for docs in rendered.objects.values() for o in docs if o["kind"] == kind and o["metadata"]["name"] == name
+    )
+
+
+def _api_container(rendered: Rendered) -> dict[str, Any]:
+    return _find(rendered, "Rollout", "api")["spec"]["template"]["spec"]["containers"][0]
+
+
+def _config(rendered: Rendered) -> dict[str, str]:
+    return next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))[
+        "data"
+    ]
+
+
+def _messages(problems: list[checks.Problem]) -> list[str]:
+    return [p.message for p in problems]
+
+
+# --- environment variables -------------------------------------------------------------------
+
+
+def test_manifests_set_only_variables_the_api_documents(rendered: Rendered) -> None:
+    assert checks.check_environment_variables(rendered, CONTRACT_VARIABLES) == []
+
+
+def test_an_undocumented_variable_is_reported(rendered: Rendered) -> None:
+    _config(rendered)["QV_DB_PASSWORD"] = "x"  # noqa: S105 - the mistake under test
+    messages = _messages(checks.check_environment_variables(rendered, CONTRACT_VARIABLES))
+    # both the Rollout and the migration Job use the ConfigMap
+    assert len(messages) == 2
+    assert all("sets QV_DB_PASSWORD, which the API does not read" in m for m in messages)
+
+
+def test_a_missing_required_variable_is_reported(rendered: Rendered) -> None:
+    del _config(rendered)["QV_DB_HOST"]
+    messages = _messages(checks.check_environment_variables(rendered, CONTRACT_VARIABLES))
+    assert any("does not set required QV_DB_HOST" in m for m in messages)
+
+
+def test_a_secret_given_as_a_value_is_reported(rendered: Rendered) -> None:
+    variables = {**CONTRACT_VARIABLES, "QV_API_TOKEN": contract.Variable("QV_API_TOKEN", False, True, None)}
+    _api_container(rendered)["env"].append({"name": "QV_API_TOKEN", "value": "hunter2"})
+    messages = _messages(checks.check_environment_variables(rendered, variables))
+    assert messages == [
+        "Rollout/quantumvest/api container api sets secret QV_API_TOKEN as a value; secrets reach the pod as files"
+    ]
+
+
+def test_a_secret_file_outside_a_secret_mount_is_reported(rendered: Rendered) -> None:
+    for item in _api_container(rendered)["env"]:
+        if item["name"] == "QV_DB_PASSWORD_FILE":
+            item["value"] = "/tmp/password"  # noqa: S108 - the wrong place this test is about
+    messages = _messages(checks.check_environment_variables(rendered, CONTRACT_VARIABLES))
+    assert messages == [
+        "Rollout/quantumvest/api container api: QV_DB_PASSWORD_FILE=/tmp/password is not inside a mounted Secret volume"
+    ]
+
+
+def test_the_api_documented_list_is_read_from_its_file(tmp_path: Path) -> None:
+    with pytest.raises(contract.ContractMissing, match=r"environment-variables\.yaml is missing"):
+        contract.api_variables(tmp_path)
+    (tmp_path / contract.API_VARIABLES).parent.mkdir(parents=True)
+    (tmp_path / contract.API_VARIABLES).write_text(
+        "variables:\n- {name: QV_X, required: true, secret: false, default: null}\n"
+    )
+    assert contract.api_variables(tmp_path) == {"QV_X": contract.Variable("QV_X", True, False, None)}
+    (tmp_path / contract.API_VARIABLES).write_text("- just a list\n")
+    with pytest.raises(contract.ContractMissing, match="is not `variables:"):
+        contract.api_variables(tmp_path)
+
+
+def test_a_missing_api_variables_file_is_one_clear_problem(tmp_path: Path, rendered: Rendered) -> None:
+    problems = checks.cross_layer_problems(tmp_path, rendered)
+    env_problems = [p for p in problems if p.check == "env-vars"]
+    assert [str(p) for p in env_problems] == [
+        "services/api/config/environment-variables.yaml: [env-vars] services/api/config/environment-variables.yaml "
+        "is missing: cannot check the environment variables the manifests set"
+    ]
+
+
+# --- probes and ports ------------------------------------------------------------------------
+
+
+def test_probes_and_scrape_paths_are_served(rendered: Rendered) -> None:
+    assert checks.check_probes(rendered, SERVED) == []
+
+
+def test_a_probe_on_a_path_the_api_does_not_serve_is_reported(rendered: Rendered) -> None:
+    _api_container(rendered)["readinessProbe"]["httpGet"]["path"] = "/healthz"
+    assert _messages(checks.check_probes(rendered, SERVED)) == [
+        "Rollout/quantumvest/api container api readinessProbe path /healthz is not a GET route of the API"
+    ]
+
+
+def test_a_port_other_than_the_spec_is_reported(rendered: Rendered) -> None:
+    _api_container(rendered)["ports"][0]["containerPort"] = 8080
+    messages = _messages(checks.check_probes(rendered, SERVED))
+    assert "Rollout/quantumvest/api container api listens on 8080, the spec says 8000" in messages
+    assert sum("is not the API's port 8000" in m for m in messages) == 3  # the three probes
+
+
+def test_served_paths_are_read_from_the_api_source(tmp_path: Path) -> None:
+    routes = tmp_path / contract.API_SOURCE / "routes"
+    routes.mkdir(parents=True)
+    (routes / "ops.py").write_text('router = APIRouter()\n@router.get("/livez")\ndef a(): ...\n')
+    (routes / "v1.py").write_text(
+        'router = APIRouter(prefix="/api/v1")\n@router.get("/portfolios/{id}")\ndef b(): ...\n'
+        '@router.post("/portfolios")\ndef c(): ...\n'
+    )
+    assert contract.api_get_paths(tmp_path) == {"/livez", "/api/v1/portfolios/{id}"}
+
+
+def test_the_real_api_serves_the_probe_paths() -> None:
+    assert {naming.LIVENESS_PATH, naming.READINESS_PATH, naming.METRICS_PATH} <= contract.api_get_paths(ROOT)
+
+
+# --- IRSA ------------------------------------------------------------------------------------
+
+
+def test_service_account_annotations_match_the_naming(rendered: Rendered) -> None:
+    assert checks.check_irsa_annotations(rendered) == []
+    account = _find(rendered, "ServiceAccount", "backup")
+    account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] = "arn:aws:iam::111111111111:role/backup"
+    assert _messages(checks.check_irsa_annotations(rendered)) == [
+        "ServiceAccount quantumvest/backup has role 'arn:aws:iam::111111111111:role/backup', expected "
+        "'arn:aws:iam::111111111111:role/quantumvest-dev-irsa-backup'"
+    ]
+
+
+def _eks_module(tmp_path: Path, text: str) -> Path:
+    module = tmp_path / contract.EKS_MODULE
+    module.mkdir(parents=True)
+    (module / "irsa.tf").write_text(text)
+    return tmp_path
+
+
+IRSA_TF = """
+locals {
+  irsa_service_accounts = {
+    api              = { namespace = var.namespace, name = "api" }
+    external-secrets = { namespace = var.namespace, name = "external-secrets" }
+    fluent-bit       = { namespace = "logging", name = "fluent-bit" }
+    backup           = { namespace = var.namespace, name = "backup" }
+  }
+}
+resource "aws_iam_role" "irsa" {
+  for_each = local.irsa_service_accounts
+  name     = "${var.project}-${var.environment}-irsa-${each.key}"
+}
+"""
+
+
+def test_terraform_naming_that_agrees_passes(tmp_path: Path, rendered: Rendered) -> None:
+    assert checks.check_irsa_terraform(_eks_module(tmp_path, IRSA_TF), rendered.env) == []
+
+
+def test_terraform_naming_that_differs_is_reported(tmp_path: Path, rendered: Rendered) -> None:
+    root = _eks_module(tmp_path, IRSA_TF.replace("-irsa-${each.key}", "-irsa-role-${each.key}"))
+    messages = _messages(checks.check_irsa_terraform(root, rendered.env))
+    assert len(messages) == 4
+    assert "can produce 'quantumvest-dev-irsa-api'" in messages[0]
+
+
+def test_a_service_account_without_a_terraform_role_is_reported(tmp_path: Path, rendered: Rendered) -> None:
+    root = _eks_module(
+        tmp_path, IRSA_TF.replace('name = "backup"', 'name = "restore"').replace("    backup ", "    restore ")
+    )
+    assert _messages(checks.check_irsa_terraform(root, rendered.env)) == [
+        "service account 'backup' has no IRSA role in the eks module"
+    ]
+
+
+def test_a_missing_eks_module_is_reported(tmp_path: Path, rendered: Rendered) -> None:
+    assert _messages(checks.check_irsa_terraform(tmp_path, rendered.env)) == [
+        "terraform/modules/eks/ is missing: cannot check IRSA role names against Terraform"
+    ]
+
+
+# --- references ------------------------------------------------------------------------------
+
+
+def test_references_resolve(rendered: Rendered) -> None:
+    assert checks.check_references(rendered) == []
+    assert checks.check_no_secret_data(rendered) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "mutate", "expected"),
+    [
+        (
+            "Service",
+            "api",
+            lambda o: o["spec"]["selector"].update({"app.kubernetes.io/name": "apu"}),
+            "Service/quantumvest/api: selector {'app.kubernetes.io/name': 'apu', "
+            "'app.kubernetes.io/component': 'server'} matches no pod template in quantumvest",
+        ),
+        (
+            "Rollout",
+            "api",
+            lambda o: o["spec"]["strategy"]["canary"].update({"canaryService": "api-new"}),
+            "Rollout/quantumvest/api: canaryService 'api-new' is not rendered",
+        ),
+        (
+            "Rollout",
+            "api",
+            lambda o: o["spec"]["strategy"]["canary"]["analysis"]["templates"][0].update({"templateName": "api-slo"}),
+            "Rollout/quantumvest/api: AnalysisTemplate 'api-slo' is not rendered",
+        ),
+        ("Rollout", "api", lambda o: o["metadata"].update({"namespace": "apps"}), "namespace 'apps' is not rendered"),
+        (
+            "Ingress",
+            "api",
+            lambda o: o["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"].update(
+                {"port": {"name": "https"}}
+            ),
+            "Ingress/quantumvest/api: backend api:{'name': 'https'} is not a rendered",
+        ),
+        (
+            "HorizontalPodAutoscaler",
+            "api",
+            lambda o: o["spec"]["scaleTargetRef"].update({"kind": "Deployment"}),
+            "scale target Deployment/api is not rendered",
+        ),
+        (
+            "PodDisruptionBudget",
+            "api",
+            lambda o: o["spec"]["selector"]["matchLabels"].update({"app.kubernetes.io/component": "web"}),
+            "matches no pod template",
+        ),
+        (
+            "NetworkPolicy",
+            "api-to-data",
+            lambda o: o["spec"]["podSelector"]["matchLabels"].update({"app.kubernetes.io/name": "db"}),
+            "NetworkPolicy/quantumvest/api-to-data: selector",
+        ),
+        (
+            "ServiceMonitor",
+            "api",
+            lambda o: o["spec"]["endpoints"][0].update({"port": "metrics"}),
+            "endpoint port 'metrics' is not a port of the selected Services",
+        ),
+        (
+            "ExternalSecret",
+            "api-redis",
+            lambda o: o["spec"]["target"].update({"name": "redis"}),
+            "mounts Secret 'api-redis', which no ExternalSecret creates",
+        ),
+        (
+            "DaemonSet",
+            "fluent-bit",
+            lambda o: o["spec"]["template"]["spec"].update({"serviceAccountName": "logs"}),
+            "service account 'logs' is not rendered",
+        ),
+    ],
+)
+def test_a_broken_reference_is_reported(rendered: Rendered, kind: str, name: str, mutate: Any, expected: str) -> None:
+    mutate(_find(rendered, kind, name))
+    messages = _messages(checks.check_references(rendered))
+    assert any(expected in m for m in messages), messages
+
+
+def test_a_secret_with_data_is_reported(rendered: Rendered) -> None:
+    rendered.objects["41-external-secrets.yaml"].append(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "x", "namespace": "quantumvest"},
+            "data": {"password": "aHVudGVyMg=="},
+        }
+    )
+    assert _messages(checks.check_no_secret_data(rendered)) == [
+        "Secret/quantumvest/x: a Secret with data; use an ExternalSecret"
+    ]
+
+
+# --- run_all ---------------------------------------------------------------------------------
+
+
+def test_run_all_reports_stale_files_and_spec_errors(tmp_path: Path) -> None:
+    for part in ("environments", "kubernetes", "services/api/config", "services/api/src"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    root = _eks_module(tmp_path, IRSA_TF)
+    from qvctl.context import Context
+
+    ctx = Context(root=root, environ={})
+    assert [str(p) for p in checks.run_all(ctx)] == []
+    (root / "kubernetes" / "prod" / "80-ingress.yaml").write_text("# stale\n")
+    spec = root / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text().replace("max: 4", "max: 1"))
+    found = {(p.check, p.where) for p in checks.run_all(ctx)}
+    assert found == {("stale", "kubernetes/prod/80-ingress.yaml"), ("spec", "environments/dev.yaml")}
+
+
+def test_problems_print_on_one_line() -> None:
+    problem = checks.Problem("probes", "kubernetes/dev/71-rollout.yaml", "x")
+    assert str(problem) == "kubernetes/dev/71-rollout.yaml: [probes] x"
+    assert copy.copy(problem) == problem

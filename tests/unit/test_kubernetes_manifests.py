@@ -1,0 +1,236 @@
+"""What the issue asks of the objects, checked on the rendered output of every cloud environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qvctl.kubernetes import naming
+from qvctl.kubernetes.render import Rendered, render_environment
+from qvctl.spec import CLOUD_ENVIRONMENTS, Environment, load_environment, spec_path
+from tests.conftest import ROOT
+
+
+def _render(name: str) -> Rendered:
+    return render_environment(load_environment(spec_path(ROOT, name)))
+
+
+@pytest.fixture(scope="module", params=CLOUD_ENVIRONMENTS)
+def rendered(request: pytest.FixtureRequest) -> Rendered:
+    return _render(request.param)
+
+
+def _objects(rendered: Rendered, kind: str | None = None) -> list[dict[str, Any]]:
+    return [o for docs in rendered.objects.values() for o in docs if kind is None or o["kind"] == kind]
+
+
+def _one(rendered: Rendered, kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [o for o in _objects(rendered, kind) if name is None or o["metadata"]["name"] == name]
+    assert len(found) == 1, (kind, name, len(found))
+    return found[0]
+
+
+def _api_container(rendered: Rendered) -> dict[str, Any]:
+    return _one(rendered, "Rollout")["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_application_namespace_enforces_restricted_pod_security(rendered: Rendered) -> None:
+    ns = _one(rendered, "Namespace", rendered.env.kubernetes.namespace)["metadata"]["labels"]
+    for mode in ("enforce", "audit", "warn"):
+        assert ns[f"pod-security.kubernetes.io/{mode}"] == "restricted"
+        assert ns[f"pod-security.kubernetes.io/{mode}-version"] == f"v{rendered.env.kubernetes.version}"
+
+
+def test_quota_and_limit_range_follow_the_spec(rendered: Rendered) -> None:
+    resources = rendered.env.application.resources
+    limits = _one(rendered, "LimitRange")["spec"]["limits"][0]
+    assert limits["defaultRequest"] == {"cpu": resources.requests.cpu, "memory": resources.requests.memory}
+    assert limits["max"] == {"cpu": resources.limits.cpu, "memory": resources.limits.memory}
+    hard = _one(rendered, "ResourceQuota")["spec"]["hard"]
+    assert int(hard["pods"]) >= 2 * rendered.env.application.replicas.max + 1
+
+
+@pytest.mark.parametrize("kind", ["Rollout", "Job"])
+def test_api_pods_are_locked_down(rendered: Rendered, kind: str) -> None:
+    pod = _one(rendered, kind)["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] > 10000
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    for container in pod["containers"]:
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True
+        assert security["allowPrivilegeEscalation"] is False
+        assert security["capabilities"] == {"drop": ["ALL"]}
+        assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+        spec_resources = rendered.env.application.resources
+        assert container["resources"]["requests"] == spec_resources.requests.model_dump()
+        assert container["resources"]["limits"] == spec_resources.limits.model_dump()
+        assert container["image"] == f"{rendered.env.application.image.repository}:{rendered.env.application.image.tag}"
+        assert not container["image"].endswith(":latest")
+
+
+def test_api_probes_use_the_api_contract(rendered: Rendered) -> None:
+    container = _api_container(rendered)
+    assert container["ports"] == [{"name": "http", "containerPort": rendered.env.application.port, "protocol": "TCP"}]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
+    assert container["startupProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["command"] == ["qv-api"]
+    assert container["args"][0] == "serve"
+
+
+def test_migration_job_runs_qv_api_migrate(rendered: Rendered) -> None:
+    job = _one(rendered, "Job")
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert [*container["command"], *container["args"]] == ["qv-api", "migrate"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+def test_pods_spread_over_zones(rendered: Rendered) -> None:
+    constraints = _one(rendered, "Rollout")["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    zone = [c for c in constraints if c["topologyKey"] == "topology.kubernetes.io/zone"]
+    assert zone and zone[0]["whenUnsatisfiable"] == "DoNotSchedule"
+
+
+def test_secrets_arrive_as_files_from_external_secrets(rendered: Rendered) -> None:
+    assert _objects(rendered, "Secret") == []
+    env = rendered.env
+    remote = {o["spec"]["data"][0]["remoteRef"]["key"] for o in _objects(rendered, "ExternalSecret")}
+    assert {f"{env.project}/{env.name}/database/app", f"{env.project}/{env.name}/redis/auth"} <= remote
+    container = _api_container(rendered)
+    files = {e["name"]: e["value"] for e in container["env"]}
+    assert files == {
+        "QV_DB_PASSWORD_FILE": naming.DB_PASSWORD_FILE,
+        "QV_REDIS_PASSWORD_FILE": naming.REDIS_PASSWORD_FILE,
+    }
+    mounted = {m["mountPath"] for m in container["volumeMounts"]}
+    for path in files.values():
+        assert path.rsplit("/", 1)[0] in mounted
+    store = _one(rendered, "SecretStore")["spec"]["provider"]["aws"]
+    assert store == {
+        "service": "SecretsManager",
+        "region": env.regions.primary,
+        "auth": {"jwt": {"serviceAccountRef": {"name": "external-secrets"}}},
+    }
+
+
+def test_no_secret_value_is_rendered(rendered: Rendered) -> None:
+    assert not any("stringData" in o for o in _objects(rendered))
+    for config_map in _objects(rendered, "ConfigMap"):
+        for key, value in config_map.get("data", {}).items():
+            if any(word in key for word in ("PASSWORD", "SECRET", "TOKEN")):
+                assert key.endswith("_FILE") and value.startswith(naming.SECRETS_DIR)
+            assert "@" not in value.split("://", 1)[-1].split("/", 1)[0], f"credentials in a URL: {key}"
+
+
+def test_service_accounts_carry_irsa_role_arns(rendered: Rendered) -> None:
+    env = rendered.env
+    accounts = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in _objects(rendered, "ServiceAccount")}
+    expected = {
+        (env.kubernetes.namespace, "api"),
+        (env.kubernetes.namespace, "external-secrets"),
+        (env.kubernetes.namespace, "backup"),
+        ("logging", "fluent-bit"),
+    }
+    assert set(accounts) == expected
+    for (_, name), account in accounts.items():
+        arn = account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+        assert arn == f"arn:aws:iam::{env.account_id}:role/{env.project}-{env.name}-irsa-{name}"
+
+
+def test_canary_steps_and_analysis_come_from_the_spec(rendered: Rendered) -> None:
+    env = rendered.env
+    canary = _one(rendered, "Rollout")["spec"]["strategy"]["canary"]
+    weights = [s["setWeight"] for s in canary["steps"] if "setWeight" in s]
+    assert weights == env.rollout.steps
+    pauses = [s["pause"]["duration"] for s in canary["steps"] if "pause" in s]
+    assert pauses == [f"{env.rollout.pause_seconds}s"] * (len(weights) - 1)
+    assert canary["trafficRouting"] == {"nginx": {"stableIngress": "api"}}
+    metrics = {m["name"]: m for m in _one(rendered, "AnalysisTemplate")["spec"]["metrics"]}
+    assert metrics["error-rate"]["successCondition"] == f"result[0] <= {env.rollout.analysis.max_error_rate}"
+    assert str(env.rollout.analysis.max_p99_latency_ms) in metrics["p99-latency-ms"]["successCondition"]
+    for metric in metrics.values():
+        assert metric["failureLimit"] == env.rollout.analysis.failure_limit
+        assert metric["interval"] == f"{env.rollout.analysis.interval_seconds}s"
+        assert "qv_http_" in metric["provider"]["prometheus"]["query"]
+
+
+def test_blue_green_strategy_renders_from_the_spec(tmp_path: Path) -> None:
+    text = spec_path(ROOT, "staging").read_text().replace("strategy: canary", "strategy: blue_green")
+    copy = tmp_path / "staging.yaml"
+    copy.write_text(text)
+    env: Environment = load_environment(copy)
+    rendered = render_environment(env)
+    strategy = _one(rendered, "Rollout")["spec"]["strategy"]
+    assert set(strategy) == {"blueGreen"}
+    assert strategy["blueGreen"]["activeService"] == "api"
+    assert strategy["blueGreen"]["previewService"] == "api-preview"
+    assert strategy["blueGreen"]["autoPromotionSeconds"] == env.rollout.pause_seconds
+    assert {o["metadata"]["name"] for o in _objects(rendered, "Service")} == {"api", "api-preview", "api-metrics"}
+    measured = _one(rendered, "AnalysisTemplate")["spec"]["metrics"][0]
+    # The old pods stay until every measurement could have failed.
+    window = measured["count"] * env.rollout.analysis.interval_seconds
+    assert strategy["blueGreen"]["scaleDownDelaySeconds"] > window
+
+
+def test_autoscaler_uses_cpu_and_requests_per_second(rendered: Rendered) -> None:
+    hpa = _one(rendered, "HorizontalPodAutoscaler")["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "api"}
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (
+        rendered.env.application.replicas.min,
+        rendered.env.application.replicas.max,
+    )
+    assert {m["type"] for m in hpa["metrics"]} == {"Resource", "Pods"}
+    assert _one(rendered, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
+
+
+def test_ingress_has_tls_hsts_body_size_and_rate_limits(rendered: Rendered) -> None:
+    ingress = _one(rendered, "Ingress")
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "1m"
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-rps"]) > 0
+    headers_ref = annotations["nginx.ingress.kubernetes.io/custom-headers"]
+    headers = _one(rendered, "ConfigMap", headers_ref.split("/")[1])
+    assert headers["data"]["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert ingress["spec"]["tls"] == [{"hosts": [f"api.{rendered.env.domain}"]}]
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+
+
+def test_network_policies_deny_by_default_and_allow_only_the_needed_flows(rendered: Rendered) -> None:
+    policies = {
+        (o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"] for o in _objects(rendered, "NetworkPolicy")
+    }
+    for ns in (rendered.env.kubernetes.namespace, "logging"):
+        assert policies[(ns, "default-deny")] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+        assert policies[(ns, "allow-dns")]["egress"][0]["ports"][0] == {"protocol": "UDP", "port": 53}
+    ns = rendered.env.kubernetes.namespace
+    ingress_from = policies[(ns, "api-from-ingress")]["ingress"][0]["from"][0]
+    assert ingress_from["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
+    scrape_from = policies[(ns, "api-from-prometheus")]["ingress"][0]["from"][0]
+    assert scrape_from["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "monitoring"}
+    data = policies[(ns, "api-to-data")]["egress"][0]
+    assert [t["ipBlock"]["cidr"] for t in data["to"]] == rendered.env.network.primary.subnets.private_data
+    assert {p["port"] for p in data["ports"]} == {5432, 6379}
+
+
+def test_fluent_bit_ships_container_logs_to_opensearch(rendered: Rendered) -> None:
+    daemon_set = _one(rendered, "DaemonSet", "fluent-bit")
+    assert daemon_set["metadata"]["namespace"] == "logging"
+    config = _one(rendered, "ConfigMap", "fluent-bit-config")["data"]["fluent-bit.conf"]
+    assert "Path             /var/log/containers/*.log" in config
+    assert "Name               opensearch" in config
+    assert f"Host               logs.internal.{rendered.env.domain}" in config
+    assert f"AWS_Region         {rendered.env.regions.primary}" in config
+    assert "tls.verify         On" in config
+
+
+def test_service_monitor_scrapes_the_metrics_service(rendered: Rendered) -> None:
+    monitor = _one(rendered, "ServiceMonitor")["spec"]
+    assert monitor["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s", "scheme": "http"}]
+    assert "rollouts-pod-template-hash" in monitor["podTargetLabels"]
+    service = _one(rendered, "Service", "api-metrics")
+    assert all(service["metadata"]["labels"][k] == v for k, v in monitor["selector"]["matchLabels"].items())

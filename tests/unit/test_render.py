@@ -1,0 +1,156 @@
+"""`qvctl render`: deterministic output, apply order, --check naming stale files, local refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from qvctl.exit_status import ExitStatus
+from qvctl.kubernetes.render import LAYOUT, render_environment
+from qvctl.spec import CLOUD_ENVIRONMENTS, load_environment, spec_path
+from tests.conftest import ROOT, run_qvctl
+
+
+def _tmp_repo(tmp_path: Path) -> Path:
+    """Just what rendering reads: the specs, pyproject.toml (how qvctl finds its root), the committed output."""
+    shutil.copytree(ROOT / "environments", tmp_path / "environments")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copytree(ROOT / "kubernetes", tmp_path / "kubernetes")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", CLOUD_ENVIRONMENTS)
+def test_rendering_is_a_pure_function_of_the_spec(name: str) -> None:
+    env = load_environment(spec_path(ROOT, name))
+    assert render_environment(env).files == render_environment(env).files
+
+
+@pytest.mark.parametrize("name", CLOUD_ENVIRONMENTS)
+def test_committed_output_matches_a_fresh_render(name: str) -> None:
+    rendered = render_environment(load_environment(spec_path(ROOT, name)))
+    committed = {p.name: p.read_text() for p in (ROOT / "kubernetes" / name).glob("*.yaml")}
+    assert committed == rendered.files
+
+
+def test_files_apply_in_dependency_order() -> None:
+    """kubectl applies a folder in file-name order: namespaces, then what others reference, then users of it."""
+    names = [name for name, _ in LAYOUT]
+    assert names == sorted(names)
+    rendered = render_environment(load_environment(spec_path(ROOT, "prod")))
+    first_file_of: dict[str, str] = {}
+    for file, docs in rendered.objects.items():
+        for obj in docs:
+            first_file_of.setdefault(obj["kind"], file)
+    assert names[0] == "00-namespaces.yaml"
+    assert {obj["kind"] for obj in rendered.objects["00-namespaces.yaml"]} == {"Namespace"}
+    before = [
+        ("ServiceAccount", "Rollout"),
+        ("ConfigMap", "Rollout"),
+        ("ExternalSecret", "Rollout"),
+        ("SecretStore", "ExternalSecret"),
+        ("Service", "Rollout"),
+        ("AnalysisTemplate", "Rollout"),
+        ("Rollout", "HorizontalPodAutoscaler"),
+        ("Service", "Ingress"),
+        ("ConfigMap", "DaemonSet"),
+        ("ClusterRole", "DaemonSet"),
+    ]
+    for first, then in before:
+        assert first_file_of[first] <= first_file_of[then], (first, then)
+
+
+def test_every_object_but_namespaces_and_cluster_rbac_is_namespaced() -> None:
+    rendered = render_environment(load_environment(spec_path(ROOT, "dev")))
+    for docs in rendered.objects.values():
+        for obj in docs:
+            cluster_scoped = obj["kind"] in ("Namespace", "ClusterRole", "ClusterRoleBinding")
+            assert ("namespace" in obj["metadata"]) != cluster_scoped, obj["metadata"]["name"]
+
+
+def test_rendered_files_parse_back_to_the_objects(tmp_path: Path) -> None:
+    rendered = render_environment(load_environment(spec_path(ROOT, "staging")))
+    for file, text in rendered.files.items():
+        assert text.startswith("# Rendered by `qvctl render staging`")
+        assert [d for d in yaml.safe_load_all(text) if d is not None] == rendered.objects[file]
+
+
+def test_render_writes_all_three_and_check_passes(tmp_path: Path) -> None:
+    repo = _tmp_repo(tmp_path)
+    shutil.rmtree(repo / "kubernetes" / "dev")
+    done = run_qvctl("render", env={"QV_ROOT": str(repo)})
+    assert done.returncode == ExitStatus.OK, done.stderr
+    for name in CLOUD_ENVIRONMENTS:
+        assert f"{name}: {len(LAYOUT)} files" in done.stdout
+    assert "dev: 15 files in kubernetes/dev/ (15 changed)" in done.stdout
+    assert "staging: 15 files in kubernetes/staging/ (up to date)" in done.stdout
+    assert run_qvctl("render", "--check", env={"QV_ROOT": str(repo)}).returncode == ExitStatus.OK
+
+
+def test_check_fails_and_names_stale_missing_and_extra_files(tmp_path: Path) -> None:
+    repo = _tmp_repo(tmp_path)
+    (repo / "kubernetes" / "prod" / "72-autoscaling.yaml").write_text("# edited by hand\n")
+    (repo / "kubernetes" / "dev" / "80-ingress.yaml").unlink()
+    (repo / "kubernetes" / "staging" / "99-leftover.yaml").write_text("{}\n")
+    done = run_qvctl("render", "--check", env={"QV_ROOT": str(repo)})
+    assert done.returncode == ExitStatus.FAILED
+    assert done.stderr.startswith("error: 3 rendered file(s) are stale")
+    for stale in (
+        "kubernetes/prod/72-autoscaling.yaml",
+        "kubernetes/dev/80-ingress.yaml",
+        "kubernetes/staging/99-leftover.yaml",
+    ):
+        assert stale in done.stderr
+    assert "Traceback" not in done.stderr
+    # --check wrote nothing
+    assert (repo / "kubernetes" / "prod" / "72-autoscaling.yaml").read_text() == "# edited by hand\n"
+
+
+def test_check_of_one_environment_ignores_the_others(tmp_path: Path) -> None:
+    repo = _tmp_repo(tmp_path)
+    (repo / "kubernetes" / "prod" / "72-autoscaling.yaml").write_text("# edited by hand\n")
+    assert run_qvctl("render", "dev", "--check", env={"QV_ROOT": str(repo)}).returncode == ExitStatus.OK
+    assert run_qvctl("render", "prod", "--check", env={"QV_ROOT": str(repo)}).returncode == ExitStatus.FAILED
+
+
+def test_render_repairs_and_removes_leftovers(tmp_path: Path) -> None:
+    repo = _tmp_repo(tmp_path)
+    (repo / "kubernetes" / "prod" / "72-autoscaling.yaml").write_text("# edited by hand\n")
+    (repo / "kubernetes" / "prod" / "99-leftover.yaml").write_text("{}\n")
+    done = run_qvctl("render", "prod", env={"QV_ROOT": str(repo)})
+    assert done.returncode == ExitStatus.OK, done.stderr
+    assert "(2 changed)" in done.stdout
+    assert not (repo / "kubernetes" / "prod" / "99-leftover.yaml").exists()
+    assert (repo / "kubernetes" / "prod" / "72-autoscaling.yaml").read_text() == (
+        ROOT / "kubernetes" / "prod" / "72-autoscaling.yaml"
+    ).read_text()
+
+
+def test_local_has_no_kubernetes() -> None:
+    done = run_qvctl("render", "local")
+    assert done.returncode == ExitStatus.INVALID_INPUT
+    assert "local environment has no Kubernetes cluster" in done.stderr
+
+
+def test_unknown_environment_is_invalid_input() -> None:
+    done = run_qvctl("render", "qa")
+    assert done.returncode == ExitStatus.INVALID_INPUT
+    assert "unknown environment 'qa'" in done.stderr
+
+
+def test_a_broken_spec_is_reported_without_traceback(tmp_path: Path) -> None:
+    repo = _tmp_repo(tmp_path)
+    spec = repo / "environments" / "dev.yaml"
+    spec.write_text(spec.read_text().replace('tag: "0.1.0"', "tag: latest"))
+    done = run_qvctl("render", "dev", env={"QV_ROOT": str(repo)})
+    assert done.returncode == ExitStatus.INVALID_INPUT
+    assert "application.image.tag" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_render_help() -> None:
+    done = run_qvctl("render", "--help")
+    assert done.returncode == 0
+    assert "--check" in done.stdout
