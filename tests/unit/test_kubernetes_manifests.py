@@ -68,7 +68,9 @@ def test_api_pods_are_locked_down(rendered: Rendered, kind: str) -> None:
         spec_resources = rendered.env.application.resources
         assert container["resources"]["requests"] == spec_resources.requests.model_dump()
         assert container["resources"]["limits"] == spec_resources.limits.model_dump()
-        assert container["image"] == f"{rendered.env.application.image.repository}:{rendered.env.application.image.tag}"
+        env = rendered.env
+        registry = f"{env.account_id}.dkr.ecr.{env.regions.primary}.amazonaws.com"
+        assert container["image"] == f"{registry}/{env.application.image.repository}:{env.application.image.tag}"
         assert not container["image"].endswith(":latest")
 
 

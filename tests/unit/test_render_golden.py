@@ -85,12 +85,12 @@ def test_image_tag_changes_the_image_and_the_migration_job_name(tmp_path: Path) 
     after = _render_changed(tmp_path, "dev", 'tag: "0.1.0"', 'tag: "0.2.0"')
     assert _changed_lines(_committed("dev"), after) == {
         "60-migration-job.yaml": [
-            "-        image: quantumvest/api:0.1.0",
+            "-        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0",
             "-  name: api-migrate-0-1-0",
-            "+        image: quantumvest/api:0.2.0",
+            "+        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0",
             "+  name: api-migrate-0-2-0",
         ],
-        "71-rollout.yaml": ["-        image: quantumvest/api:0.1.0", "+        image: quantumvest/api:0.2.0"],
+        "71-rollout.yaml": ["-        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0", "+        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0"],
     }
 
 
@@ -102,7 +102,7 @@ def test_a_digest_replaces_the_tag_and_the_image_skip(tmp_path: Path) -> None:
     for file in changed:
         docs = list(yaml.safe_load_all(after[file]))
         pod = docs[0]["spec"]["template"]["spec"]
-        assert pod["containers"][0]["image"] == f"quantumvest/api@{digest}"
+        assert pod["containers"][0]["image"] == f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api@{digest}"
         # Pinned by digest: the CKV_K8S_43 skip is gone, Checkov must see the digest itself.
         assert "annotations" not in docs[0]["metadata"]
     job = next(yaml.safe_load_all(after["60-migration-job.yaml"]))

@@ -102,9 +102,10 @@ def _secret_volumes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 def image(env: Environment) -> str:
     pinned = env.application.image
+    repository = f"{naming.image_registry(env)}/{pinned.repository}"
     if pinned.digest:
-        return f"{pinned.repository}@{pinned.digest}"
-    return f"{pinned.repository}:{pinned.tag}"
+        return f"{repository}@{pinned.digest}"
+    return f"{repository}:{pinned.tag}"
 
 
 def _container(env: Environment, name: str, args: list[str], probes: bool) -> dict[str, Any]:

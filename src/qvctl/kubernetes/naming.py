@@ -78,6 +78,11 @@ def opensearch_host(env: Environment) -> str:
     return f"logs.{internal_zone(env)}"
 
 
+def image_registry(env: Environment) -> str:
+    """The environment's own ECR registry in the primary region (the spec names the repository in it)."""
+    return f"{env.account_id}.dkr.ecr.{env.regions.primary}.amazonaws.com"
+
+
 def api_host(env: Environment) -> str:
     return f"api.{env.domain}"
 
