@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.common import Manifest, checkov_skips, labels, metadata, selector
 from qvctl.spec import Environment
@@ -70,6 +72,7 @@ def fluent_bit(env: Environment) -> list[Manifest]:
         "metadata": metadata("fluent-bit-config", ns, labels(env, "fluent-bit", "config")),
         "data": {"fluent-bit.conf": fluent_bit_config(env)},
     }
+    config_hash = hashlib.sha256(config["data"]["fluent-bit.conf"].encode()).hexdigest()[:16]
     container = {
         "name": "fluent-bit",
         "image": FLUENT_BIT_IMAGE,
@@ -115,7 +118,8 @@ def fluent_bit(env: Environment) -> list[Manifest]:
             "selector": {"matchLabels": selector("fluent-bit", "log-shipper")},
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
             "template": {
-                "metadata": {"labels": pod_labels},
+                # A configuration change changes the pod template, so the DaemonSet rolls.
+                "metadata": {"labels": pod_labels, "annotations": {"quantumvest.io/config-sha256": config_hash}},
                 "spec": {
                     "serviceAccountName": "fluent-bit",
                     "automountServiceAccountToken": True,
