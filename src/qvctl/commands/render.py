@@ -20,8 +20,10 @@ def render_targets(ctx: Context, env_name: str | None, check: bool) -> list[str]
             ExitStatus.INVALID_INPUT,
         )
     if env_name is not None and env_name not in CLOUD_ENVIRONMENTS:
-        raise QvError(f"unknown environment {env_name!r}; expected one of: {', '.join(CLOUD_ENVIRONMENTS)}",
-                      ExitStatus.INVALID_INPUT)
+        raise QvError(
+            f"unknown environment {env_name!r}; expected one of: {', '.join(CLOUD_ENVIRONMENTS)}",
+            ExitStatus.INVALID_INPUT,
+        )
     stale: list[str] = []
     for name in [env_name] if env_name else list(CLOUD_ENVIRONMENTS):
         try:
