@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from conftest import metric, new_portfolio
+from api_test_helpers import metric, new_portfolio
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import new_portfolio
+from api_test_helpers import new_portfolio
 
 pytestmark = pytest.mark.slow
 

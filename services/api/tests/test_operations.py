@@ -3,7 +3,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from psycopg import sql
 
-from conftest import metric, new_portfolio, settings_from
+from api_test_helpers import metric, new_portfolio, settings_from
 from quantumvest_api import __version__
 from quantumvest_api.app import create_app
 from quantumvest_api.db import alembic_config

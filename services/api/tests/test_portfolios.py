@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from conftest import new_portfolio
+from api_test_helpers import new_portfolio
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from conftest import metric, new_portfolio
+from api_test_helpers import metric, new_portfolio
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from conftest import HOST, _port_offset
+from api_test_helpers import HOST, port_offset
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ def server(api_environment, tmp_path):
     environment = os.environ | api_environment | {"QV_LOG_LEVEL": "INFO"}
     migrate = subprocess.run([*QV_API, "migrate"], env=environment, capture_output=True, text=True, timeout=60)
     assert migrate.returncode == 0, migrate.stderr
-    port = 58000 + _port_offset()
+    port = 58000 + port_offset()
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

@@ -4,7 +4,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from conftest import new_portfolio
+from api_test_helpers import new_portfolio
 from quantumvest_api.models import Transaction
 
 pytestmark = pytest.mark.slow

@@ -54,6 +54,7 @@ def migrate(args: argparse.Namespace) -> int:
 
     settings = _settings()
     configure_logging(settings.log_level)
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # "Running upgrade ..." lines
     engine = make_engine(settings)
     try:
         command.upgrade(alembic_config(engine), args.revision)
