@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
@@ -10,6 +15,7 @@ from quantumvest_api.db import alembic_config
 from quantumvest_api.testing.servers import APP_USER
 
 pytestmark = pytest.mark.slow
+API_DIR = Path(__file__).resolve().parents[1]
 
 
 def test_livez_and_version(client) -> None:
@@ -25,12 +31,19 @@ def test_readyz_is_200_with_database_at_head(client) -> None:
 
 
 def test_readyz_is_503_while_the_database_is_stopped(client, servers) -> None:
+    cached, uncached = new_portfolio(client, "cached"), new_portfolio(client, "uncached")
+    client.get(f"/api/v1/portfolios/{cached}")
     servers.postgres.stop()
     try:
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"]["database"].startswith("unreachable")
         assert client.get("/livez").status_code == 200  # alive, just not ready
+        # Reads the cache can answer still work; the others say "retry" (503), not "bug" (500).
+        assert client.get(f"/api/v1/portfolios/{cached}").status_code == 200
+        response = client.get(f"/api/v1/portfolios/{uncached}")
+        assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
+        assert response.json() == {"detail": "database unavailable, retry later"}
     finally:
         servers.postgres.start()
     assert client.get("/readyz").status_code == 200  # the pool recovers by itself
@@ -45,7 +58,13 @@ def test_readyz_is_503_until_migrations_reach_head(servers, api_environment) -> 
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"]["migrations"] == "at none, head is ['0001']"
-        command.upgrade(alembic_config(app.state.engine), "head")
+        # The developers' path: `alembic upgrade head` in services/api with the QV_* environment.
+        upgrade = subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=API_DIR, env=os.environ | api_environment | {"QV_DB_NAME": "qv_unmigrated"},
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert upgrade.returncode == 0, upgrade.stderr
         assert client.get("/readyz").status_code == 200
         command.downgrade(alembic_config(app.state.engine), "base")  # downgrades work too
         assert client.get("/readyz").status_code == 503

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import sessionmaker
 
 from quantumvest_api import __version__
@@ -31,6 +33,12 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": f"invalid request: {summary}", "errors": errors}, status_code=422)
 
 
+def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # Connection refused, failover in progress, pool exhausted: the client may retry; not a bug (500).
+    log.warning("database unavailable", extra={"error": str(exc).splitlines()[0][:300]})
+    return JSONResponse({"detail": "database unavailable, retry later"}, status_code=503, headers={"Retry-After": "1"})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()  # type: ignore[call-arg]  # fields come from the environment
     configure_logging(settings.log_level)
@@ -51,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = Cache.from_settings(settings)
     app.state.migration_heads = migration_heads()
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(SATimeoutError, _database_unavailable)
     app.add_middleware(RequestContextMiddleware)
     for module in (operations, portfolios, holdings, transactions, prices, risk):
         app.include_router(module.router)
