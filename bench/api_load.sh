@@ -46,7 +46,7 @@ source "$WORK/env"
 export QV_LOG_LEVEL=WARNING               # one access line per request would measure the log, not the API
 export QV_DB_POOL_SIZE=10
 
-"$PYTHON" -m quantumvest_api.cli migrate
+"$PYTHON" -m quantumvest_api.cli migrate >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; exit 1; }
 echo "starting the API on http://$HOST:$API_PORT (uvicorn, 2 workers)"
 "$PYTHON" -m quantumvest_api.cli serve --host "$HOST" --port "$API_PORT" --workers 2 >"$WORK/api.log" 2>&1 &
 API_PID=$!
