@@ -1,0 +1,58 @@
+"""Vars plugin: the environment spec as the variable `qv_spec`.
+
+`environments/<env>.yaml` is the one source of truth for an environment (ARCHITECTURE.md
+section 2). The inventory folder names the environment (`inventories/<env>/`), so every
+inventory (the static local one and the aws_ec2 ones) gets the spec without repeating it.
+The spec is attached to the `all` group: hosts and group_vars may override any derived
+variable, never the file itself.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+from ansible.errors import AnsibleParserError
+from ansible.inventory.group import Group
+from ansible.plugins.vars import BaseVarsPlugin
+
+DOCUMENTATION = """
+    name: qv_spec
+    short_description: load environments/<env>.yaml as qv_spec
+    description:
+      - For an inventory folder inventories/<env>/ of this repository, loads
+        ../environments/<env>.yaml (relative to the ansible folder) into the variable qv_spec
+        on the group all, plus qv_environment (the environment name).
+    options:
+      stage:
+        ini:
+          - key: stage
+            section: vars_qv_spec
+        env:
+          - name: ANSIBLE_VARS_PLUGIN_STAGE
+"""
+
+
+class VarsModule(BaseVarsPlugin):
+    REQUIRES_ENABLED = True
+
+    _cache: dict[str, dict] = {}
+
+    def get_vars(self, loader, path, entities, cache=True):
+        super().get_vars(loader, path, entities)
+        if not any(isinstance(entity, Group) and entity.name == "all" for entity in entities):
+            return {}
+        inventory_dir = os.path.realpath(path if os.path.isdir(path) else os.path.dirname(path))
+        if os.path.basename(os.path.dirname(inventory_dir)) != "inventories":
+            return {}  # not an inventory of this repository (e.g. the playbook folder)
+        environment = os.path.basename(inventory_dir)
+        spec_file = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(inventory_dir))),
+                                 "environments", f"{environment}.yaml")
+        if spec_file not in self._cache:
+            try:
+                with open(spec_file, encoding="utf-8") as handle:
+                    spec = yaml.safe_load(handle)
+            except (OSError, yaml.YAMLError) as err:
+                raise AnsibleParserError(f"cannot load the environment spec {spec_file}: {err}") from None
+            self._cache[spec_file] = {"qv_environment": environment, "qv_spec": spec}
+        return dict(self._cache[spec_file])
