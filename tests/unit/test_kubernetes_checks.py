@@ -162,46 +162,113 @@ def test_service_account_annotations_match_the_naming(rendered: Rendered) -> Non
     ]
 
 
-def _eks_module(tmp_path: Path, text: str) -> Path:
-    module = tmp_path / contract.EKS_MODULE
-    module.mkdir(parents=True)
-    (module / "irsa.tf").write_text(text)
-    return tmp_path
+# The shape of the Terraform code (root module passes a prefix and a map; the eks module builds
+# the role name), reduced to what the check reads.
+EKS_MAIN_TF = """
+resource "aws_iam_role" "irsa" {
+  for_each = local.irsa
 
-
-IRSA_TF = """
+  name               = "${var.irsa_role_name_prefix}${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.irsa_assume[each.key].json
+}
+"""
+ROOT_LOCALS_TF = """
 locals {
-  irsa_service_accounts = {
-    api              = { namespace = var.namespace, name = "api" }
-    external-secrets = { namespace = var.namespace, name = "external-secrets" }
-    fluent-bit       = { namespace = "logging", name = "fluent-bit" }
-    backup           = { namespace = var.namespace, name = "backup" }
+  spec = yamldecode(file("${path.module}/../environments/${var.environment}.yaml"))
+
+  name = "${local.spec.project}-${local.spec.name}"
+}
+"""
+ROOT_CLOUD_TF = """
+locals {
+  namespace = local.spec.kubernetes.namespace
+
+  service_accounts = {
+    api = {
+      namespace  = local.namespace
+      statements = []
+    }
+    external-secrets = {
+      namespace  = "external-secrets"
+      statements = []
+    }
+    fluent-bit = {
+      namespace  = "logging"
+      statements = []
+    }
+    backup = {
+      namespace  = local.namespace
+      statements = []
+    }
   }
 }
-resource "aws_iam_role" "irsa" {
-  for_each = local.irsa_service_accounts
-  name     = "${var.project}-${var.environment}-irsa-${each.key}"
+
+module "eks_dr" {
+  source            = "./modules/eks"
+  name              = "${local.name}-dr"
+  create_irsa_roles = false
+}
+
+module "eks" {
+  source                = "./modules/eks"
+  name                  = "${local.name}-primary"
+  irsa_role_name_prefix = "${local.name}-irsa-"
+  service_accounts      = local.service_accounts
 }
 """
 
 
+def _terraform(tmp_path: Path, cloud_tf: str = ROOT_CLOUD_TF, main_tf: str = EKS_MAIN_TF) -> Path:
+    module = tmp_path / contract.EKS_MODULE
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text(main_tf)
+    (tmp_path / "terraform" / "locals.tf").write_text(ROOT_LOCALS_TF)
+    (tmp_path / "terraform" / "cloud.tf").write_text(cloud_tf)
+    return tmp_path
+
+
 def test_terraform_naming_that_agrees_passes(tmp_path: Path, rendered: Rendered) -> None:
-    assert checks.check_irsa_terraform(_eks_module(tmp_path, IRSA_TF), rendered.env) == []
+    assert checks.check_irsa_terraform(_terraform(tmp_path), rendered.env) == []
+
+
+def test_terraform_role_names_are_resolved_through_locals_and_the_spec(tmp_path: Path, rendered: Rendered) -> None:
+    reader = contract.HclReader(_terraform(tmp_path), rendered.env.model_dump(mode="json"))
+    assert reader.role_names() == {
+        "api": "quantumvest-dev-irsa-api",
+        "external-secrets": "quantumvest-dev-irsa-external-secrets",
+        "fluent-bit": "quantumvest-dev-irsa-fluent-bit",
+        "backup": "quantumvest-dev-irsa-backup",
+    }
 
 
 def test_terraform_naming_that_differs_is_reported(tmp_path: Path, rendered: Rendered) -> None:
-    root = _eks_module(tmp_path, IRSA_TF.replace("-irsa-${each.key}", "-irsa-role-${each.key}"))
+    root = _terraform(tmp_path, ROOT_CLOUD_TF.replace('"${local.name}-irsa-"', '"${local.name}-role-"'))
     messages = _messages(checks.check_irsa_terraform(root, rendered.env))
     assert len(messages) == 4
-    assert "can produce 'quantumvest-dev-irsa-api'" in messages[0]
+    assert (
+        messages[0] == "Terraform names the role of 'api' 'quantumvest-dev-role-api', the ServiceAccount expects "
+        "'quantumvest-dev-irsa-api'"
+    )
+
+
+def test_a_namespace_terraform_does_not_trust_is_reported(tmp_path: Path, rendered: Rendered) -> None:
+    root = _terraform(tmp_path, ROOT_CLOUD_TF.replace('namespace  = "logging"', 'namespace  = "kube-system"'))
+    assert _messages(checks.check_irsa_terraform(root, rendered.env)) == [
+        "Terraform's role for 'fluent-bit' trusts namespace 'kube-system', the ServiceAccount is in 'logging'"
+    ]
 
 
 def test_a_service_account_without_a_terraform_role_is_reported(tmp_path: Path, rendered: Rendered) -> None:
-    root = _eks_module(
-        tmp_path, IRSA_TF.replace('name = "backup"', 'name = "restore"').replace("    backup ", "    restore ")
-    )
+    root = _terraform(tmp_path, ROOT_CLOUD_TF.replace("    backup = {", "    restore = {"))
     assert _messages(checks.check_irsa_terraform(root, rendered.env)) == [
-        "service account 'backup' has no IRSA role in the eks module"
+        "service account 'backup' has no IRSA role in Terraform"
+    ]
+
+
+def test_terraform_the_check_cannot_follow_is_reported(tmp_path: Path, rendered: Rendered) -> None:
+    root = _terraform(tmp_path, ROOT_CLOUD_TF.replace('"${local.name}-irsa-"', '"${local.prefix}-irsa-"'))
+    assert _messages(checks.check_irsa_terraform(root, rendered.env)) == [
+        "local.prefix is not assigned in terraform/*.tf"
     ]
 
 
@@ -275,6 +342,18 @@ def test_references_resolve(rendered: Rendered) -> None:
             "endpoint port 'metrics' is not a port of the selected Services",
         ),
         (
+            "ClusterSecretStore",
+            "aws-secrets-manager",
+            lambda o: o["spec"]["conditions"][0].update({"namespaces": ["other"]}),
+            "ClusterSecretStore 'aws-secrets-manager' does not admit namespace 'quantumvest'",
+        ),
+        (
+            "ClusterSecretStore",
+            "aws-secrets-manager",
+            lambda o: o["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"].update({"namespace": "x"}),
+            "authenticates as x/external-secrets, which is not rendered",
+        ),
+        (
             "ExternalSecret",
             "api-redis",
             lambda o: o["spec"]["target"].update({"name": "redis"}),
@@ -314,7 +393,7 @@ def test_a_secret_with_data_is_reported(rendered: Rendered) -> None:
 def test_run_all_reports_stale_files_and_spec_errors(tmp_path: Path) -> None:
     for part in ("environments", "kubernetes", "services/api/config", "services/api/src"):
         shutil.copytree(ROOT / part, tmp_path / part)
-    root = _eks_module(tmp_path, IRSA_TF)
+    root = _terraform(tmp_path)
     from qvctl.context import Context
 
     ctx = Context(root=root, environ={})

@@ -111,11 +111,12 @@ def test_secrets_arrive_as_files_from_external_secrets(rendered: Rendered) -> No
     mounted = {m["mountPath"] for m in container["volumeMounts"]}
     for path in files.values():
         assert path.rsplit("/", 1)[0] in mounted
-    store = _one(rendered, "SecretStore")["spec"]["provider"]["aws"]
-    assert store == {
+    store = _one(rendered, "ClusterSecretStore")["spec"]
+    assert store["conditions"] == [{"namespaces": [env.kubernetes.namespace]}]
+    assert store["provider"]["aws"] == {
         "service": "SecretsManager",
         "region": env.regions.primary,
-        "auth": {"jwt": {"serviceAccountRef": {"name": "external-secrets"}}},
+        "auth": {"jwt": {"serviceAccountRef": {"name": "external-secrets", "namespace": "external-secrets"}}},
     }
 
 
@@ -133,7 +134,7 @@ def test_service_accounts_carry_irsa_role_arns(rendered: Rendered) -> None:
     accounts = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in _objects(rendered, "ServiceAccount")}
     expected = {
         (env.kubernetes.namespace, "api"),
-        (env.kubernetes.namespace, "external-secrets"),
+        ("external-secrets", "external-secrets"),
         (env.kubernetes.namespace, "backup"),
         ("logging", "fluent-bit"),
     }

@@ -14,7 +14,7 @@ from qvctl.spec import CLOUD_ENVIRONMENTS, load_environment, spec_path
 from tests.conftest import ROOT
 
 SCHEMAS = ROOT / "kubernetes" / "schemas"
-CRD_KINDS = {"Rollout", "AnalysisTemplate", "ExternalSecret", "SecretStore", "ServiceMonitor"}
+CRD_KINDS = {"Rollout", "AnalysisTemplate", "ExternalSecret", "ClusterSecretStore", "ServiceMonitor"}
 
 
 def _objects(name: str = "prod") -> dict[str, dict]:
@@ -59,7 +59,7 @@ def test_every_crd_kind_has_a_vendored_schema_with_its_source_noted() -> None:
         ("Rollout/api", ("spec", "strategy", "canary", "stableIngress"), "api", "'stableIngress' was unexpected"),
         ("AnalysisTemplate/api-health", ("spec", "metrics", 0, "provider", "prometheus", "adress"), "x", "'adress'"),
         ("ExternalSecret/api-database", ("spec", "target", "creationPolicy"), "Always", "'Always' is not one of"),
-        ("SecretStore/aws-secrets-manager", ("spec", "provider", "aws", "service"), "S3", "'S3' is not one of"),
+        ("ClusterSecretStore/aws-secrets-manager", ("spec", "provider", "aws", "service"), "S3", "'S3' is not one of"),
         ("ServiceMonitor/api", ("spec", "endpoints", 0, "interval"), "30 seconds", "does not match"),
         # the Rollout's pod template is checked against the core PodTemplateSpec of the version
         (

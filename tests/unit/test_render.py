@@ -50,7 +50,7 @@ def test_files_apply_in_dependency_order() -> None:
         ("ServiceAccount", "Rollout"),
         ("ConfigMap", "Rollout"),
         ("ExternalSecret", "Rollout"),
-        ("SecretStore", "ExternalSecret"),
+        ("ClusterSecretStore", "ExternalSecret"),
         ("Service", "Rollout"),
         ("AnalysisTemplate", "Rollout"),
         ("Rollout", "HorizontalPodAutoscaler"),
@@ -66,7 +66,7 @@ def test_every_object_but_namespaces_and_cluster_rbac_is_namespaced() -> None:
     rendered = render_environment(load_environment(spec_path(ROOT, "dev")))
     for docs in rendered.objects.values():
         for obj in docs:
-            cluster_scoped = obj["kind"] in ("Namespace", "ClusterRole", "ClusterRoleBinding")
+            cluster_scoped = obj["kind"] in ("Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterSecretStore")
             assert ("namespace" in obj["metadata"]) != cluster_scoped, obj["metadata"]["name"]
 
 

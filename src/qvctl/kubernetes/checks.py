@@ -210,23 +210,42 @@ def check_irsa_annotations(rendered: Rendered) -> list[Problem]:
 
 
 def check_irsa_terraform(root: Path, env: Environment) -> list[Problem]:
-    """Terraform's eks module must build the role names the ServiceAccounts are annotated with."""
-    where = str(contract.EKS_MODULE) + "/"
+    """Terraform must name each IRSA role as the ServiceAccount annotation does, and trust its namespace."""
+    where = f"{contract.TERRAFORM_ROOT}/"
+    if not (root / contract.EKS_MODULE).is_dir():
+        return [
+            Problem("irsa", where, f"{contract.EKS_MODULE}/ is missing: cannot check IRSA role names against Terraform")
+        ]
     try:
-        templates = contract.terraform_irsa_templates(root)
-        quoted = contract.terraform_service_accounts(root)
+        reader = contract.HclReader(root, env.model_dump(mode="json"))
+        names = reader.role_names()
+        namespaces = reader.service_account_namespaces()
     except contract.ContractMissing as err:
         return [Problem("irsa", where, str(err))]
     problems = []
-    patterns = [contract.template_regex(t) for t in templates]
     for account in naming.IRSA_SERVICE_ACCOUNTS:
-        role = naming.irsa_role_name(env, account)
-        if not any(p.match(role) for p in patterns):
+        expected_name = naming.irsa_role_name(env, account)
+        expected_ns = naming.service_account_namespace(env, account)
+        if account not in names:
+            problems.append(Problem("irsa", where, f"service account {account!r} has no IRSA role in Terraform"))
+        elif names[account] != expected_name:
             problems.append(
-                Problem("irsa", where, f"no role name template ({', '.join(templates)}) can produce {role!r}")
+                Problem(
+                    "irsa",
+                    where,
+                    f"Terraform names the role of {account!r} {names[account]!r}, "
+                    f"the ServiceAccount expects {expected_name!r}",
+                )
             )
-        if account not in quoted:
-            problems.append(Problem("irsa", where, f"service account {account!r} has no IRSA role in the eks module"))
+        elif namespaces[account] != expected_ns:
+            problems.append(
+                Problem(
+                    "irsa",
+                    where,
+                    f"Terraform's role for {account!r} trusts namespace {namespaces[account]!r}, "
+                    f"the ServiceAccount is in {expected_ns!r}",
+                )
+            )
     return problems
 
 
@@ -327,8 +346,20 @@ def check_references(rendered: Rendered) -> list[Problem]:
             for endpoint in spec.get("endpoints", []):
                 if endpoint.get("port") not in ports:
                     bad(file, obj, f"endpoint port {endpoint.get('port')!r} is not a port of the selected Services")
-        if kind == "ExternalSecret" and (ns, "SecretStore", spec["secretStoreRef"]["name"]) not in workloads:
-            bad(file, obj, f"SecretStore {spec['secretStoreRef']['name']!r} is not rendered")
+        if kind == "ExternalSecret":
+            store = spec["secretStoreRef"]
+            store_kind = store.get("kind", "SecretStore")
+            store_ns = ns if store_kind == "SecretStore" else None
+            if (store_ns, store_kind, store["name"]) not in workloads:
+                bad(file, obj, f"{store_kind} {store['name']!r} is not rendered")
+            cluster_store = _index(rendered, "ClusterSecretStore").get((None, store["name"]))
+            allowed = [c.get("namespaces", []) for c in (cluster_store or {}).get("spec", {}).get("conditions", [])]
+            if cluster_store and allowed and not any(ns in names for names in allowed):
+                bad(file, obj, f"ClusterSecretStore {store['name']!r} does not admit namespace {ns!r}")
+        if kind == "ClusterSecretStore":
+            account = spec["provider"]["aws"].get("auth", {}).get("jwt", {}).get("serviceAccountRef")
+            if account and (account.get("namespace"), account["name"]) not in accounts:
+                bad(file, obj, f"authenticates as {account.get('namespace')}/{account['name']}, which is not rendered")
     return problems
 
 

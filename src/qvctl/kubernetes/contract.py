@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -59,34 +60,103 @@ def api_get_paths(root: Path) -> set[str]:
     return paths
 
 
-_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
-_IRSA_TEMPLATE = re.compile(r'"([^"\n]*-irsa-[^"\n]*)"')
+TERRAFORM_ROOT = Path("terraform")
 
 
-def terraform_irsa_templates(root: Path) -> list[str]:
-    """Quoted HCL strings in the eks module that build IRSA role names.
+class HclReader:
+    """Just enough HCL reading to follow how Terraform builds IRSA role names and trust.
 
-    e.g. `"${var.project}-${var.environment}-irsa-${each.key}"`.
+    Not a parser: it finds `name = "<template>"` assignments and resolves `${local.x}`,
+    `${local.spec.a.b}` and `${var.project|environment}` against the spec. Anything it cannot
+    follow becomes a ContractMissing that names what it looked for, never a guess.
     """
-    module = root / EKS_MODULE
-    if not module.is_dir():
-        raise ContractMissing(f"{EKS_MODULE}/ is missing: cannot check IRSA role names against Terraform")
-    templates = []
-    for file in sorted(module.glob("*.tf")):
-        templates += _IRSA_TEMPLATE.findall(file.read_text())
-    if not templates:
-        raise ContractMissing(f"no IRSA role name (a string containing '-irsa-') in {EKS_MODULE}/*.tf")
-    return templates
 
+    def __init__(self, root: Path, spec: dict[str, Any]) -> None:
+        self.root = root
+        self.spec = spec
+        self.root_text = "\n".join(f.read_text() for f in sorted((root / TERRAFORM_ROOT).glob("*.tf")))
+        # Top-level `locals { ... }` blocks (terraform fmt: the closing brace in column 0).
+        self.locals_text = "\n".join(re.findall(r"^locals\s*\{\n(.*?)^\}", self.root_text, re.DOTALL | re.MULTILINE))
+        self.module_text = "\n".join(f.read_text() for f in sorted((root / EKS_MODULE).glob("*.tf")))
 
-def template_regex(template: str) -> re.Pattern[str]:
-    """Each `${...}` may stand for one name segment (lowercase letters, digits, dashes)."""
-    parts = _INTERPOLATION.split(template)
-    return re.compile("[a-z0-9-]+".join(re.escape(p) for p in parts) + "$")
+    def local(self, name: str, depth: int = 0) -> str:
+        # terraform fmt indents a locals block's own attributes by exactly two spaces.
+        match = re.search(rf"^  {re.escape(name)}\s*=\s*(.+?)\s*(?:#.*)?$", self.locals_text, re.MULTILINE)
+        if match is None:
+            raise ContractMissing(f"local.{name} is not assigned in {TERRAFORM_ROOT}/*.tf")
+        return self.value(match.group(1), depth + 1)
 
+    def reference(self, ref: str, depth: int = 0) -> str:
+        if depth > 10:
+            raise ContractMissing(f"{ref}: references nest too deep to follow")
+        if ref.startswith("local.spec."):
+            node: Any = self.spec
+            for part in ref.removeprefix("local.spec.").split("."):
+                if not isinstance(node, dict) or part not in node:
+                    raise ContractMissing(f"{ref}: no such field in the spec")
+                node = node[part]
+            return str(node)
+        if ref.startswith("local."):
+            return self.local(ref.removeprefix("local."), depth)
+        variables = {"var.project": self.spec["project"], "var.environment": self.spec["name"]}
+        if ref in variables:
+            return str(variables[ref])
+        raise ContractMissing(f"cannot resolve {ref} in {TERRAFORM_ROOT}/")
 
-def terraform_service_accounts(root: Path) -> set[str]:
-    """Service-account names quoted anywhere in the eks module (the for_each keys of the IRSA roles)."""
-    module = root / EKS_MODULE
-    text = "\n".join(f.read_text() for f in sorted(module.glob("*.tf")))
-    return set(re.findall(r'"([a-z][a-z0-9-]*)"', text))
+    def value(self, expression: str, depth: int = 0) -> str:
+        """A quoted template with ${...} parts, or a bare reference."""
+        expression = expression.strip()
+        if expression.startswith('"') and expression.endswith('"'):
+            return re.sub(r"\$\{([^}]*)\}", lambda m: self.reference(m.group(1).strip(), depth), expression[1:-1])
+        return self.reference(expression, depth)
+
+    def module_role_name(self) -> str:
+        """The `name` template of `aws_iam_role.irsa` in the eks module."""
+        match = re.search(
+            r'resource\s+"aws_iam_role"\s+"irsa"\s*\{(.*?)^\}', self.module_text, re.DOTALL | re.MULTILINE
+        )
+        name = match and re.search(r'^\s*name\s*=\s*("[^"\n]*")', match.group(1), re.MULTILINE)
+        if not name:
+            raise ContractMissing(f'no resource "aws_iam_role" "irsa" with a name in {EKS_MODULE}/*.tf')
+        return name.group(1)
+
+    def module_argument(self, argument: str) -> str:
+        """An argument of the root module's `module "eks"` block, unresolved."""
+        block = re.search(r'module\s+"eks"\s*\{(.*?)^\}', self.root_text, re.DOTALL | re.MULTILINE)
+        value = block and re.search(rf"^\s*{argument}\s*=\s*(.+?)\s*$", block.group(1), re.MULTILINE)
+        if not value:
+            raise ContractMissing(f'module "eks" in {TERRAFORM_ROOT}/*.tf does not set {argument}')
+        return value.group(1)
+
+    def role_names(self) -> dict[str, str]:
+        """Service account -> the IAM role name Terraform gives it."""
+        template = self.module_role_name()
+        prefix_var = "${var.irsa_role_name_prefix}"
+        accounts = self.service_account_namespaces()
+        if template.strip('"').startswith(prefix_var):
+            prefix = self.value(self.module_argument("irsa_role_name_prefix"))
+            suffix = template.strip('"').removeprefix(prefix_var)
+        else:
+            prefix, suffix = "", template.strip('"')
+        names = {}
+        for account in accounts:
+            rest = suffix.replace("${each.key}", account)
+            names[account] = prefix + (self.value(f'"{rest}"') if "${" in rest else rest)
+        return names
+
+    def service_account_namespaces(self) -> dict[str, str]:
+        """Service account -> namespace, from the map the root module passes as `service_accounts`."""
+        source = self.module_argument("service_accounts")
+        text = self.root_text
+        if source.startswith("local."):
+            text = self.locals_text
+            start = re.search(rf"^(  ){re.escape(source.removeprefix('local.'))}\s*=\s*\{{", text, re.MULTILINE)
+            if start is None:
+                raise ContractMissing(f"{source} is not assigned in {TERRAFORM_ROOT}/*.tf")
+            indent = start.group(1)
+            end = re.search(rf"^{indent}\}}", text[start.end() :], re.MULTILINE)
+            text = text[start.end() : start.end() + (end.start() if end else len(text))]
+        entries = re.findall(r'^\s*"?([a-z][a-z0-9-]*)"?\s*=\s*\{\s*\n\s*namespace\s*=\s*(.+?)\s*$', text, re.MULTILINE)
+        if not entries:
+            raise ContractMissing(f"no `<serviceaccount> = {{ namespace = ... }}` entries in {source}")
+        return {account: self.value(namespace) for account, namespace in entries}

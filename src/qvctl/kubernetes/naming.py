@@ -23,9 +23,10 @@ READINESS_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 API_PATHS = frozenset({LIVENESS_PATH, READINESS_PATH, "/version", METRICS_PATH})
 
-# Service accounts that get an IAM role (contracts.md), with the namespace they live in.
-# external-secrets: the SecretStore authenticates as this account (auth.jwt), so it lives in
-# the application namespace and reads only this environment's secrets.
+EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
+
+# Service accounts that get an IAM role (contracts.md), with the namespace they live in
+# (service_account_namespace). Terraform's trust policies name the same namespaces.
 IRSA_SERVICE_ACCOUNTS = ("api", "external-secrets", "fluent-bit", "backup")
 
 # Where mounted secrets appear in the API container (env vars *_FILE point here).
@@ -42,7 +43,9 @@ DATABASE_USER = "quantumvest_app"
 
 
 def service_account_namespace(env: Environment, service_account: str) -> str:
-    return LOGGING_NAMESPACE if service_account == "fluent-bit" else env.kubernetes.namespace
+    """fluent-bit and external-secrets live with their operators; the others with the application."""
+    own = {"fluent-bit": LOGGING_NAMESPACE, "external-secrets": EXTERNAL_SECRETS_NAMESPACE}
+    return own.get(service_account, env.kubernetes.namespace)
 
 
 def irsa_role_name(env: Environment, service_account: str) -> str:

@@ -30,8 +30,16 @@ def namespaces(env: Environment) -> list[Manifest]:
         "pod-security.kubernetes.io/warn": "restricted",
         "pod-security.kubernetes.io/warn-version": f"v{version}",
     }
+    # The operator's own namespace: its Helm chart installs into it, our `external-secrets`
+    # account (IRSA) lives there because Terraform's trust policy names it.
+    operator = {**labels(env, "external-secrets", "namespace"), **_pod_security("restricted", version)}
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": metadata(env.kubernetes.namespace, None, app)},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": metadata(naming.EXTERNAL_SECRETS_NAMESPACE, None, operator),
+        },
         {"apiVersion": "v1", "kind": "Namespace", "metadata": metadata(naming.LOGGING_NAMESPACE, None, logging)},
     ]
 

@@ -32,20 +32,32 @@ def synced_secrets() -> tuple[SyncedSecret, ...]:
 
 
 def secret_store(env: Environment) -> Manifest:
+    """One store for the environment, usable from the application namespace only.
+
+    It authenticates as `external-secrets/external-secrets` (a token requested for that account,
+    whose IAM role Terraform trusts and lets read `<project>/<env>/*`), not as the operator's own
+    account, and its conditions keep every other namespace from using it.
+    """
     return {
         "apiVersion": ESO_API_VERSION,
-        "kind": "SecretStore",
-        "metadata": metadata(SECRET_STORE, env.kubernetes.namespace, labels(env, "external-secrets", "secret-store")),
+        "kind": "ClusterSecretStore",
+        "metadata": metadata(SECRET_STORE, None, labels(env, "external-secrets", "secret-store")),
         "spec": {
+            "conditions": [{"namespaces": [env.kubernetes.namespace]}],
             "provider": {
                 "aws": {
                     "service": "SecretsManager",
                     "region": env.regions.primary,
-                    # The operator borrows this namespace's `external-secrets` account, whose IAM
-                    # role may read only this environment's secrets.
-                    "auth": {"jwt": {"serviceAccountRef": {"name": "external-secrets"}}},
+                    "auth": {
+                        "jwt": {
+                            "serviceAccountRef": {
+                                "name": "external-secrets",
+                                "namespace": naming.EXTERNAL_SECRETS_NAMESPACE,
+                            }
+                        }
+                    },
                 }
-            }
+            },
         },
     }
 
@@ -60,7 +72,7 @@ def external_secrets(env: Environment) -> list[Manifest]:
                 "metadata": metadata(secret.name, env.kubernetes.namespace, labels(env, secret.name, "secret")),
                 "spec": {
                     "refreshInterval": "1h",
-                    "secretStoreRef": {"kind": "SecretStore", "name": SECRET_STORE},
+                    "secretStoreRef": {"kind": "ClusterSecretStore", "name": SECRET_STORE},
                     "target": {"name": secret.name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
                     "data": [
                         {
