@@ -199,7 +199,11 @@ def test_ingress_has_tls_hsts_body_size_and_rate_limits(rendered: Rendered) -> N
     headers_ref = annotations["nginx.ingress.kubernetes.io/custom-headers"]
     headers = _one(rendered, "ConfigMap", headers_ref.split("/")[1])
     assert headers["data"]["Strict-Transport-Security"].startswith("max-age=31536000")
-    assert ingress["spec"]["tls"] == [{"hosts": [f"api.{rendered.env.domain}"]}]
+    assert ingress["spec"]["tls"] == [{"hosts": [rendered.env.domain]}]
+    public, health = ingress["spec"]["rules"]
+    assert public["host"] == rendered.env.domain
+    assert "host" not in health
+    assert [p["path"] for p in health["http"]["paths"]] == ["/readyz"]
     assert ingress["spec"]["ingressClassName"] == "nginx"
 
 

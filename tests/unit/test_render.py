@@ -74,6 +74,7 @@ def test_rendered_files_parse_back_to_the_objects(tmp_path: Path) -> None:
     rendered = render_environment(load_environment(spec_path(ROOT, "staging")))
     for file, text in rendered.files.items():
         assert text.startswith("# Rendered by `qvctl render staging`")
+        assert "&id0" not in text and "*id0" not in text, f"{file}: YAML anchors make a diff hard to read"
         assert [d for d in yaml.safe_load_all(text) if d is not None] == rendered.objects[file]
 
 

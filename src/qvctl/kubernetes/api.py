@@ -421,7 +421,8 @@ def ingress(env: Environment) -> Manifest:
         f"{prefix}/limit-connections": "50",
         f"{prefix}/custom-headers": f"{ns}/api-response-headers",
     }
-    host = naming.api_host(env)
+    host = naming.public_host(env)
+    backend = {"service": {"name": "api", "port": {"name": "http"}}}
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -431,18 +432,10 @@ def ingress(env: Environment) -> Manifest:
             # No secretName: ingress-nginx serves its --default-ssl-certificate (README.md).
             "tls": [{"hosts": [host]}],
             "rules": [
-                {
-                    "host": host,
-                    "http": {
-                        "paths": [
-                            {
-                                "path": "/",
-                                "pathType": "Prefix",
-                                "backend": {"service": {"name": "api", "port": {"name": "http"}}},
-                            }
-                        ]
-                    },
-                }
+                {"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}},
+                # The ALB's target-group health check reaches nginx by pod IP, with no host name:
+                # only the readiness path answers requests without one.
+                {"http": {"paths": [{"path": naming.READINESS_PATH, "pathType": "Exact", "backend": backend}]}},
             ],
         },
     }

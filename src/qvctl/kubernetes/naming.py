@@ -86,8 +86,9 @@ def image_registry(env: Environment) -> str:
     return f"{env.account_id}.dkr.ecr.{env.regions.primary}.amazonaws.com"
 
 
-def api_host(env: Environment) -> str:
-    return f"api.{env.domain}"
+def public_host(env: Environment) -> str:
+    """The name users reach: Terraform's edge module points the domain's apex record at the ALBs."""
+    return env.domain
 
 
 def dns_label(value: str) -> str:

@@ -42,6 +42,10 @@ LAYOUT: tuple[tuple[str, Callable[[Environment], list[Manifest]]], ...] = (
 class _Dumper(yaml.SafeDumper):
     """Block style everywhere; multi-line strings (the Fluent Bit config) as literal blocks."""
 
+    def ignore_aliases(self, data: object) -> bool:
+        # A value shared by two objects in Python is written out twice, never as &anchor/*alias.
+        return True
+
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value:
