@@ -90,7 +90,10 @@ def test_image_tag_changes_the_image_and_the_migration_job_name(tmp_path: Path) 
             "+        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0",
             "+  name: api-migrate-0-2-0",
         ],
-        "71-rollout.yaml": ["-        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0", "+        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0"],
+        "71-rollout.yaml": [
+            "-        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0",
+            "+        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0",
+        ],
     }
 
 
