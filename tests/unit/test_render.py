@@ -155,3 +155,15 @@ def test_render_help() -> None:
     done = run_qvctl("render", "--help")
     assert done.returncode == 0
     assert "--check" in done.stdout
+
+
+def test_rendered_yaml_is_lint_clean() -> None:
+    """yamllint's default rules (lines up to 120): the committed files read like hand-written YAML."""
+    from yamllint import linter
+    from yamllint.config import YamlLintConfig
+
+    config = YamlLintConfig("{extends: default, rules: {line-length: {max: 120}}}")
+    for name in CLOUD_ENVIRONMENTS:
+        for file, text in render_environment(load_environment(spec_path(ROOT, name))).files.items():
+            problems = [f"{p.line}: {p.desc}" for p in linter.run(text, config)]
+            assert problems == [], f"{name}/{file}: {problems}"

@@ -67,7 +67,7 @@ def test_replicas_max_changes_the_autoscaler_and_the_quota_only(tmp_path: Path) 
 def test_pause_changes_only_the_canary_pauses(tmp_path: Path) -> None:
     after = _render_changed(tmp_path, "prod", "pause_seconds: 300", "pause_seconds: 120")
     assert _changed_lines(_committed("prod"), after) == {
-        "71-rollout.yaml": ["-          duration: 300s"] * 3 + ["+          duration: 120s"] * 3,
+        "71-rollout.yaml": ["-            duration: 300s"] * 3 + ["+            duration: 120s"] * 3,
     }
 
 
@@ -75,8 +75,8 @@ def test_analysis_thresholds_change_only_the_success_conditions(tmp_path: Path) 
     after = _render_changed(tmp_path, "staging", "max_p99_latency_ms: 1000", "max_p99_latency_ms: 750")
     assert _changed_lines(_committed("staging"), after) == {
         "70-analysis-template.yaml": [
-            "-    successCondition: isNaN(result[0]) || result[0] <= 1000",
-            "+    successCondition: isNaN(result[0]) || result[0] <= 750",
+            "-      successCondition: isNaN(result[0]) || result[0] <= 1000",
+            "+      successCondition: isNaN(result[0]) || result[0] <= 750",
         ],
     }
 
@@ -85,14 +85,14 @@ def test_image_tag_changes_the_image_and_the_migration_job_name(tmp_path: Path) 
     after = _render_changed(tmp_path, "dev", 'tag: "0.1.0"', 'tag: "0.2.0"')
     assert _changed_lines(_committed("dev"), after) == {
         "60-migration-job.yaml": [
-            "-        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0",
+            "-          image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0",
             "-  name: api-migrate-0-1-0",
-            "+        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0",
+            "+          image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0",
             "+  name: api-migrate-0-2-0",
         ],
         "71-rollout.yaml": [
-            "-        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0",
-            "+        image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0",
+            "-          image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0",
+            "+          image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0",
         ],
     }
 

@@ -269,19 +269,25 @@ def prometheus_address() -> str:
 
 
 def analysis_queries(env: Environment) -> dict[str, str]:
+    """PromQL over the new revision's pods only. Multi-line, so the rendered YAML stays readable."""
     ns = env.kubernetes.namespace
-    match = f'namespace="{ns}",service="api-metrics",rollouts_pod_template_hash="{{{{args.revision-hash}}}}"'
     window = f"{max(2 * env.rollout.analysis.interval_seconds, 60)}s"
+    revision = "{{args.revision-hash}}"
+
+    def series(metric: str, *extra: str) -> str:
+        matchers = [f'namespace="{ns}", service="api-metrics"', f'rollouts_pod_template_hash="{revision}"', *extra]
+        return metric + "{\n" + "".join(f"    {m},\n" for m in matchers) + f"  }}[{window}]"
+
+    errors = series("qv_http_requests_total", 'status=~"5.."')
+    requests = series("qv_http_requests_total")
+    latency = series("qv_http_request_duration_seconds_bucket")
     return {
         # No traffic yet is not an error: both sides fall back to 0, the divisor to a tiny number.
         "error-rate": (
-            f'(sum(rate(qv_http_requests_total{{{match},status=~"5.."}}[{window}])) or vector(0))'
-            f" / clamp_min(sum(rate(qv_http_requests_total{{{match}}}[{window}])) or vector(0), 1e-9)"
+            f"(\n  sum(rate({errors}))\n  or vector(0)\n)\n"
+            f"/ clamp_min(\n  sum(rate({requests}))\n  or vector(0), 1e-9\n)\n"
         ),
-        "p99-latency-ms": (
-            f"1000 * histogram_quantile(0.99, sum by (le) "
-            f"(rate(qv_http_request_duration_seconds_bucket{{{match}}}[{window}])))"
-        ),
+        "p99-latency-ms": f"1000 * histogram_quantile(0.99, sum by (le) (\n  rate({latency})\n))\n",
     }
 
 

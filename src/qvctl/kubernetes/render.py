@@ -42,6 +42,10 @@ LAYOUT: tuple[tuple[str, Callable[[Environment], list[Manifest]]], ...] = (
 class _Dumper(yaml.SafeDumper):
     """Block style everywhere; multi-line strings (the Fluent Bit config) as literal blocks."""
 
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list items under their key (yamllint's default style).
+        super().increase_indent(flow, False)
+
     def ignore_aliases(self, data: object) -> bool:
         # A value shared by two objects in Python is written out twice, never as &anchor/*alias.
         return True
@@ -65,7 +69,7 @@ def header(env: Environment) -> str:
 
 def dump(documents: list[Manifest]) -> str:
     return yaml.dump_all(
-        documents, Dumper=_Dumper, sort_keys=True, default_flow_style=False, explicit_start=True, width=120
+        documents, Dumper=_Dumper, sort_keys=True, default_flow_style=False, explicit_start=True, width=100
     )
 
 
