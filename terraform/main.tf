@@ -34,16 +34,17 @@ module "security_dr" {
 module "network" {
   source = "./modules/network"
 
-  name                 = "${local.name}-primary"
-  vpc_cidr             = local.spec.network.primary.vpc_cidr
-  availability_zones   = local.spec.network.primary.availability_zones
-  public_subnets       = local.spec.network.primary.subnets.public
-  private_app_subnets  = local.spec.network.primary.subnets.private_app
-  private_data_subnets = local.spec.network.primary.subnets.private_data
-  nat                  = local.spec.network.primary.nat
-  flow_log_kms_key_arn = module.security.kms_key_arns["logs"]
-  interface_endpoints  = local.is_cloud ? local.interface_endpoints : []
-  tags                 = local.tags
+  name                    = "${local.name}-primary"
+  vpc_cidr                = local.spec.network.primary.vpc_cidr
+  availability_zones      = local.spec.network.primary.availability_zones
+  public_subnets          = local.spec.network.primary.subnets.public
+  private_app_subnets     = local.spec.network.primary.subnets.private_app
+  private_data_subnets    = local.spec.network.primary.subnets.private_data
+  nat                     = local.spec.network.primary.nat
+  flow_log_kms_key_arn    = module.security.kms_key_arns["logs"]
+  flow_log_retention_days = var.log_retention_days
+  interface_endpoints     = local.is_cloud ? local.interface_endpoints : []
+  tags                    = local.tags
 }
 
 module "network_dr" {
@@ -51,16 +52,17 @@ module "network_dr" {
   count     = local.is_cloud ? 1 : 0
   providers = { aws = aws.dr }
 
-  name                 = "${local.name}-dr"
-  vpc_cidr             = local.spec.network.dr.vpc_cidr
-  availability_zones   = local.spec.network.dr.availability_zones
-  public_subnets       = local.spec.network.dr.subnets.public
-  private_app_subnets  = local.spec.network.dr.subnets.private_app
-  private_data_subnets = local.spec.network.dr.subnets.private_data
-  nat                  = local.spec.network.dr.nat
-  flow_log_kms_key_arn = module.security_dr.kms_key_arns["logs"]
-  interface_endpoints  = local.interface_endpoints
-  tags                 = local.tags
+  name                    = "${local.name}-dr"
+  vpc_cidr                = local.spec.network.dr.vpc_cidr
+  availability_zones      = local.spec.network.dr.availability_zones
+  public_subnets          = local.spec.network.dr.subnets.public
+  private_app_subnets     = local.spec.network.dr.subnets.private_app
+  private_data_subnets    = local.spec.network.dr.subnets.private_data
+  nat                     = local.spec.network.dr.nat
+  flow_log_kms_key_arn    = module.security_dr.kms_key_arns["logs"]
+  flow_log_retention_days = var.log_retention_days
+  interface_endpoints     = local.interface_endpoints
+  tags                    = local.tags
 }
 
 module "storage" {

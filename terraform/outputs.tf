@@ -34,3 +34,17 @@ output "vpc_id" {
   description = "Primary VPC ID."
   value       = module.network.vpc_id
 }
+
+output "cloud" {
+  description = "Cloud-only endpoints and handles (null for the local environment)."
+  value = local.is_cloud ? {
+    eks_clusters         = { primary = module.eks[0].cluster_name, dr = module.eks_dr[0].cluster_name }
+    irsa_role_arns       = module.eks[0].irsa_role_arns
+    database_hosts       = { primary = module.database_hosts[0].hostnames, dr = module.database_hosts_dr[0].hostnames }
+    cache_endpoint       = try(module.cache[0].primary_endpoint, null)
+    opensearch_endpoint  = module.observability[0].opensearch_endpoint
+    alb_dns_names        = module.edge[0].alb_dns_names
+    zone_name_servers    = module.edge[0].name_servers
+    ingress_target_group = module.edge[0].target_group_arns
+  } : null
+}

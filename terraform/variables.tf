@@ -34,6 +34,12 @@ variable "cache_enabled" {
   default     = true
 }
 
+variable "opensearch_enabled" {
+  description = "Create the OpenSearch domain (the emulator never finishes creating one: plan and mock tests only there)."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Allow destroying non-empty buckets (disposable environments only)."
   type        = bool
@@ -68,4 +74,34 @@ variable "s3_replication_enabled" {
   description = "Replicate every bucket to the DR region. Off on the emulator, which drops delete-marker replication and SSE-KMS source selection, so the plan never converges."
   type        = bool
   default     = true
+}
+
+variable "host_ami" {
+  description = "Image lookup for the EC2 hosts (Debian 12: its packages carry Patroni, etcd, pgBackRest). The emulator test overrides it with an image the emulator has."
+  type = object({
+    owners       = list(string)
+    name_pattern = string
+  })
+  default = {
+    owners       = ["136693071363"] # Debian
+    name_pattern = "debian-12-amd64-*"
+  }
+}
+
+variable "alb_deletion_protection" {
+  description = "Protect the load balancers from deletion."
+  type        = bool
+  default     = true
+}
+
+variable "wait_for_certificate" {
+  description = "Wait for DNS validation of the ACM certificates (true once the zone is delegated from the parent domain)."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Retention of every CloudWatch log group (flow logs, EKS, OpenSearch, platform)."
+  type        = number
+  default     = 365
 }

@@ -1,0 +1,43 @@
+# Bootstrap: the Terraform state bucket (and its KMS key) of one environment.
+#   cd terraform/bootstrap && terraform init && terraform apply -var environment=dev
+# then the root module's env/<env>.tfbackend points at the bucket this prints.
+
+locals {
+  spec     = yamldecode(file("${path.module}/../../environments/${var.environment}.yaml"))
+  emulated = var.aws_endpoint_url != null
+}
+
+provider "aws" {
+  region              = local.spec.regions.primary
+  allowed_account_ids = local.emulated ? null : [local.spec.account_id]
+
+  skip_credentials_validation = local.emulated
+  skip_metadata_api_check     = local.emulated
+  skip_region_validation      = local.emulated
+  s3_use_path_style           = local.emulated
+  max_retries                 = local.emulated ? 1 : null
+
+  dynamic "endpoints" {
+    for_each = local.emulated ? [var.aws_endpoint_url] : []
+    content {
+      iam = endpoints.value
+      kms = endpoints.value
+      s3  = endpoints.value
+      sts = endpoints.value
+    }
+  }
+
+  default_tags {
+    tags = { Project = local.spec.project, Environment = local.spec.name, ManagedBy = "terraform-bootstrap" }
+  }
+}
+
+module "state" {
+  source = "../modules/state"
+
+  name = "${local.spec.project}-${local.spec.name}"
+  # The local environment's bucket name is fixed (qvctl creates it); cloud names carry the account.
+  account_id        = local.spec.kind == "local" ? null : local.spec.account_id
+  lifecycle_enabled = !local.emulated
+  force_destroy     = local.spec.kind == "local"
+}
