@@ -65,7 +65,10 @@ class StepRunner:
             progress.update(task, detail=detail[:80])
 
         try:
-            with progress:
+            if self.console.is_terminal:
+                with progress:
+                    outcome = action(note)
+            else:  # logs and CI: no spinner redraws, just the result line below
                 outcome = action(note)
         except KeyboardInterrupt:
             self._line("✗", name, self.clock() - start, "interrupted", "yellow")

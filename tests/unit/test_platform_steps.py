@@ -1,0 +1,75 @@
+"""The step runner: timed result lines, one-line failures naming the step, Ctrl-C as status 130."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from qvctl.context import QvError
+from qvctl.exit_status import ExitStatus
+from qvctl.platform.steps import Outcome, StepRunner
+
+
+def _runner() -> tuple[StepRunner, io.StringIO]:
+    out = io.StringIO()
+    ticks = iter(float(t) for t in range(0, 1000, 2))
+    return StepRunner(Console(file=out, width=200), clock=lambda: next(ticks)), out
+
+
+def test_each_step_prints_its_name_elapsed_time_and_result() -> None:
+    runner, out = _runner()
+    runner.run("terraform apply", lambda note: Outcome("no changes", changed=False))
+    runner.run("environment CA", lambda note: "reused")
+    lines = out.getvalue().splitlines()
+    assert "terraform apply" in lines[0] and "2.0s" in lines[0] and lines[0].endswith("no changes")
+    assert "environment CA" in lines[1] and lines[1].endswith("reused")
+    assert not runner.anything_changed
+    assert runner.total_seconds == pytest.approx(4.0)
+
+
+def test_a_failing_step_stops_with_its_name_and_the_tools_message() -> None:
+    runner, out = _runner()
+
+    def fail(note):  # type: ignore[no-untyped-def]
+        raise QvError("terraform apply: Invalid value for variable: environment must be one of local, dev")
+
+    with pytest.raises(QvError) as failed:
+        runner.run("terraform apply", fail)
+    assert failed.value.message == (
+        "step 'terraform apply' failed: terraform apply: Invalid value for variable: environment must be one of "
+        "local, dev"
+    )
+    assert failed.value.status is ExitStatus.FAILED
+    assert "✗ terraform apply" in out.getvalue()
+
+
+def test_the_tools_exit_status_meaning_is_kept() -> None:
+    runner, _ = _runner()
+
+    def missing(note):  # type: ignore[no-untyped-def]
+        raise QvError("terraform is missing", ExitStatus.MISSING_TOOL)
+
+    with pytest.raises(QvError) as failed:
+        runner.run("terraform init", missing)
+    assert failed.value.status is ExitStatus.MISSING_TOOL
+
+
+def test_ctrl_c_in_a_step_is_an_interruption_with_a_way_out() -> None:
+    runner, _ = _runner()
+
+    def interrupted(note):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    with pytest.raises(QvError) as stopped:
+        runner.run("ansible-playbook main.yml", interrupted)
+    assert stopped.value.status is ExitStatus.INTERRUPTED
+    assert "'ansible-playbook main.yml'" in stopped.value.message
+    assert "qvctl up" in stopped.value.message and "qvctl down" in stopped.value.message
+
+
+def test_a_changed_step_marks_the_run_as_changed() -> None:
+    runner, _ = _runner()
+    runner.run("terraform apply", lambda note: Outcome("3 added, 0 changed, 0 destroyed", changed=True))
+    assert runner.anything_changed
