@@ -92,15 +92,73 @@ def save_emulator_snapshot(paths: EnvPaths, spec: Environment, state_bucket: str
                                   [spec.regions.primary], state_bucket)
 
 
-def verify_gone(paths: EnvPaths, spec: Environment, wait: float = 10.0) -> None:
-    """Raise if a process of the environment or a listening socket on its addresses remains."""
+def _foreign(listener: procscan.Listener, paths: EnvPaths) -> bool:
+    """Bound by processes of *another* environment's supervisord (e.g. a second checkout's `.qv/`)."""
+    if not listener.pids:
+        return False
+    for pid in listener.pids:
+        marker = procscan.process_marker(pid)
+        config = procscan.supervising_config(pid)
+        if marker == str(paths.state) or config == str(paths.supervisor_conf):
+            return False
+        if marker is None and config is None and not _names_other_state(pid, paths):
+            return False  # nobody's: it may well be ours, having shed its environment
+    return True
+
+
+def _names_other_state(pid: int, paths: EnvPaths) -> bool:
+    """An orphan (e.g. a postgres whose Patroni died) whose command line names another state folder."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    root = f"{paths.state.parent}/"
+    return root in cmdline and f"{paths.state}/" not in cmdline
+
+
+def _owner(listener: procscan.Listener) -> str:
+    pid = listener.pids[0]
+    owner = procscan.process_marker(pid) or procscan.supervising_config(pid)
+    if owner:
+        return owner
+    return f"pid {pid} ({procscan.process_name(pid)})"
+
+
+def foreign_listeners(paths: EnvPaths, spec: Environment) -> list[procscan.Listener]:
+    """Sockets on this environment's addresses held by another environment: `up` cannot bind them."""
+    own, shared = environment_addresses(spec)
+    return [s for s in procscan.listeners(own, shared) if _foreign(s, paths)]
+
+
+def describe_foreign(sockets: list[procscan.Listener]) -> str:
+    owners: dict[str, list[str]] = {}
+    for s in sockets:
+        owners.setdefault(_owner(s), []).append(f"{s.address}:{s.port}")
+    return "; ".join(f"{', '.join(addrs[:4])}{' ...' if len(addrs) > 4 else ''} held by {owner}"
+                     for owner, addrs in sorted(owners.items()))
+
+
+def verify_gone(paths: EnvPaths, spec: Environment, wait: float = 10.0) -> str:
+    """Raise if a process of the environment or a listening socket on its addresses remains.
+
+    A socket held by a process that belongs to another environment's supervisord is not ours
+    to stop; it is named in the result instead of failing `down`.
+    """
     own, shared = environment_addresses(spec)
     deadline = time.monotonic() + wait
     while True:
         left_processes = procscan.environment_processes(paths.state)
-        left_sockets = procscan.listeners(own, shared)
+        sockets = procscan.listeners(own, shared)
+        foreign = [s for s in sockets if _foreign(s, paths)]
+        left_sockets = [s for s in sockets if s not in foreign]
         if not left_processes and not left_sockets:
-            return
+            if foreign:
+                owners: dict[str, int] = {}
+                for s in foreign:
+                    owners[_owner(s)] = owners.get(_owner(s), 0) + 1
+                return "nothing of ours left; other environments listen on these addresses: " + ", ".join(
+                    f"{count} sockets of {owner}" for owner, count in sorted(owners.items()))
+            return "no process, no listening socket"
         if time.monotonic() >= deadline:
             parts = []
             if left_processes:

@@ -88,6 +88,35 @@ def process_name(pid: int) -> str:
         return "?"
 
 
+def process_marker(pid: int) -> str | None:
+    """The state folder a process belongs to (its supervisord's marker), if any."""
+    prefix = f"{MARKER_VARIABLE}=".encode()
+    try:
+        for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+            if item.startswith(prefix):
+                return item[len(prefix):].decode(errors="replace")
+    except OSError:
+        return None
+    return None
+
+
+def supervising_config(pid: int) -> str | None:
+    """The `-c` config of the nearest supervisord among a process's ancestors, if any."""
+    seen = 0
+    while pid > 1 and seen < 64:
+        seen += 1
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        if any(a.endswith(b"supervisord") for a in argv[:2]) and b"-c" in argv:
+            index = argv.index(b"-c")
+            return argv[index + 1].decode(errors="replace") if index + 1 < len(argv) else None
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return None
+
+
 def environment_processes(state_dir: Path) -> list[int]:
     """Live processes carrying this environment's marker, or naming its state folder on their command line."""
     marker = f"{MARKER_VARIABLE}={state_dir}".encode()

@@ -22,6 +22,7 @@ from qvctl.exit_status import ExitStatus
 from qvctl.platform import emulator, health, pki, supervisor
 from qvctl.platform.ansible import Playbook, PlaybookRun
 from qvctl.platform.components import local_components
+from qvctl.platform.down import describe_foreign, foreign_listeners
 from qvctl.platform.paths import EnvPaths
 from qvctl.platform.steps import Outcome, StepRunner
 from qvctl.platform.terraform import ApplySummary, Terraform, write_outputs_file
@@ -71,6 +72,15 @@ def bring_up(ctx: Context, spec: Environment, console: Console, health_deadline:
 
     if spec.emulator is not None:
         address, port = spec.emulator.address, spec.emulator.port
+
+        def addresses_free(note) -> str:  # type: ignore[no-untyped-def]
+            taken = foreign_listeners(paths, spec)
+            if taken:
+                raise QvError("another environment holds this environment's addresses: " + describe_foreign(taken)
+                              + "; stop it first (qvctl down, or supervisorctl -c <its config> shutdown)")
+            return "no other environment on the local addresses"
+
+        runner.run("check the local addresses", addresses_free)
         runner.run("start supervisord", lambda note: supervisor.start(ctx, paths))
 
         def start_emulator(note) -> str:  # type: ignore[no-untyped-def]

@@ -1,0 +1,268 @@
+"""The local platform end to end: up, through nginx, up again (no changes), status, a killed API
+instance under traffic, down (nothing left); then failures: a broken tfvars, a missing tool, a
+concurrent `up`.
+
+ONE platform, brought up once for the whole module (it takes a minute or two on 2 cores); the
+tests run in file order and share it. Claims are checked with the tools' own output: Terraform's
+change summary and Ansible's recap in the run logs, `ss -ltn` for listening sockets, curl with the
+environment CA. Development machines: run under `flock /tmp/qv-local-platform.lock`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qvctl.platform import procscan
+from qvctl.spec import load_environment, spec_path
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = load_environment(spec_path(ROOT, "local"), ROOT)
+HOST_ADDRESSES = sorted({a for g in SPEC.hosts.values() for a in g.addresses or []})
+EMULATOR = (SPEC.emulator.address, SPEC.emulator.port) if SPEC.emulator else ("127.0.0.1", 5000)
+EDGE = SPEC.hosts["edge"].addresses[0]  # type: ignore[index]
+
+
+def qvctl(*args: str, root: Path = ROOT, env: dict[str, str] | None = None,
+          timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "qvctl", *args], cwd=root, env=environ, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def listening_sockets() -> list[str]:
+    """`ss -ltn`: every listening TCP socket on the environment's addresses (and the emulator's port)."""
+    out = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for line in out.splitlines():
+        local = line.split()[3]
+        address, _, port = local.rpartition(":")
+        if address in HOST_ADDRESSES or (address, int(port)) == EMULATOR:
+            found.append(local)
+    return sorted(found)
+
+
+@dataclass
+class Platform:
+    state: Path
+    ca: Path
+    cold: subprocess.CompletedProcess[str]
+    cold_seconds: float
+    down_done: bool = False
+
+
+@pytest.fixture(scope="module")
+def platform() -> Iterator[Platform]:
+    taken = listening_sockets()
+    if taken:
+        pytest.fail(f"the local platform's addresses are in use before the test: {taken}; "
+                    "stop that environment first (qvctl down)")
+    state = ROOT / ".qv" / "local"
+    started = time.monotonic()
+    cold = qvctl("up")
+    platform = Platform(state, state / "pki" / "ca.crt", cold, time.monotonic() - started)
+    try:
+        assert cold.returncode == 0, f"cold up failed:\n{cold.stdout[-3000:]}\n{cold.stderr[-2000:]}"
+        yield platform
+    finally:
+        if not platform.down_done:
+            qvctl("down", timeout=300)
+
+
+def terraform_change_summary(state: Path) -> dict[str, int]:
+    for line in reversed((state / "logs" / "terraform-apply.log").read_text().splitlines()):
+        if '"type":"change_summary"' in line:
+            return json.loads(line)["changes"]
+    raise AssertionError("no change_summary line in Terraform's apply output")
+
+
+def ansible_recap(state: Path) -> dict[str, dict[str, int]]:
+    for line in (state / "logs" / "ansible.log").read_text().splitlines():
+        if line.startswith("RECAP "):
+            return json.loads(line[len("RECAP "):])
+    raise AssertionError("no PLAY RECAP in the Ansible log")
+
+
+def test_cold_up_ends_with_the_endpoint_table_and_the_state_folder(platform: Platform) -> None:
+    out = platform.cold.stdout
+    assert f"https://{EDGE}/api/v1/portfolios" in out
+    assert f"state folder: {platform.state}" in out
+    for step in ("start the AWS emulator", "terraform apply", "ansible-playbook main.yml",
+                 "health: every component", "health: portfolio through nginx"):
+        assert f"✓ {step}" in out, f"step {step!r} not reported done"
+    print(f"cold up: {platform.cold_seconds:.1f}s")
+
+
+def test_curl_with_the_environment_ca_gets_readyz_through_nginx(platform: Platform) -> None:
+    done = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", str(platform.ca),
+                           f"https://{EDGE}/readyz"], capture_output=True, text=True, timeout=30, check=False)
+    assert done.stdout == "200", done.stderr
+    redirect = httpx.get(f"http://{EDGE}/readyz", follow_redirects=False, timeout=10)
+    assert redirect.status_code in (301, 308) and redirect.headers["location"].startswith("https://")
+    untrusted = subprocess.run(["curl", "-sS", "-o", "/dev/null", f"https://{EDGE}/readyz"],
+                               capture_output=True, text=True, timeout=30, check=False)
+    assert untrusted.returncode != 0, "nginx must present a certificate of the environment CA, not a public one"
+
+
+def test_a_portfolio_round_trip_through_nginx(platform: Platform) -> None:
+    with httpx.Client(base_url=f"https://{EDGE}", verify=str(platform.ca), timeout=10) as client:
+        created = client.post("/api/v1/portfolios", json={"name": "e2e", "base_currency": "USD"})
+        assert created.status_code == 201, created.text
+        pid = created.json()["id"]
+        assert client.get(f"/api/v1/portfolios/{pid}").json()["name"] == "e2e"
+        assert client.delete(f"/api/v1/portfolios/{pid}").status_code == 204
+        assert client.get(f"/api/v1/portfolios/{pid}").status_code == 404
+
+
+def test_second_up_changes_nothing_and_a_concurrent_up_is_refused(platform: Platform) -> None:
+    environ = {**os.environ, "COLUMNS": "200"}
+    started = time.monotonic()
+    warm = subprocess.Popen([sys.executable, "-m", "qvctl", "up"], cwd=ROOT, env=environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = platform.state / "lock"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if lock.exists() and f'"pid": {warm.pid}' in lock.read_text():
+            break
+        time.sleep(0.1)
+    else:
+        warm.kill()
+        pytest.fail("the warm up never took the environment lock")
+    second = qvctl("up", timeout=60)
+    assert second.returncode == 4, second.stderr
+    assert f"locked by pid {warm.pid}" in second.stderr and "qvctl up" in second.stderr
+    assert second.stderr.count("\n") == 1, "one line, no traceback"
+
+    out, err = warm.communicate(timeout=600)
+    warm_seconds = time.monotonic() - started
+    assert warm.returncode == 0, f"{out[-3000:]}\n{err[-2000:]}"
+    # The tools' own words, not qvctl's flag:
+    assert terraform_change_summary(platform.state) == {"add": 0, "change": 0, "import": 0, "remove": 0,
+                                                         "operation": "apply"}
+    recap = ansible_recap(platform.state)
+    assert recap and all(host["changed"] == 0 for host in recap.values()), recap
+    assert "no changes: Terraform planned none and Ansible changed nothing" in out
+    print(f"warm up: {warm_seconds:.1f}s")
+
+
+def _status() -> dict:  # type: ignore[type-arg]
+    done = qvctl("status", "--output", "json", timeout=120)
+    data = json.loads(done.stdout)
+    return data
+
+
+def test_status_reports_every_component_running_and_healthy(platform: Platform) -> None:
+    data = _status()
+    rows = data["components"]
+    assert data["healthy"] is True, [r for r in rows if not r["healthy"]]
+    names = {(r["component"], r["host"]) for r in rows}
+    assert {("api", "app1"), ("api", "app2"), ("nginx", "edge1"), ("postgresql", "db1"), ("redis", "cache1"),
+            ("prometheus", "obs1"), ("etcd", "db1"), ("emulator", "controller")} <= names
+    assert all(r["process"] == "RUNNING" for r in rows), [(r["component"], r["process"]) for r in rows]
+
+
+def test_killing_an_api_instance_is_invisible_through_nginx(platform: Platform) -> None:
+    before = next(r for r in _status()["components"] if (r["component"], r["host"]) == ("api", "app1"))
+    results: list[int | str] = []
+    stop = threading.Event()
+
+    def traffic() -> None:
+        with httpx.Client(base_url=f"https://{EDGE}", verify=str(platform.ca), timeout=10) as client:
+            for _ in range(400):  # bounded: at most 400 requests, about 20 s
+                if stop.is_set():
+                    break
+                try:
+                    results.append(client.get("/readyz").status_code)
+                except httpx.HTTPError as err:
+                    results.append(type(err).__name__)
+                time.sleep(0.05)
+
+    sender = threading.Thread(target=traffic)
+    sender.start()
+    time.sleep(1.0)
+    os.kill(before["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    after = before
+    while time.monotonic() < deadline:
+        after = next(r for r in _status()["components"] if (r["component"], r["host"]) == ("api", "app1"))
+        if after["process"] == "RUNNING" and after["pid"] != before["pid"] and after["healthy"]:
+            break
+        time.sleep(1.0)
+    time.sleep(2.0)  # traffic also flows once the instance is back
+    stop.set()
+    sender.join(timeout=30)
+    assert after["pid"] != before["pid"] and after["process"] == "RUNNING" and after["healthy"], after
+    failures = [r for r in results if r != 200]
+    assert len(results) >= 20 and not failures, f"{len(failures)} of {len(results)} requests failed: {failures[:5]}"
+
+
+def test_logs_shows_a_components_log(platform: Platform) -> None:
+    done = qvctl("logs", "nginx", "-n", "5", timeout=30)
+    assert done.returncode == 0, done.stderr
+    unknown = qvctl("logs", "no-such-component", timeout=30)
+    assert unknown.returncode == 2 and "no log file for 'no-such-component'" in unknown.stderr
+
+
+def test_a_missing_tool_stops_up_with_the_doctor_line(platform: Platform) -> None:
+    """terraform not on the PATH: the step names it, exit 3, and the running platform is untouched."""
+    done = qvctl("up", env={"PATH": "/usr/bin:/bin"}, timeout=120)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stderr.startswith("error: step 'terraform init' failed: terraform is missing")
+    assert "install:" in done.stderr and done.stderr.count("\n") == 1
+    assert _status()["healthy"] is True
+
+
+def test_down_leaves_no_process_and_no_listening_socket(platform: Platform) -> None:
+    started = time.monotonic()
+    done = qvctl("down", timeout=300)
+    platform.down_done = True
+    assert done.returncode == 0, done.stdout + done.stderr
+    print(f"down: {time.monotonic() - started:.1f}s")
+    assert listening_sockets() == []
+    assert procscan.environment_processes(platform.state) == []
+    assert not platform.state.exists()
+
+
+def _copy_tree(target: Path) -> Path:
+    """The parts of the repository `up` reads, so a broken copy never touches the real one."""
+    for part in ("environments", "terraform", "ansible"):
+        shutil.copytree(ROOT / part, target / part, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
+    return target
+
+
+def test_a_broken_tfvars_fails_in_one_line_naming_the_step_and_down_cleans_up(tmp_path: Path) -> None:
+    if listening_sockets():
+        pytest.fail(f"addresses still in use: {listening_sockets()}")
+    root = _copy_tree(tmp_path / "repo")
+    tfvars = root / "terraform" / "env" / "local.tfvars"
+    import re
+
+    broken, count = re.subn(r'(?m)^environment\s*=\s*"local"', 'environment = "nowhere"', tfvars.read_text())
+    assert count == 1, "the copied tfvars no longer sets environment; adjust the test"
+    tfvars.write_text(broken)
+    env = {"QV_ROOT": str(root)}
+    try:
+        done = qvctl("up", env=env, timeout=300)
+        assert done.returncode == 1, done.stdout + done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: step 'terraform apply' failed: terraform apply: "), lines
+        assert "Traceback" not in done.stdout + done.stderr
+    finally:
+        cleaned = qvctl("down", env=env, timeout=300)
+    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    assert listening_sockets() == []
