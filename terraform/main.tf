@@ -86,7 +86,8 @@ module "storage" {
 }
 
 module "secrets" {
-  source = "./modules/secrets"
+  source    = "./modules/secrets"
+  providers = { aws = aws, aws.generator = aws.secrets_generator }
 
   project              = local.spec.project
   environment          = local.spec.name
@@ -95,6 +96,7 @@ module "secrets" {
   dr_kms_key_arn       = module.security_dr.kms_key_arns["secrets"]
   recovery_window_days = var.secret_recovery_window_days
   value_version        = var.secret_value_version
+  generate_values      = var.generate_secret_values
   tags                 = local.tags
 }
 

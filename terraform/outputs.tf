@@ -48,3 +48,8 @@ output "cloud" {
     ingress_target_group = module.edge[0].target_group_arns
   } : null
 }
+
+output "bucket_encryption" {
+  description = "Default encryption of every bucket (algorithm and KMS key), for policy tests."
+  value       = module.storage.encryption
+}

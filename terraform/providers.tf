@@ -104,3 +104,26 @@ provider "aws" {
     tags = merge(local.tags, { "qv:region-role" = "dr" })
   }
 }
+
+# Same account and region as the primary; used only by the secrets module's ephemeral
+# password generator (see modules/secrets/versions.tf for why it is separate).
+provider "aws" {
+  alias  = "secrets_generator"
+  region = local.spec.regions.primary
+
+  allowed_account_ids = local.emulated ? null : [local.spec.account_id]
+
+  skip_credentials_validation = local.emulated
+  skip_metadata_api_check     = local.emulated
+  skip_requesting_account_id  = local.emulated
+  skip_region_validation      = local.emulated
+  max_retries                 = local.emulated ? 1 : null
+
+  dynamic "endpoints" {
+    for_each = local.emulated ? [var.aws_endpoint_url] : []
+    content {
+      secretsmanager = endpoints.value
+      sts            = endpoints.value
+    }
+  }
+}

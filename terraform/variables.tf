@@ -105,3 +105,9 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "generate_secret_values" {
+  description = "Generate and write the secret values. Always true in use; false only in offline tests (Terraform 1.11 mock providers cannot run the ephemeral generator)."
+  type        = bool
+  default     = true
+}

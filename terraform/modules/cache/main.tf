@@ -1,4 +1,4 @@
-# ElastiCache Redis: Multi-AZ with automatic failover when there is a replica, TLS in
+# ElastiCache Redis: Multi-AZ with automatic failover (at least one replica), TLS in
 # transit, KMS at rest, AUTH token from Secrets Manager. It only holds rebuildable data.
 #
 # The AUTH token is read from Secrets Manager here because auth_token is not a write-only
@@ -32,8 +32,8 @@ resource "aws_elasticache_replication_group" "this" {
   parameter_group_name = "default.redis7"
 
   num_cache_clusters         = 1 + var.replicas
-  automatic_failover_enabled = var.replicas > 0
-  multi_az_enabled           = var.replicas > 0
+  automatic_failover_enabled = true
+  multi_az_enabled           = true
 
   subnet_group_name  = aws_elasticache_subnet_group.this.name
   security_group_ids = [var.security_group_id]

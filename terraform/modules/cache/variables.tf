@@ -19,12 +19,12 @@ variable "node_type" {
 }
 
 variable "replicas" {
-  description = "Read replicas besides the primary (spec: cache.replicas); >= 1 enables Multi-AZ automatic failover."
+  description = "Read replicas besides the primary (spec: cache.replicas); at least one, for Multi-AZ automatic failover."
   type        = number
 
   validation {
-    condition     = var.replicas >= 0 && var.replicas <= 5
-    error_message = "replicas must be between 0 and 5."
+    condition     = var.replicas >= 1 && var.replicas <= 5
+    error_message = "replicas must be between 1 and 5: the cache is Multi-AZ with automatic failover."
   }
 }
 

@@ -237,12 +237,25 @@ resource "aws_opensearch_domain" "logs" {
     auto_software_update_enabled = true
   }
 
-  dynamic "log_publishing_options" {
-    for_each = local.os_log_types
-    content {
-      log_type                 = log_publishing_options.key
-      cloudwatch_log_group_arn = aws_cloudwatch_log_group.opensearch[log_publishing_options.key].arn
-    }
+  log_publishing_options {
+    log_type                 = "AUDIT_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.opensearch["AUDIT_LOGS"].arn
+    enabled                  = true
+  }
+  log_publishing_options {
+    log_type                 = "ES_APPLICATION_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.opensearch["ES_APPLICATION_LOGS"].arn
+    enabled                  = true
+  }
+  log_publishing_options {
+    log_type                 = "INDEX_SLOW_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.opensearch["INDEX_SLOW_LOGS"].arn
+    enabled                  = true
+  }
+  log_publishing_options {
+    log_type                 = "SEARCH_SLOW_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.opensearch["SEARCH_SLOW_LOGS"].arn
+    enabled                  = true
   }
 
   access_policies = data.aws_iam_policy_document.opensearch_access.json

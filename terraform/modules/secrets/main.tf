@@ -37,7 +37,8 @@ resource "aws_secretsmanager_secret" "this" {
 
 # Characters that break connection URIs, pg_hba/pgpass quoting or ElastiCache tokens are excluded.
 ephemeral "aws_secretsmanager_random_password" "this" {
-  for_each = local.secrets
+  for_each = var.generate_values ? local.secrets : {}
+  provider = aws.generator
 
   password_length     = var.password_length
   exclude_punctuation = true
@@ -45,7 +46,7 @@ ephemeral "aws_secretsmanager_random_password" "this" {
 }
 
 resource "aws_secretsmanager_secret_version" "this" {
-  for_each = local.secrets
+  for_each = var.generate_values ? local.secrets : {}
 
   secret_id = aws_secretsmanager_secret.this[each.key].id
   secret_string_wo = jsonencode(

@@ -70,3 +70,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "generate_values" {
+  description = "Generate and write the values (always true in use; false only where ephemeral resources cannot run, e.g. mock-provider tests)."
+  type        = bool
+  default     = true
+}

@@ -5,6 +5,10 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = "~> 5.100"
+      # The password generator gets its own provider configuration only so that offline
+      # tests can give it a real (never called) provider while everything else is mocked:
+      # Terraform 1.11 mock providers cannot run ephemeral resources.
+      configuration_aliases = [aws.generator]
     }
   }
 }

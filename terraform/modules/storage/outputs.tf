@@ -17,3 +17,11 @@ output "replication_enabled" {
   description = "Whether the buckets replicate to the DR region."
   value       = length(aws_s3_bucket_replication_configuration.to_dr) > 0
 }
+
+output "encryption" {
+  description = "Default encryption per bucket, primary and DR: algorithm and KMS key."
+  value = merge(
+    { for k, b in module.bucket : k => b.encryption },
+    { for k, b in module.dr_bucket : "${k}-dr" => b.encryption },
+  )
+}

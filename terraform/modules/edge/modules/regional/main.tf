@@ -13,20 +13,18 @@ resource "aws_acm_certificate" "this" {
   }
 }
 
-# Both regions' certificates ask for the same validation record: overwrite is idempotent.
-resource "aws_route53_record" "validation" {
-  for_each = {
-    for dvo in aws_acm_certificate.this.domain_validation_options : dvo.domain_name => {
-      name   = dvo.resource_record_name
-      type   = dvo.resource_record_type
-      record = dvo.resource_record_value
-    }
-  }
+# The apex and the wildcard share one validation record (ACM derives it from the base
+# domain), and both regions' certificates ask for the same one: one record, overwritten
+# idempotently, validates everything.
+locals {
+  validation = tolist(aws_acm_certificate.this.domain_validation_options)[0]
+}
 
+resource "aws_route53_record" "validation" {
   zone_id         = var.zone_id
-  name            = each.value.name
-  type            = each.value.type
-  records         = [each.value.record]
+  name            = local.validation.resource_record_name
+  type            = local.validation.resource_record_type
+  records         = [local.validation.resource_record_value]
   ttl             = 300
   allow_overwrite = true
 }
@@ -35,7 +33,7 @@ resource "aws_acm_certificate_validation" "this" {
   count = var.wait_for_certificate ? 1 : 0
 
   certificate_arn         = aws_acm_certificate.this.arn
-  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+  validation_record_fqdns = [aws_route53_record.validation.fqdn]
 }
 
 resource "aws_lb" "this" {
@@ -86,15 +84,6 @@ resource "aws_lb_listener" "https" {
 
 # --- WAF -------------------------------------------------------------------------------
 
-locals {
-  managed_rule_groups = {
-    AWSManagedRulesCommonRuleSet          = 10
-    AWSManagedRulesKnownBadInputsRuleSet  = 20 # includes the Log4j (Log4Shell) rules
-    AWSManagedRulesAmazonIpReputationList = 30
-    AWSManagedRulesSQLiRuleSet            = 40
-  }
-}
-
 resource "aws_wafv2_web_acl" "this" {
   name  = "${var.name}-web"
   scope = "REGIONAL"
@@ -103,28 +92,116 @@ resource "aws_wafv2_web_acl" "this" {
     allow {}
   }
 
-  dynamic "rule" {
-    for_each = local.managed_rule_groups
-    content {
-      name     = rule.key
-      priority = rule.value
+  # AWS managed rule groups, written out one by one so policy scanners can see them.
+  rule {
+    name     = "AWSManagedRulesCommonRuleSet"
+    priority = 10
 
-      override_action {
-        none {}
-      }
+    override_action {
+      none {}
+    }
 
-      statement {
-        managed_rule_group_statement {
-          vendor_name = "AWS"
-          name        = rule.key
-        }
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesCommonRuleSet"
       }
+    }
 
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = rule.key
-        sampled_requests_enabled   = true
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "AWSManagedRulesCommonRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  # Includes the Log4j (Log4Shell, CVE-2021-44228) rules.
+  rule {
+    name     = "AWSManagedRulesKnownBadInputsRuleSet"
+    priority = 20
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
       }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "AWSManagedRulesKnownBadInputsRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesAmazonIpReputationList"
+    priority = 30
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesAmazonIpReputationList"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "AWSManagedRulesAmazonIpReputationList"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  # Anonymizing proxies and Tor exits: no legitimate client of an investment platform needs them.
+  rule {
+    name     = "AWSManagedRulesAnonymousIpList"
+    priority = 35
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesAnonymousIpList"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "AWSManagedRulesAnonymousIpList"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesSQLiRuleSet"
+    priority = 40
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesSQLiRuleSet"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "AWSManagedRulesSQLiRuleSet"
+      sampled_requests_enabled   = true
     }
   }
 

@@ -1,0 +1,90 @@
+# Offline: a private, encrypted, fully logged cluster, and IAM roles for service accounts
+# whose policies name their resources.
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  name                   = "qv-test-primary"
+  kubernetes_version     = "1.31"
+  subnet_ids             = ["subnet-a", "subnet-b", "subnet-c"]
+  node_security_group_id = "sg-app"
+  secrets_kms_key_arn    = "arn:aws:kms:eu-west-1:333333333333:key/secrets"
+  logs_kms_key_arn       = "arn:aws:kms:eu-west-1:333333333333:key/logs"
+  node_groups            = [{ name = "app", instance_types = ["m6i.large"], min_size = 3, desired_size = 3, max_size = 9 }]
+  irsa_role_name_prefix  = "quantumvest-prod-irsa-"
+  service_accounts = {
+    api = {
+      namespace  = "quantumvest"
+      statements = [{ sid = "ReadOwnSecrets", actions = ["secretsmanager:GetSecretValue"], resources = ["arn:aws:secretsmanager:*:333333333333:secret:quantumvest/prod/database/app-*"] }]
+    }
+    backup = {
+      namespace  = "quantumvest"
+      statements = [{ sid = "Backups", actions = ["s3:GetObject", "s3:PutObject"], resources = ["arn:aws:s3:::quantumvest-prod-backup-333333333333/*"] }]
+    }
+  }
+}
+
+run "private_encrypted_logged_cluster" {
+  command = apply
+  module {
+    source = "./modules/eks"
+  }
+
+  assert {
+    condition     = !aws_eks_cluster.this.vpc_config[0].endpoint_public_access && aws_eks_cluster.this.vpc_config[0].endpoint_private_access
+    error_message = "the API endpoint must be private only"
+  }
+  assert {
+    condition     = one(aws_eks_cluster.this.encryption_config).provider[0].key_arn == var.secrets_kms_key_arn && contains(one(aws_eks_cluster.this.encryption_config).resources, "secrets")
+    error_message = "Kubernetes secrets must be envelope-encrypted with the secrets CMK"
+  }
+  assert {
+    condition     = length(aws_eks_cluster.this.enabled_cluster_log_types) == 5
+    error_message = "every control-plane log type must be enabled"
+  }
+  assert {
+    condition     = aws_eks_node_group.this["app"].scaling_config[0].min_size == 3
+    error_message = "node groups come from the spec"
+  }
+}
+
+run "irsa_roles_follow_the_contract_and_name_their_resources" {
+  command = apply
+  module {
+    source = "./modules/eks"
+  }
+
+  assert {
+    condition     = aws_iam_role.irsa["api"].name == "quantumvest-prod-irsa-api" && aws_iam_role.irsa["backup"].name == "quantumvest-prod-irsa-backup"
+    error_message = "role names must be <project>-<env>-irsa-<serviceaccount>"
+  }
+  assert {
+    condition = alltrue(flatten([
+      for d in data.aws_iam_policy_document.irsa : [for s in d.statement : !contains(s.resources, "*") && length(s.resources) > 0]
+    ]))
+    error_message = "every application role policy must name its resources"
+  }
+  assert {
+    condition = alltrue(flatten([
+      for d in data.aws_iam_policy_document.irsa : [for s in d.statement : alltrue([for a in s.actions : !strcontains(a, "*")])]
+    ]))
+    error_message = "no wildcard actions in application roles"
+  }
+}
+
+run "rejects_a_wildcard_resource_for_an_application_role" {
+  command = plan
+  module {
+    source = "./modules/eks"
+  }
+  variables {
+    service_accounts = {
+      api = {
+        namespace  = "quantumvest"
+        statements = [{ sid = "TooBroad", actions = ["secretsmanager:GetSecretValue"], resources = ["*"] }]
+      }
+    }
+  }
+  expect_failures = [var.service_accounts]
+}

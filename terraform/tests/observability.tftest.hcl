@@ -1,0 +1,54 @@
+# Offline: OpenSearch encrypted, in the VPC, with fine-grained access control and audit logs.
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  name                         = "quantumvest-prod-primary"
+  environment                  = "prod"
+  account_id                   = "333333333333"
+  opensearch_domain_name       = "quantumvest-prod-logs"
+  host                         = { instance_type = "m6i.large", volume_gb = 200 }
+  subnet_ids                   = ["subnet-a", "subnet-b", "subnet-c"]
+  host_security_group_id       = "sg-obs"
+  opensearch_security_group_id = "sg-os"
+  data_kms_key_arn             = "arn:aws:kms:eu-west-1:333333333333:key/data"
+  logs_kms_key_arn             = "arn:aws:kms:eu-west-1:333333333333:key/logs"
+  monitored_instances          = { "quantumvest-prod-primary-db1" = "i-0123456789abcdef0" }
+}
+
+run "opensearch_is_private_encrypted_and_access_controlled" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.logs[0].encrypt_at_rest[0].enabled && aws_opensearch_domain.logs[0].encrypt_at_rest[0].kms_key_id == var.data_kms_key_arn
+    error_message = "OpenSearch must be encrypted at rest with the data CMK"
+  }
+  assert {
+    condition     = aws_opensearch_domain.logs[0].node_to_node_encryption[0].enabled && aws_opensearch_domain.logs[0].domain_endpoint_options[0].enforce_https
+    error_message = "OpenSearch must use TLS between nodes and for clients"
+  }
+  assert {
+    condition     = length(aws_opensearch_domain.logs[0].vpc_options[0].subnet_ids) == 3
+    error_message = "OpenSearch must live in the VPC, across three zones"
+  }
+  assert {
+    condition     = aws_opensearch_domain.logs[0].advanced_security_options[0].enabled && !aws_opensearch_domain.logs[0].advanced_security_options[0].internal_user_database_enabled
+    error_message = "fine-grained access control with IAM principals (no internal passwords)"
+  }
+  assert {
+    condition     = contains([for o in aws_opensearch_domain.logs[0].log_publishing_options : o.log_type], "AUDIT_LOGS")
+    error_message = "audit logs must be published"
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.status_check) == 2 && aws_instance.host.metadata_options[0].http_tokens == "required"
+    error_message = "status alarms for every monitored host and the observability host; IMDSv2 on the host"
+  }
+  assert {
+    condition     = aws_instance.host.tags["qv:role"] == "observability"
+    error_message = "the observability host carries its inventory tag"
+  }
+}

@@ -1,0 +1,84 @@
+# Offline: the whole root module per environment, from environments/<env>.yaml.
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+mock_provider "aws" {
+  alias  = "dr"
+  source = "./tests/mocks"
+}
+# The secrets generator is a real provider, configured offline and never called.
+provider "aws" {
+  alias                       = "secrets_generator"
+  region                      = "eu-west-1"
+  access_key                  = "offline"
+  secret_key                  = "offline"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+variables {
+  generate_secret_values = false
+}
+
+run "prod_has_a_nat_per_az_and_replicates_to_dr" {
+  command = apply
+  variables {
+    environment = "prod"
+  }
+
+  assert {
+    condition     = length(module.network.nat_gateway_ids) == 3 && length(module.network_dr[0].nat_gateway_ids) == 3
+    error_message = "prod must have a NAT gateway per AZ in both regions"
+  }
+  assert {
+    condition     = module.storage.replication_enabled && length(module.storage.dr_bucket_names) == 3
+    error_message = "DR replication must be on in prod"
+  }
+  assert {
+    condition     = alltrue([for e in values(output.bucket_encryption) : e.algorithm == "aws:kms" && startswith(e.kms_key_arn, "arn:aws:kms:")])
+    error_message = "every bucket must be encrypted with a CMK"
+  }
+  assert {
+    condition     = length(module.database_hosts[0].instance_ids) == 3 && length(module.database_hosts_dr[0].instance_ids) == 3
+    error_message = "a three-node Patroni cluster in each region"
+  }
+  assert {
+    condition     = length(module.cache) == 1 && output.secret_names.database_app == "quantumvest/prod/database/app"
+    error_message = "prod has the cache; secret names follow the contract"
+  }
+  assert {
+    condition     = toset(keys(module.eks[0].irsa_role_arns)) == toset(["api", "external-secrets", "fluent-bit", "backup"])
+    error_message = "IRSA roles for api, external-secrets, fluent-bit and backup"
+  }
+}
+
+run "dev_shares_one_nat" {
+  command = apply
+  variables {
+    environment = "dev"
+  }
+
+  assert {
+    condition     = length(module.network.nat_gateway_ids) == 1
+    error_message = "dev uses a single NAT gateway (spec nat: single)"
+  }
+}
+
+run "local_is_the_small_slice" {
+  command = apply
+  variables {
+    environment            = "local"
+    aws_endpoint_url       = "http://127.0.0.1:5000"
+    s3_replication_enabled = false
+  }
+
+  assert {
+    condition     = length(module.eks) == 0 && length(module.database_hosts) == 0 && length(module.edge) == 0 && length(module.network_dr) == 0
+    error_message = "the local environment creates no cloud-only component"
+  }
+  assert {
+    condition     = output.environment == "local" && output.primary_region == "us-east-1" && length(output.kms_key_arns) == 4
+    error_message = "the outputs qvctl hands to Ansible must be there"
+  }
+}

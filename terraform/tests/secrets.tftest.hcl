@@ -1,0 +1,66 @@
+# Offline: the contract's secret names, KMS encryption and DR replicas. Mock providers
+# cannot run ephemeral resources, so value generation (write-only, never in state) is
+# tested against the emulator instead (tests/integration/test_terraform_emulator.py).
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+# A real provider for the generator, configured offline and never called (generate_values = false).
+provider "aws" {
+  alias                       = "generator"
+  region                      = "eu-west-1"
+  access_key                  = "offline"
+  secret_key                  = "offline"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+variables {
+  project     = "quantumvest"
+  environment = "dev"
+  kms_key_arn = "arn:aws:kms:eu-west-1:111111111111:key/secrets"
+  # The ephemeral password resource cannot be mocked.
+  generate_values = false
+}
+
+run "contract_names_and_cmk" {
+  command = apply
+  module {
+    source = "./modules/secrets"
+  }
+
+  assert {
+    condition = output.secret_names == {
+      database_superuser   = "quantumvest/dev/database/superuser"
+      database_replication = "quantumvest/dev/database/replication"
+      database_app         = "quantumvest/dev/database/app"
+      redis_auth           = "quantumvest/dev/redis/auth"
+    }
+    error_message = "secret names must follow <project>/<env>/... from contracts.md"
+  }
+  assert {
+    condition     = alltrue([for s in aws_secretsmanager_secret.this : s.kms_key_id == var.kms_key_arn])
+    error_message = "every secret must be encrypted with the secrets CMK"
+  }
+  assert {
+    condition     = length(aws_secretsmanager_secret_version.this) == 0
+    error_message = "with generate_values = false no value may be written"
+  }
+}
+
+run "replicas_follow_the_dr_region" {
+  command = apply
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    dr_region      = "eu-central-1"
+    dr_kms_key_arn = "arn:aws:kms:eu-central-1:111111111111:key/secrets"
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_secretsmanager_secret.this : one(s.replica).region == "eu-central-1"])
+    error_message = "every secret must have a replica in the DR region"
+  }
+}

@@ -1,0 +1,72 @@
+# Offline: KMS keys per data class with rotation; security groups that only reference each
+# other, with HTTPS on the load balancer as the single ingress from anywhere.
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  name       = "qv-test-primary"
+  account_id = "333333333333"
+  vpc_id     = "vpc-0123456789abcdef0"
+  vpc_cidr   = "10.40.0.0/16"
+}
+
+run "one_rotating_key_per_data_class" {
+  command = apply
+  module {
+    source = "./modules/security"
+  }
+
+  assert {
+    condition     = toset(keys(aws_kms_key.this)) == toset(["data", "backup", "secrets", "logs"])
+    error_message = "there must be a key for each data class"
+  }
+  assert {
+    condition     = alltrue([for k in aws_kms_key.this : k.enable_key_rotation])
+    error_message = "every KMS key must rotate"
+  }
+}
+
+run "no_ingress_from_anywhere_except_https_on_the_alb" {
+  command = apply
+  module {
+    source = "./modules/security"
+  }
+
+  assert {
+    condition     = alltrue([for r in aws_vpc_security_group_ingress_rule.between_groups : r.cidr_ipv4 == null && r.cidr_ipv6 == null])
+    error_message = "tier-to-tier ingress must reference security groups, never CIDRs"
+  }
+  assert {
+    condition = (
+      length(aws_vpc_security_group_ingress_rule.alb_https) == 1 &&
+      aws_vpc_security_group_ingress_rule.alb_https[0].from_port == 443 &&
+      aws_vpc_security_group_ingress_rule.alb_https[0].to_port == 443 &&
+      aws_vpc_security_group_ingress_rule.alb_https[0].security_group_id == aws_security_group.this["alb"].id
+    )
+    error_message = "the only 0.0.0.0/0 ingress must be 443 on the ALB"
+  }
+  assert {
+    condition = alltrue([
+      for r in concat(values(aws_vpc_security_group_ingress_rule.between_groups), aws_vpc_security_group_ingress_rule.alb_https) :
+      !(r.from_port <= 22 && r.to_port >= 22)
+    ])
+    error_message = "no rule may open SSH (port 22): administrators use SSM"
+  }
+}
+
+run "without_a_vpc_only_keys" {
+  command = apply
+  module {
+    source = "./modules/security"
+  }
+  variables {
+    create_security_groups = false
+    vpc_id                 = null
+  }
+
+  assert {
+    condition     = length(aws_security_group.this) == 0 && length(aws_kms_key.this) == 4
+    error_message = "create_security_groups = false must still create the keys and no group"
+  }
+}
