@@ -14,6 +14,7 @@ import os
 import yaml
 from ansible.errors import AnsibleParserError
 from ansible.inventory.group import Group
+
 from ansible.plugins.vars import BaseVarsPlugin
 
 DOCUMENTATION = """
