@@ -32,8 +32,7 @@ def _tool(name: str) -> str:
 
 def _run(*argv: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
-    return subprocess.run(argv, cwd=ANSIBLE, env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(argv, cwd=ANSIBLE, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def _spec(env: str = "local") -> dict:
@@ -58,8 +57,9 @@ def test_every_role_has_the_standard_layout() -> None:
 
 
 def test_no_task_ignores_errors() -> None:
-    offenders = [str(path.relative_to(ANSIBLE)) for path in ANSIBLE.rglob("*.yml")
-                 if "ignore_errors" in path.read_text()]
+    offenders = [
+        str(path.relative_to(ANSIBLE)) for path in ANSIBLE.rglob("*.yml") if "ignore_errors" in path.read_text()
+    ]
     assert offenders == []
 
 
@@ -83,19 +83,48 @@ def test_local_inventory_is_the_spec_hosts() -> None:
 def test_spec_values_reach_the_hosts_through_the_vars_plugin(tmp_path: Path) -> None:
     """The environment name comes from the inventory folder; values from environments/local.yaml."""
     spec = _spec()
-    expression = ("{{ [qv_environment, qv_db_name, qv_domain, qv_api_port | int, qv_host_dir, "
-                  "qv_secret_names.database_app, qv_aws_region] | to_json }}")
-    env = {**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
-           "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json"}
-    done = subprocess.run([_tool("ansible"), "-i", "inventories/local", "app2", "-m", "ansible.builtin.debug",
-                           "-a", f"msg={expression}", "-e", f"qv_state_dir={tmp_path}"],
-                          cwd=ANSIBLE, env=env, capture_output=True, text=True, timeout=120, check=False)
+    expression = (
+        "{{ [qv_environment, qv_db_name, qv_domain, qv_api_port | int, qv_host_dir, "
+        "qv_secret_names.database_app, qv_aws_region] | to_json }}"
+    )
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+    }
+    done = subprocess.run(
+        [
+            _tool("ansible"),
+            "-i",
+            "inventories/local",
+            "app2",
+            "-m",
+            "ansible.builtin.debug",
+            "-a",
+            f"msg={expression}",
+            "-e",
+            f"qv_state_dir={tmp_path}",
+        ],
+        cwd=ANSIBLE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     message = json.loads(done.stdout)["plays"][0]["tasks"][0]["hosts"]["app2"]["msg"]
     values = json.loads(message) if isinstance(message, str) else message
     assert values == [
-        "local", spec["database"]["name"], spec["domain"], spec["application"]["port"],
-        f"{tmp_path}/hosts/app2", f"{spec['project']}/local/database/app", spec["regions"]["primary"],
+        "local",
+        spec["database"]["name"],
+        spec["domain"],
+        spec["application"]["port"],
+        f"{tmp_path}/hosts/app2",
+        f"{spec['project']}/local/database/app",
+        spec["regions"]["primary"],
     ]
 
 

@@ -47,8 +47,9 @@ class VarsModule(BaseVarsPlugin):
         if os.path.basename(os.path.dirname(inventory_dir)) != "inventories":
             return {}  # not an inventory of this repository (e.g. the playbook folder)
         environment = os.path.basename(inventory_dir)
-        spec_file = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(inventory_dir))),
-                                 "environments", f"{environment}.yaml")
+        spec_file = os.path.join(
+            os.path.dirname(os.path.dirname(os.path.dirname(inventory_dir))), "environments", f"{environment}.yaml"
+        )
         if spec_file not in self._cache:
             try:
                 with open(spec_file, encoding="utf-8") as handle:
