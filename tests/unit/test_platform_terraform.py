@@ -114,7 +114,10 @@ def test_the_real_terraform_applies_then_reports_no_changes(module: Terraform) -
     assert (first.add, first.no_changes) == (1, False)
     second = module.apply(Path("env/good.tfvars"))
     assert second.no_changes
+    assert module.last_outputs == {"size": 3}, "apply -json prints the outputs: no second terraform run"
     assert module.outputs() == {"size": 3}
+    fresh = Terraform(module.ctx, module.workdir, module.data_dir, {}, module.log_dir)
+    assert fresh.outputs() == {"size": 3}, "without an apply, `terraform output -json` is read"
     assert (module.data_dir / "terraform.tfstate").exists(), "init state lives in our TF_DATA_DIR"
     assert not (module.workdir / ".terraform").exists(), "a person's terraform/.terraform is never touched"
 

@@ -21,6 +21,7 @@ class Component:
     program: str  # supervisor program base name
     check: str  # which health check (see health.CHECKS)
     description: str
+    tls: bool = False  # does the component's own endpoint speak TLS (checked with the environment CA)
 
     def program_candidates(self) -> tuple[str, ...]:
         """Names the roles may give this program when several hosts share one supervisord."""
@@ -38,8 +39,12 @@ _LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, int, str, str, str]]]] = {
     "cache": ("cache", [("redis", 6379, "redis", "redis", "Redis cache (TLS)")]),
     "app": ("app", [("api", 8000, "api", "api", "QuantumVest API instance")]),
     "edge": ("edge", [("nginx", 443, "nginx", "nginx", "nginx: TLS edge, load balancer of the API")]),
+    # TLS on the component's own port; the others answer plain HTTP on their host address.
     "observability": ("obs", [("prometheus", 9090, "prometheus", "prometheus", "Prometheus")]),
 }
+
+
+_TLS_COMPONENTS = {"nginx", "redis", "postgresql"}
 
 
 def local_components(spec: Environment) -> list[Component]:
@@ -55,7 +60,8 @@ def local_components(spec: Environment) -> list[Component]:
         for index, address in enumerate(hosts.addresses, start=1):
             host = f"{prefix}{index}"
             for name, port, program, check, description in parts:
-                rows.append(Component(name, host, address, port, program, check, description))
+                rows.append(Component(name, host, address, port, program, check, description,
+                                      tls=name in _TLS_COMPONENTS))
     return rows
 
 

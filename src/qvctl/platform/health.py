@@ -38,14 +38,9 @@ def _http(url: str, ca: Path | None, timeout: float) -> httpx.Response:
         return client.get(url)
 
 
-def _http_either(address: str, port: int, path: str, ca: Path | None, timeout: float) -> httpx.Response:
-    """HTTPS with the environment CA if the service speaks TLS, else plain HTTP."""
-    try:
-        return _http(f"https://{address}:{port}{path}", ca, timeout)
-    except httpx.ConnectError as err:
-        if "SSL" not in str(err) and "ssl" not in str(err).lower():
-            raise
-    return _http(f"http://{address}:{port}{path}", ca, timeout)
+def _component_http(c: Component, path: str, ca: Path | None, timeout: float) -> httpx.Response:
+    scheme = "https" if c.tls else "http"
+    return _http(f"{scheme}://{c.address}:{c.port}{path}", ca, timeout)
 
 
 def check_emulator(c: Component, ca: Path | None, timeout: float) -> Health:
@@ -57,13 +52,13 @@ def check_emulator(c: Component, ca: Path | None, timeout: float) -> Health:
 
 
 def check_etcd(c: Component, ca: Path | None, timeout: float) -> Health:
-    r = _http_either(c.address, c.port, "/health", ca, timeout)
+    r = _component_http(c, "/health", ca, timeout)
     ok = r.status_code == 200 and str(r.json().get("health")) == "true"
     return Health(ok, f"/health {r.status_code} {r.text.strip()[:60]}")
 
 
 def check_patroni(c: Component, ca: Path | None, timeout: float) -> Health:
-    r = _http_either(c.address, c.port, "/health", ca, timeout)
+    r = _component_http(c, "/health", ca, timeout)
     state = ""
     try:
         state = r.json().get("state", "")
@@ -84,26 +79,21 @@ def check_postgresql(c: Component, ca: Path | None, timeout: float) -> Health:
 
 def check_redis(c: Component, ca: Path | None, timeout: float) -> Health:
     """PING; without credentials Redis answers NOAUTH, which still proves it is up and speaking."""
-    def ping(sock: socket.socket) -> bytes:
-        sock.sendall(b"PING\r\n")
-        return sock.recv(128)
-
     with socket.create_connection((c.address, c.port), timeout=timeout) as raw:
-        try:
+        if c.tls:
             with _ssl_context(ca).wrap_socket(raw, server_hostname=c.address) as tls:
-                answer, how = ping(tls), "TLS"
-        except ssl.SSLError:
-            answer, how = b"", ""
-    if not how:  # not TLS: plain text
-        with socket.create_connection((c.address, c.port), timeout=timeout) as raw:
-            answer, how = ping(raw), "plain"
+                tls.sendall(b"PING\r\n")
+                answer = tls.recv(128)
+        else:
+            raw.sendall(b"PING\r\n")
+            answer = raw.recv(128)
     text = answer.decode(errors="replace").strip()
     ok = text.startswith("+PONG") or text.startswith("-NOAUTH")
-    return Health(ok, f"PING ({how}): {text[:40]}")
+    return Health(ok, f"PING ({'TLS' if c.tls else 'plain'}): {text[:40]}")
 
 
 def check_api(c: Component, ca: Path | None, timeout: float) -> Health:
-    r = _http_either(c.address, c.port, "/readyz", ca, timeout)
+    r = _component_http(c, "/readyz", ca, timeout)
     return Health(r.status_code == 200, f"/readyz {r.status_code}")
 
 
@@ -116,7 +106,7 @@ def check_nginx(c: Component, ca: Path | None, timeout: float) -> Health:
 
 
 def check_prometheus(c: Component, ca: Path | None, timeout: float) -> Health:
-    r = _http_either(c.address, c.port, "/-/ready", ca, timeout)
+    r = _component_http(c, "/-/ready", ca, timeout)
     return Health(r.status_code == 200, f"/-/ready {r.status_code}")
 
 

@@ -45,6 +45,7 @@ class JsonRun:
     warnings: list[str] = field(default_factory=list)
     summary: ApplySummary = field(default_factory=ApplySummary)
     last_message: str = ""
+    outputs: dict[str, Any] | None = None  # the root module's outputs, printed at the end of an apply
 
 
 def _diagnostic_text(diag: Mapping[str, Any]) -> str:
@@ -79,6 +80,9 @@ def parse_json_line(line: str, run: JsonRun) -> str | None:
         else:
             run.warnings.append(_diagnostic_text(diag))
         return None
+    if kind == "outputs":
+        run.outputs = {name: entry.get("value") for name, entry in message.get("outputs", {}).items()}
+        return None
     if kind == "change_summary":
         changes = message.get("changes", {})
         run.summary = ApplySummary(
@@ -108,6 +112,8 @@ class Terraform:
     data_dir: Path  # TF_DATA_DIR
     extra_env: Mapping[str, str]  # AWS credentials and region for the emulator
     log_dir: Path
+    # What the last apply printed as its outputs; saves a second terraform run to read them.
+    last_outputs: dict[str, Any] = field(default_factory=dict)
 
     def environ(self) -> dict[str, str]:
         base = dict(self.ctx.environ)
@@ -169,9 +175,14 @@ class Terraform:
         if not parsed.summary.seen:
             raise QvError("terraform apply: finished without a change summary; see "
                           f"{self.log_dir / 'terraform-apply.log'}")
+        self.last_outputs.clear()
+        self.last_outputs.update(parsed.outputs or {})
         return parsed.summary
 
     def outputs(self) -> dict[str, Any]:
+        """The root module's outputs: from the last apply's JSON stream, else `terraform output -json`."""
+        if self.last_outputs:
+            return dict(self.last_outputs)
         binary = tools.require(self.ctx, "terraform")
         done = tools.run([binary, "output", "-json"], env=self.environ(), cwd=self.workdir)
         if done.returncode != 0:
