@@ -38,7 +38,7 @@ resource "aws_acm_certificate_validation" "this" {
 
 resource "aws_lb" "this" {
   # checkov:skip=CKV_AWS_91:ALB access logs can only be written to an SSE-S3 bucket and every bucket here must use a CMK; WAF logs (full request metadata) go to a KMS-encrypted log group instead.
-  name                       = "${var.name}-alb"
+  name                       = var.name
   load_balancer_type         = "application"
   internal                   = false
   security_groups            = [var.alb_security_group_id]
@@ -49,7 +49,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "ingress" {
-  name        = "${var.name}-ing"
+  name        = "${var.name}-tg"
   target_type = "ip"
   protocol    = "HTTPS" # TLS on every hop: ingress-nginx terminates TLS again
   port        = 443

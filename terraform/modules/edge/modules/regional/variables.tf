@@ -1,10 +1,10 @@
 variable "name" {
-  description = "Prefix of resource names, e.g. quantumvest-dev-primary (at most 26 characters: ALB names are limited)."
+  description = "Prefix of resource names, e.g. quantumvest-dev-primary (at most 29 characters: ALB and target group names allow 32)."
   type        = string
 
   validation {
-    condition     = length(var.name) <= 26
-    error_message = "name must be at most 26 characters (ALB and target group names allow 32)."
+    condition     = length(var.name) <= 29
+    error_message = "name must be at most 29 characters (ALB and target group names allow 32)."
   }
 }
 

@@ -1,0 +1,148 @@
+"""Terraform against the AWS emulator (moto on 127.0.0.1:5100, started here).
+
+- the local slice (env/local.tfvars) applies, converges (a second plan has no changes), and
+  the generated secrets exist in Secrets Manager but nowhere in the state;
+- dev, staging and prod plan;
+- the dev topology applies (without ElastiCache and OpenSearch: the emulator cannot create
+  them, they stay plan- and mock-tested), the aws_ec2 inventory lists the database hosts in
+  their groups, and everything destroys;
+- the bootstrap root creates an encrypted, versioned state bucket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.terraform_support import EMULATOR_KEYS, ROOT, TF_DIR, Workdir, emulator_backend_file, moto_server
+
+pytestmark = pytest.mark.slow
+
+# An image the emulator has (it has no Debian images); everything else is the dev spec.
+EMULATOR_AMI = ('{ owners = ["099720109477"], '
+                'name_pattern = "ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-amd64-server-*" }')
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    port = 5100 + int(worker.removeprefix("gw") or 0)
+    with moto_server(port, tmp_path_factory.mktemp("moto") / "moto.log") as url:
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", **_keys())
+        s3.create_bucket(Bucket="qv-test-tfstate")
+        yield url
+
+
+def _keys() -> dict[str, str]:
+    return {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+
+def _workdir(tmp: Path, url: str, env: str, config: Path = TF_DIR) -> Workdir:
+    work = Workdir(config, tmp / f"data-{env}", tmp / "tools", {**EMULATOR_KEYS, "AWS_DEFAULT_REGION": "us-east-1"})
+    backend = emulator_backend_file(tmp / f"{env}.tfbackend", url, "qv-test-tfstate", f"{env}/terraform.tfstate")
+    work.init(f"-backend-config={backend}")
+    return work
+
+
+def test_local_slice_applies_converges_and_keeps_secrets_out_of_state(emulator: str, tmp_path: Path) -> None:
+    work = _workdir(tmp_path, emulator, "local")
+    args = ["-input=false", "-no-color", "-var-file=env/local.tfvars", f"-var=aws_endpoint_url={emulator}"]
+    work.run("apply", "-auto-approve", *args)
+
+    second = work.run("plan", "-detailed-exitcode", *args, check=False)
+    assert second.returncode == 0, f"a second plan must show no changes:\n{second.stdout[-4000:]}"
+
+    outputs = {k: v["value"] for k, v in json.loads(work.run("output", "-json").stdout).items()}
+    assert outputs["environment"] == "local" and outputs["primary_region"] == "us-east-1"
+    assert set(outputs["kms_key_arns"]) == {"data", "backup", "secrets", "logs"}
+    assert outputs["secret_names"]["database_app"] == "quantumvest/local/database/app"
+    assert outputs["vpc_id"].startswith("vpc-") and outputs["backup_bucket"]
+
+    sm = boto3.client("secretsmanager", endpoint_url=emulator, region_name="us-east-1", **_keys())
+    names = outputs["secret_names"]
+    values = {k: json.loads(sm.get_secret_value(SecretId=n)["SecretString"]) for k, n in names.items()}
+    assert values["database_app"]["username"] == "quantumvest_app"
+    assert set(values["redis_auth"]) == {"password"}
+    assert all(len(v["password"]) >= 32 for v in values.values())
+
+    state = work.run("state", "pull").stdout
+    for value in values.values():
+        assert value["password"] not in state, "a generated password leaked into the Terraform state"
+
+    s3 = boto3.client("s3", endpoint_url=emulator, region_name="us-east-1", **_keys())
+    rule = s3.get_bucket_encryption(Bucket=outputs["backup_bucket"])["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == outputs["kms_key_arns"]["backup"]
+
+    work.run("destroy", "-auto-approve", *args)
+
+
+def test_cloud_environments_plan(emulator: str, tmp_path: Path) -> None:
+    def plan(env: str) -> tuple[str, subprocess.CompletedProcess[str]]:
+        work = _workdir(tmp_path, emulator, env)
+        return env, work.run("plan", "-input=false", "-no-color", "-detailed-exitcode", f"-var-file=env/{env}.tfvars",
+                             f"-var=aws_endpoint_url={emulator}", f"-var=host_ami={EMULATOR_AMI}", check=False)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = dict(pool.map(plan, ["dev", "staging", "prod"]))
+    for env, done in results.items():
+        assert done.returncode == 2, f"plan of {env} failed:\n{done.stderr[-3000:]}"
+        assert "aws_elasticache_replication_group" in done.stdout, f"{env}: the cache must be planned"
+        assert "aws_opensearch_domain" in done.stdout
+    assert results["prod"].stdout.count("aws_nat_gateway.this[") >= 6, "prod: a NAT gateway per AZ in both regions"
+
+
+def test_dev_topology_applies_lists_inventory_and_destroys(emulator: str, tmp_path: Path) -> None:
+    work = _workdir(tmp_path, emulator, "dev")
+    args = ["-input=false", "-no-color", "-var-file=env/dev.tfvars", f"-var=aws_endpoint_url={emulator}",
+            f"-var=host_ami={EMULATOR_AMI}", "-var=cache_enabled=false", "-var=opensearch_enabled=false"]
+    try:
+        work.run("apply", "-auto-approve", *args, timeout=900)
+        cloud = json.loads(work.run("output", "-json").stdout)["cloud"]["value"]
+        assert len(cloud["database_hosts"]["primary"]) == 3 and len(cloud["database_hosts"]["dr"]) == 3
+
+        env = {**os.environ, **EMULATOR_KEYS, "AWS_URL": emulator, "ANSIBLE_DEPRECATION_WARNINGS": "false"}
+        inventory_cli = str(Path(sys.executable).parent / "ansible-inventory")
+        listed = subprocess.run([inventory_cli, "-i", "inventories/dev", "--list"], cwd=ROOT / "ansible", env=env,
+                                capture_output=True, text=True, timeout=300, check=False)
+        assert listed.returncode == 0, listed.stderr[-3000:]
+        inventory = json.loads(listed.stdout)
+        hosts = lambda group: set(inventory.get(group, {}).get("hosts", []))  # noqa: E731
+        assert hosts("database") == set(cloud["database_hosts"]["primary"]) | set(cloud["database_hosts"]["dr"])
+        assert hosts("region_primary") >= set(cloud["database_hosts"]["primary"])
+        assert hosts("region_dr") >= set(cloud["database_hosts"]["dr"])
+        assert hosts("patroni_quantumvest_dev_primary") == set(cloud["database_hosts"]["primary"])
+        assert hosts("observability") == {"quantumvest-dev-primary-obs1"}
+        db1 = inventory["_meta"]["hostvars"]["quantumvest-dev-primary-db1"]
+        assert db1["ansible_host"].startswith("i-") and db1["qv_region_role"] == "primary"
+    finally:
+        work.run("destroy", "-auto-approve", *args, timeout=900)
+
+    ec2 = boto3.client("ec2", endpoint_url=emulator, region_name="eu-west-1", **_keys())
+    left = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+            if i["State"]["Name"] != "terminated"]
+    assert not left, f"instances left after destroy: {[i['InstanceId'] for i in left]}"
+
+
+def test_bootstrap_creates_an_encrypted_versioned_state_bucket(emulator: str, tmp_path: Path) -> None:
+    work = Workdir(TF_DIR / "bootstrap", tmp_path / "data", tmp_path / "tools", {**EMULATOR_KEYS})
+    work.init()
+    state = f"-state={tmp_path / 'bootstrap.tfstate'}"
+    args = ["-input=false", "-no-color", "-var=environment=staging", f"-var=aws_endpoint_url={emulator}", state]
+    work.run("apply", "-auto-approve", *args)
+    backend = json.loads(work.run("output", "-json", state).stdout)["backend"]["value"]
+    assert backend["bucket"] == "quantumvest-staging-tfstate-222222222222"
+
+    s3 = boto3.client("s3", endpoint_url=emulator, region_name="eu-west-1", **_keys())
+    assert s3.get_bucket_versioning(Bucket=backend["bucket"])["Status"] == "Enabled"
+    rule = s3.get_bucket_encryption(Bucket=backend["bucket"])["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert (TF_DIR / "env" / "staging.tfbackend").read_text().count(backend["bucket"]) == 1
+    work.run("destroy", "-auto-approve", *args)
