@@ -163,3 +163,13 @@ def test_no_secret_value_in_the_ansible_tree() -> None:
             if match and "{{" not in match["value"] and (relative, match["value"].strip()) not in allowed:
                 found.append(f"{relative}: {line.strip()}")
     assert found == []
+
+
+def test_missing_environment_spec_is_a_clear_error(tmp_path: Path) -> None:
+    """An inventory folder whose environment has no spec file fails naming the file it looked for."""
+    inventory = tmp_path / "ansible" / "inventories" / "ghost"
+    inventory.mkdir(parents=True)
+    (inventory / "hosts.yml").write_text("all:\n  hosts:\n    lonely: {ansible_connection: local}\n")
+    done = _run(_tool("ansible-inventory"), "-i", str(inventory), "--host", "lonely")
+    assert done.returncode != 0
+    assert f"cannot load the environment spec {tmp_path}/environments/ghost.yaml" in done.stderr
