@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -83,6 +84,11 @@ def platform() -> Iterator[Platform]:
             qvctl("down", timeout=300)
 
 
+def trust(platform: Platform) -> ssl.SSLContext:
+    """Trust exactly the environment CA."""
+    return ssl.create_default_context(cafile=str(platform.ca))
+
+
 def terraform_change_summary(state: Path) -> dict[str, int]:
     for line in reversed((state / "logs" / "terraform-apply.log").read_text().splitlines()):
         if '"type":"change_summary"' in line:
@@ -119,7 +125,7 @@ def test_curl_with_the_environment_ca_gets_readyz_through_nginx(platform: Platfo
 
 
 def test_a_portfolio_round_trip_through_nginx(platform: Platform) -> None:
-    with httpx.Client(base_url=f"https://{EDGE}", verify=str(platform.ca), timeout=10) as client:
+    with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
         created = client.post("/api/v1/portfolios", json={"name": "e2e", "base_currency": "USD"})
         assert created.status_code == 201, created.text
         pid = created.json()["id"]
@@ -181,7 +187,7 @@ def test_killing_an_api_instance_is_invisible_through_nginx(platform: Platform) 
     stop = threading.Event()
 
     def traffic() -> None:
-        with httpx.Client(base_url=f"https://{EDGE}", verify=str(platform.ca), timeout=10) as client:
+        with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
             for _ in range(400):  # bounded: at most 400 requests, about 20 s
                 if stop.is_set():
                     break
@@ -255,7 +261,11 @@ def test_a_broken_tfvars_fails_in_one_line_naming_the_step_and_down_cleans_up(tm
     broken, count = re.subn(r'(?m)^environment\s*=\s*"local"', 'environment = "nowhere"', tfvars.read_text())
     assert count == 1, "the copied tfvars no longer sets environment; adjust the test"
     tfvars.write_text(broken)
-    env = {"QV_ROOT": str(root)}
+    # A short state folder: supervisord's unix socket path must fit in 107 characters.
+    import tempfile
+
+    state_root = Path(tempfile.mkdtemp(prefix="qv-e2e-", dir="/tmp"))
+    env = {"QV_ROOT": str(root), "QV_STATE_DIR": str(state_root)}
     try:
         done = qvctl("up", env=env, timeout=300)
         assert done.returncode == 1, done.stdout + done.stderr
@@ -266,3 +276,5 @@ def test_a_broken_tfvars_fails_in_one_line_naming_the_step_and_down_cleans_up(tm
         cleaned = qvctl("down", env=env, timeout=300)
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
     assert listening_sockets() == []
+    assert not (state_root / "local").exists()
+    state_root.rmdir()

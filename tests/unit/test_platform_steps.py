@@ -73,3 +73,16 @@ def test_a_changed_step_marks_the_run_as_changed() -> None:
     runner, _ = _runner()
     runner.run("terraform apply", lambda note: Outcome("3 added, 0 changed, 0 destroyed", changed=True))
     assert runner.anything_changed
+
+
+def test_a_multi_line_tool_message_becomes_one_line() -> None:
+    runner, _ = _runner()
+
+    def fail(note):  # type: ignore[no-untyped-def]
+        raise QvError("Error: Cannot open an HTTP server\nFor help, use supervisord -h\n")
+
+    with pytest.raises(QvError) as failed:
+        runner.run("start supervisord", fail)
+    assert failed.value.message == (
+        "step 'start supervisord' failed: Error: Cannot open an HTTP server For help, use supervisord -h"
+    )

@@ -78,7 +78,9 @@ class StepRunner:
             ) from None
         except QvError as err:
             self._line("✗", name, self.clock() - start, "failed", "red")
-            raise QvError(f"step '{name}' failed: {err.message}", err.status) from None
+            # One line, whatever the tool printed: the full output is in the step's log.
+            message = " ".join(line.strip() for line in err.message.splitlines() if line.strip())
+            raise QvError(f"step '{name}' failed: {message}", err.status) from None
         seconds = self.clock() - start
         if isinstance(outcome, Outcome):
             result = StepResult(name, seconds, outcome.summary, outcome.changed)

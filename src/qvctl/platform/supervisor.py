@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qvctl.context import Context, QvError
+from qvctl.exit_status import ExitStatus
 from qvctl.platform import tools
 from qvctl.platform.paths import EnvPaths
 
 MARKER_VARIABLE = "QV_PLATFORM_STATE"
+_UNIX_PATH_MAX = 107  # sun_path is 108 bytes with the terminating NUL
 
 
 def config_text(paths: EnvPaths) -> str:
@@ -129,6 +131,11 @@ def pid_alive(pid: int) -> bool:
 
 def start(ctx: Context, paths: EnvPaths, timeout: float = 20.0) -> str:
     """Start supervisord if it is not running; return a summary. Idempotent."""
+    socket_path = str(paths.supervisor_socket)
+    if len(socket_path) > _UNIX_PATH_MAX:
+        raise QvError(f"the state folder path is too long for supervisord's unix socket "
+                      f"({len(socket_path)} > {_UNIX_PATH_MAX} characters: {socket_path}); "
+                      "set QV_STATE_DIR to a shorter folder", ExitStatus.INVALID_INPUT)
     changed = write_config(paths)
     if is_running(paths):
         if changed:
@@ -139,7 +146,8 @@ def start(ctx: Context, paths: EnvPaths, timeout: float = 20.0) -> str:
     env["PATH"] = tools.tool_search_path(ctx)
     result = tools.run([binary, "-c", str(paths.supervisor_conf)], env=env, cwd=paths.state, timeout=timeout)
     if result.returncode != 0:
-        raise QvError(tools.tail_text(result.stderr + result.stdout, 5) or f"supervisord exited {result.returncode}")
+        raise QvError(tools.tail_text(result.stderr + result.stdout, 5).replace("\n", " ")
+                      or f"supervisord exited {result.returncode}")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if is_running(paths):
