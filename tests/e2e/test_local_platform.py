@@ -278,3 +278,47 @@ def test_a_broken_tfvars_fails_in_one_line_naming_the_step_and_down_cleans_up(tm
     assert listening_sockets() == []
     assert not (state_root / "local").exists()
     state_root.rmdir()
+
+
+def test_ctrl_c_during_terraform_apply_stops_cleanly_and_down_cleans_up(tmp_path: Path) -> None:
+    """SIGINT while Terraform applies: exit 130 naming the step, Terraform's state lock released."""
+    if listening_sockets():
+        pytest.fail(f"addresses still in use: {listening_sockets()}")
+    import tempfile
+
+    root = _copy_tree(tmp_path / "repo")
+    state_root = Path(tempfile.mkdtemp(prefix="qv-e2e-", dir="/tmp"))
+    env = {**os.environ, "COLUMNS": "200", "QV_ROOT": str(root), "QV_STATE_DIR": str(state_root)}
+    up = subprocess.Popen([sys.executable, "-m", "qvctl", "up"], cwd=root, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    try:
+        apply_log = state_root / "local" / "logs" / "terraform-apply.log"
+        deadline = time.monotonic() + 120
+        # Wait until Terraform is really creating resources (and holds its state lock).
+        while time.monotonic() < deadline and up.poll() is None:
+            if apply_log.exists() and '"type":"apply_start"' in apply_log.read_text():
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("terraform apply never started")
+        up.send_signal(signal.SIGINT)
+        out, err = up.communicate(timeout=120)
+        assert up.returncode == 130, out[-2000:] + err[-2000:]
+        assert err.strip().splitlines() == [
+            "error: interrupted during step 'terraform apply'; run `qvctl up` again to resume or "
+            "`qvctl down` to clean up"
+        ]
+        from qvctl.platform import emulator
+
+        s3 = emulator.client(EMULATOR[0], EMULATOR[1], SPEC.regions.primary, "s3")
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="quantumvest-local-tfstate").get("Contents", [])]
+        assert not [k for k in keys if k.endswith(".tflock")], f"Terraform's state lock was left behind: {keys}"
+        assert not (state_root / "local" / "lock").exists(), "qvctl's own lock was released"
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+        cleaned = qvctl("down", env={"QV_ROOT": str(root), "QV_STATE_DIR": str(state_root)}, timeout=300)
+    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    assert listening_sockets() == []
+    state_root.rmdir()

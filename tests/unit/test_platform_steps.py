@@ -86,3 +86,16 @@ def test_a_multi_line_tool_message_becomes_one_line() -> None:
     assert failed.value.message == (
         "step 'start supervisord' failed: Error: Cannot open an HTTP server For help, use supervisord -h"
     )
+
+
+def test_the_cli_sigint_error_is_an_interruption_too() -> None:
+    """qvctl's SIGINT handler raises QvError(INTERRUPTED) instead of KeyboardInterrupt."""
+    runner, _ = _runner()
+
+    def interrupted(note):  # type: ignore[no-untyped-def]
+        raise QvError("interrupted", ExitStatus.INTERRUPTED)
+
+    with pytest.raises(QvError) as stopped:
+        runner.run("terraform apply", interrupted)
+    assert stopped.value.status is ExitStatus.INTERRUPTED
+    assert stopped.value.message.startswith("interrupted during step 'terraform apply'")

@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
+from qvctl.platform.tools import is_interrupt
 
 
 class StepFailed(QvError):
@@ -70,17 +71,15 @@ class StepRunner:
                     outcome = action(note)
             else:  # logs and CI: no spinner redraws, just the result line below
                 outcome = action(note)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, QvError) as err:
+            if not is_interrupt(err):
+                assert isinstance(err, QvError)
+                self._fail(name, start, err)
             self._line("✗", name, self.clock() - start, "interrupted", "yellow")
             raise QvError(
                 f"interrupted during step '{name}'; run `qvctl up` again to resume or `qvctl down` to clean up",
                 ExitStatus.INTERRUPTED,
             ) from None
-        except QvError as err:
-            self._line("✗", name, self.clock() - start, "failed", "red")
-            # One line, whatever the tool printed: the full output is in the step's log.
-            message = " ".join(line.strip() for line in err.message.splitlines() if line.strip())
-            raise QvError(f"step '{name}' failed: {message}", err.status) from None
         seconds = self.clock() - start
         if isinstance(outcome, Outcome):
             result = StepResult(name, seconds, outcome.summary, outcome.changed)
@@ -89,6 +88,12 @@ class StepRunner:
         self.results.append(result)
         self._line("✓", name, seconds, result.summary, "green")
         return result
+
+    def _fail(self, name: str, start: float, err: QvError) -> None:
+        self._line("✗", name, self.clock() - start, "failed", "red")
+        # One line, whatever the tool printed: the full output is in the step's log.
+        message = " ".join(line.strip() for line in err.message.splitlines() if line.strip())
+        raise QvError(f"step '{name}' failed: {message}", err.status) from None
 
     def _line(self, mark: str, name: str, seconds: float, summary: str, colour: str) -> None:
         self.console.print(

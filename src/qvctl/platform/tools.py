@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qvctl import tools as _tools
-from qvctl.context import Context
+from qvctl.context import Context, QvError
+from qvctl.exit_status import ExitStatus
+
+
+def is_interrupt(err: BaseException) -> bool:
+    """Ctrl-C, however it arrives: KeyboardInterrupt, or the QvError(INTERRUPTED) qvctl's SIGINT handler raises."""
+    return isinstance(err, KeyboardInterrupt) or (
+        isinstance(err, QvError) and err.status is ExitStatus.INTERRUPTED
+    )
 
 
 def tool_search_path(ctx: Context) -> str:
@@ -85,18 +93,24 @@ def run(
         assert proc.stdout is not None
         for line in proc.stdout:
             out_lines.append(line)
+            if log_handle is not None:  # as they come: `tail -f` the log during a long apply
+                log_handle.write(line)
+                log_handle.flush()
             if on_line is not None:
                 on_line(line.rstrip("\n"))
         proc.wait()
-    except KeyboardInterrupt:
-        _stop_gently(proc)
+    except BaseException as err:
+        if is_interrupt(err):
+            _stop_gently(proc)
+        elif proc.poll() is None:  # our own error: never leave the tool running unattended
+            proc.kill()
+            proc.wait()
         raise
     finally:
         if timer is not None:
             timer.cancel()
         reader.join(timeout=5)
         if log_handle is not None:
-            log_handle.write("".join(out_lines))
             log_handle.write("".join(err_chunks))
             log_handle.close()
     return Completed(list(argv), proc.returncode, "".join(out_lines), "".join(err_chunks))
@@ -112,7 +126,7 @@ def _stop_gently(proc: subprocess.Popen[str], grace: float = 30.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    except KeyboardInterrupt:  # a second Ctrl-C: the user insists
+    except (KeyboardInterrupt, QvError):  # a second Ctrl-C: the user insists
         proc.kill()
         proc.wait()
 
