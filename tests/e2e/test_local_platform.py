@@ -232,6 +232,28 @@ def test_a_missing_tool_stops_up_with_the_doctor_line(platform: Platform) -> Non
     assert _status()["healthy"] is True
 
 
+def test_down_keep_data_then_up_keeps_the_database_and_its_passwords(platform: Platform) -> None:
+    """The kept database comes back with the secrets it was initialised with (restored into the new emulator)."""
+    with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
+        created = client.post("/api/v1/portfolios", json={"name": "kept", "base_currency": "USD"})
+        assert created.status_code == 201, created.text
+    kept_id = created.json()["id"]
+    down = qvctl("down", "--keep-data", timeout=300)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert listening_sockets() == []
+    assert (platform.state / "pki" / "ca.key").exists()
+    assert (platform.state / "emulator" / "snapshot" / "secrets.json").exists()
+    assert (platform.state / "hosts" / "db1" / "data").is_dir()
+    assert not (platform.state / "supervisor").exists()
+
+    up = qvctl("up")
+    assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-2000:]
+    assert "✓ restore the kept emulator data" in up.stdout
+    assert "reused" in next(line for line in up.stdout.splitlines() if "environment CA" in line)
+    with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
+        assert client.get(f"/api/v1/portfolios/{kept_id}").json()["name"] == "kept"
+
+
 def test_down_leaves_no_process_and_no_listening_socket(platform: Platform) -> None:
     started = time.monotonic()
     done = qvctl("down", timeout=300)
