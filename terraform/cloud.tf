@@ -125,6 +125,7 @@ module "database_hosts" {
   security_group_id    = module.security.security_group_ids["database"]
   kms_key_arn          = module.security.kms_key_arns["data"]
   ami                  = var.host_ami
+  detailed_monitoring  = var.ec2_detailed_monitoring
   backup_bucket_arns   = local.backup_buckets
   backup_kms_key_arns  = local.backup_keys
   secret_arns          = [local.secret_arn.database_superuser, local.secret_arn.database_replication, local.secret_arn.database_app]
@@ -147,6 +148,7 @@ module "database_hosts_dr" {
   security_group_id    = module.security_dr.security_group_ids["database"]
   kms_key_arn          = module.security_dr.kms_key_arns["data"]
   ami                  = var.host_ami
+  detailed_monitoring  = var.ec2_detailed_monitoring
   backup_bucket_arns   = local.backup_buckets
   backup_kms_key_arns  = local.backup_keys
   secret_arns          = [local.secret_arn.database_superuser, local.secret_arn.database_replication, local.secret_arn.database_app]
@@ -204,6 +206,7 @@ module "observability" {
   opensearch_domain_name       = local.opensearch_domain
   host                         = { instance_type = local.spec.hosts.observability.instance_type, volume_gb = local.spec.hosts.observability.volume_gb }
   ami                          = var.host_ami
+  detailed_monitoring          = var.ec2_detailed_monitoring
   subnet_ids                   = module.network.private_data_subnet_ids
   host_security_group_id       = module.security.security_group_ids["observability"]
   opensearch_security_group_id = module.security.security_group_ids["opensearch"]

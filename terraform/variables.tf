@@ -40,6 +40,12 @@ variable "opensearch_enabled" {
   default     = true
 }
 
+variable "ec2_detailed_monitoring" {
+  description = "EC2 detailed monitoring of the hosts (the emulator cannot enable it: its tests turn it off)."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Allow destroying non-empty buckets (disposable environments only)."
   type        = bool

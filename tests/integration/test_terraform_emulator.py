@@ -4,7 +4,8 @@
   the generated secrets exist in Secrets Manager but nowhere in the state;
 - dev, staging and prod plan;
 - the dev topology applies (without ElastiCache and OpenSearch: the emulator cannot create
-  them, they stay plan- and mock-tested), the aws_ec2 inventory lists the database hosts in
+  them, they stay plan- and mock-tested; and without EC2 detailed monitoring, which it
+  cannot switch on), the aws_ec2 inventory lists the database hosts in
   their groups, and everything destroys;
 - the bootstrap root creates an encrypted, versioned state bucket.
 """
@@ -102,7 +103,8 @@ def test_cloud_environments_plan(emulator: str, tmp_path: Path) -> None:
 def test_dev_topology_applies_lists_inventory_and_destroys(emulator: str, tmp_path: Path) -> None:
     work = _workdir(tmp_path, emulator, "dev")
     args = ["-input=false", "-no-color", "-var-file=env/dev.tfvars", f"-var=aws_endpoint_url={emulator}",
-            f"-var=host_ami={EMULATOR_AMI}", "-var=cache_enabled=false", "-var=opensearch_enabled=false"]
+            f"-var=host_ami={EMULATOR_AMI}", "-var=cache_enabled=false", "-var=opensearch_enabled=false",
+            "-var=ec2_detailed_monitoring=false"]
     try:
         work.run("apply", "-auto-approve", *args, timeout=900)
         cloud = json.loads(work.run("output", "-json").stdout)["cloud"]["value"]

@@ -95,3 +95,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "detailed_monitoring" {
+  description = "EC2 detailed (1-minute) monitoring; the status-check alarms rely on it. Off only on the emulator, which cannot enable it."
+  type        = bool
+  default     = true
+}

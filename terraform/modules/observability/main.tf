@@ -91,7 +91,7 @@ resource "aws_instance" "host" {
   vpc_security_group_ids      = [var.host_security_group_id]
   iam_instance_profile        = aws_iam_instance_profile.host.name
   associate_public_ip_address = false
-  monitoring                  = true
+  monitoring                  = var.detailed_monitoring
   ebs_optimized               = true
 
   metadata_options {

@@ -114,3 +114,9 @@ variable "opensearch_enabled" {
   type        = bool
   default     = true
 }
+
+variable "detailed_monitoring" {
+  description = "EC2 detailed (1-minute) monitoring; the status-check alarms rely on it. Off only on the emulator, which cannot enable it."
+  type        = bool
+  default     = true
+}
