@@ -35,3 +35,8 @@ verdict_of() { awk -v v="$1" -v t="$2" 'BEGIN { print (v < t) ? "ok" : "OVER TAR
 printf "%-8s %7s s   target < 120 s  %s\n" "cold up" "$cold" "$(verdict_of "$cold" 120)"
 printf "%-8s %7s s   target <  30 s  %s, %s\n" "warm up" "$warm" "$(verdict_of "$warm" 30)" "$verdict"
 printf "%-8s %7s s\n" "down" "$down"
+# Where the time went, step by step (qvctl's own timings).
+for run in cold warm; do
+  echo "-- $run up steps"
+  grep -E "^(✓|✗) " "$logs/$run.log" | sed -E 's/  +/  /g' | cut -c1-100
+done

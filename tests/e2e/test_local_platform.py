@@ -89,8 +89,8 @@ def trust(platform: Platform) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(platform.ca))
 
 
-def terraform_change_summary(state: Path) -> dict[str, int]:
-    for line in reversed((state / "logs" / "terraform-apply.log").read_text().splitlines()):
+def terraform_change_summary(state: Path, log: str = "terraform-plan.log") -> dict[str, int]:
+    for line in reversed((state / "logs" / log).read_text().splitlines()):
         if '"type":"change_summary"' in line:
             return json.loads(line)["changes"]
     raise AssertionError("no change_summary line in Terraform's apply output")
@@ -107,7 +107,7 @@ def test_cold_up_ends_with_the_endpoint_table_and_the_state_folder(platform: Pla
     out = platform.cold.stdout
     assert f"https://{EDGE}/api/v1/portfolios" in out
     assert f"state folder: {platform.state}" in out
-    for step in ("start the AWS emulator", "terraform apply", "ansible-playbook main.yml",
+    for step in ("start the AWS emulator", "terraform plan", "terraform apply", "ansible-playbook main.yml",
                  "health: every component", "health: portfolio through nginx"):
         assert f"✓ {step}" in out, f"step {step!r} not reported done"
     print(f"cold up: {platform.cold_seconds:.1f}s")
@@ -158,7 +158,8 @@ def test_second_up_changes_nothing_and_a_concurrent_up_is_refused(platform: Plat
     assert warm.returncode == 0, f"{out[-3000:]}\n{err[-2000:]}"
     # The tools' own words, not qvctl's flag:
     assert terraform_change_summary(platform.state) == {"add": 0, "change": 0, "import": 0, "remove": 0,
-                                                         "operation": "apply"}
+                                                         "operation": "plan"}
+    assert "✓ terraform plan" in out and "✓ terraform apply" not in out, "a clean plan is not applied"
     recap = ansible_recap(platform.state)
     assert recap and all(host["changed"] == 0 for host in recap.values()), recap
     assert "no changes: Terraform planned none and Ansible changed nothing" in out
@@ -292,7 +293,7 @@ def test_a_broken_tfvars_fails_in_one_line_naming_the_step_and_down_cleans_up(tm
         done = qvctl("up", env=env, timeout=300)
         assert done.returncode == 1, done.stdout + done.stderr
         lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: step 'terraform apply' failed: terraform apply: "), lines
+        assert len(lines) == 1 and lines[0].startswith("error: step 'terraform plan' failed: terraform plan: "), lines
         assert "Traceback" not in done.stdout + done.stderr
     finally:
         cleaned = qvctl("down", env=env, timeout=300)

@@ -139,3 +139,22 @@ def test_a_missing_terraform_is_the_doctor_line(tmp_path: Path) -> None:
     assert missing.value.status is ExitStatus.MISSING_TOOL
     assert missing.value.message.startswith("terraform is missing (provisions AWS")
     assert "install:" in missing.value.message
+
+
+def test_plan_then_apply_the_saved_plan_and_a_clean_plan_skips_apply(module: Terraform, tmp_path: Path) -> None:
+    module.init(Path("env/test.tfbackend"))
+    plan_file = tmp_path / "plans" / "test.tfplan"
+    first = module.plan(Path("env/good.tfvars"), plan_file)
+    assert (first.add, first.no_changes) == (1, False) and plan_file.exists()
+    applied = module.apply_plan(plan_file)
+    assert applied.add == 1 and not plan_file.exists(), "the plan file is consumed"
+    again = module.plan(Path("env/good.tfvars"), plan_file)
+    assert again.no_changes, "Terraform's exit code 0 and its change summary agree: nothing to do"
+    assert not plan_file.exists()
+
+
+def test_a_broken_tfvars_fails_the_plan_with_terraforms_message(module: Terraform, tmp_path: Path) -> None:
+    module.init(Path("env/test.tfbackend"))
+    with pytest.raises(QvError) as failed:
+        module.plan(Path("env/bad.tfvars"), tmp_path / "x.tfplan")
+    assert failed.value.message.startswith("terraform plan: Invalid value for variable")

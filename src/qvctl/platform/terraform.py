@@ -26,14 +26,17 @@ class ApplySummary:
     remove: int = 0
     import_: int = 0
     seen: bool = False  # a change_summary line was in the output at all
+    outputs_only: bool = False  # a plan that changes outputs but no resource
 
     @property
     def no_changes(self) -> bool:
-        return self.seen and self.add == self.change == self.remove == self.import_ == 0
+        return self.seen and not self.outputs_only and self.add == self.change == self.remove == self.import_ == 0
 
     def describe(self) -> str:
         if self.no_changes:
             return "no changes"
+        if self.outputs_only:
+            return "only outputs change"
         return f"{self.add} added, {self.change} changed, {self.remove} destroyed"
 
 
@@ -175,6 +178,35 @@ class Terraform:
         if not parsed.summary.seen:
             raise QvError("terraform apply: finished without a change summary; see "
                           f"{self.log_dir / 'terraform-apply.log'}")
+        self.last_outputs.clear()
+        self.last_outputs.update(parsed.outputs or {})
+        return parsed.summary
+
+    def plan(self, var_file: Path, plan_file: Path, note: Callable[[str], None] | None = None) -> ApplySummary:
+        """`terraform plan -detailed-exitcode -out=PLAN`; exit 0 means Terraform itself found no changes."""
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        args = ["plan", "-input=false", "-json", "-detailed-exitcode", f"-var-file={var_file}", f"-out={plan_file}"]
+        done, parsed = self._run(args, note, "terraform-plan.log")
+        if done.returncode not in (0, 2):
+            raise self._fail("plan", done, parsed)
+        if not parsed.summary.seen:
+            log = self.log_dir / "terraform-plan.log"
+            raise QvError(f"terraform plan: finished without a change summary; see {log}")
+        summary = parsed.summary
+        # Exit 2 with zero resource changes: only outputs change. Still worth applying (state holds outputs).
+        summary.outputs_only = done.returncode == 2 and summary.add == summary.change == summary.remove == 0
+        if done.returncode == 0:
+            plan_file.unlink(missing_ok=True)
+        return summary
+
+    def apply_plan(self, plan_file: Path, note: Callable[[str], None] | None = None) -> ApplySummary:
+        """Apply exactly the saved plan (no second refresh); the plan file is removed afterwards."""
+        try:
+            done, parsed = self._run(["apply", "-input=false", "-json", str(plan_file)], note, "terraform-apply.log")
+        finally:
+            plan_file.unlink(missing_ok=True)
+        if done.returncode != 0:
+            raise self._fail("apply", done, parsed)
         self.last_outputs.clear()
         self.last_outputs.update(parsed.outputs or {})
         return parsed.summary

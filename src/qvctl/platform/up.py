@@ -102,12 +102,25 @@ def bring_up(ctx: Context, spec: Environment, console: Console, health_deadline:
     terraform = Terraform(ctx, terraform_dir, paths.terraform_data_dir, aws_env, paths.run_log_dir)
     runner.run("terraform init", lambda note: terraform.init(backend, note))
 
-    def apply(note) -> Outcome:  # type: ignore[no-untyped-def]
-        summary = terraform.apply(tfvars, note)
-        report.terraform = summary
-        return Outcome(summary.describe(), changed=not summary.no_changes)
+    # plan, then apply the saved plan only if Terraform found changes: a no-change run skips
+    # the apply walk (and its provider start-ups), which is most of a warm `up`'s Terraform time.
+    plan_file = paths.terraform_data_dir / f"{env}.tfplan"
 
-    runner.run("terraform apply", apply)
+    def plan(note) -> Outcome:  # type: ignore[no-untyped-def]
+        summary = terraform.plan(tfvars, plan_file, note)
+        report.terraform = summary
+        if summary.no_changes:
+            return Outcome("no changes", changed=False)
+        return Outcome(f"{summary.add} to add, {summary.change} to change, {summary.remove} to destroy"
+                       if not summary.outputs_only else "only outputs change", changed=True)
+
+    runner.run("terraform plan", plan)
+    if report.terraform is not None and not report.terraform.no_changes:
+        def apply(note) -> Outcome:  # type: ignore[no-untyped-def]
+            applied = terraform.apply_plan(plan_file, note)
+            return Outcome(applied.describe(), changed=True)
+
+        runner.run("terraform apply", apply)
 
     if spec.emulator is not None and (paths.emulator_snapshot / "secrets.json").exists():
         runner.run("restore the kept emulator data", lambda note: emulator.restore_snapshot(
