@@ -300,7 +300,7 @@ def test_a_broken_tfvars_fails_in_one_line_naming_the_step_and_down_cleans_up(tm
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
     assert listening_sockets() == []
     assert not (state_root / "local").exists()
-    state_root.rmdir()
+    shutil.rmtree(state_root, ignore_errors=True)
 
 
 def test_ctrl_c_during_terraform_apply_stops_cleanly_and_down_cleans_up(tmp_path: Path) -> None:
@@ -344,4 +344,4 @@ def test_ctrl_c_during_terraform_apply_stops_cleanly_and_down_cleans_up(tmp_path
         cleaned = qvctl("down", env={"QV_ROOT": str(root), "QV_STATE_DIR": str(state_root)}, timeout=300)
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
     assert listening_sockets() == []
-    state_root.rmdir()
+    shutil.rmtree(state_root, ignore_errors=True)
