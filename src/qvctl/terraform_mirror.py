@@ -53,12 +53,15 @@ def cli_config_text(mirror: Path) -> str:
 def terraform_environ(environ: Mapping[str, str], tools_dir: Path) -> dict[str, str]:
     """The environment to run terraform in: the caller's, plus our CLI config when a mirror exists.
 
-    A TF_CLI_CONFIG_FILE the user set is respected as is.
+    A TF_CLI_CONFIG_FILE the user set is respected as is, when the file exists: one that
+    does not exist configures nothing, and keeping it would hide the mirror.
     """
     env = dict(environ)
     env.setdefault("TF_IN_AUTOMATION", "1")
-    if env.get("TF_CLI_CONFIG_FILE"):
+    configured = env.get("TF_CLI_CONFIG_FILE")
+    if configured and Path(configured).is_file():
         return env
+    env.pop("TF_CLI_CONFIG_FILE", None)
     mirror = find_mirror(env)
     if mirror is None:
         return env

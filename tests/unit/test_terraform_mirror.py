@@ -41,5 +41,14 @@ def test_without_a_mirror_terraform_uses_the_registry(tmp_path):
 
 def test_a_users_own_cli_config_is_respected(tmp_path):
     mirror = _mirror(tmp_path / "m")
-    env = terraform_environ({"TF_PLUGIN_MIRROR": str(mirror), "TF_CLI_CONFIG_FILE": "/home/me/.tfrc"}, tmp_path)
-    assert env["TF_CLI_CONFIG_FILE"] == "/home/me/.tfrc"
+    own = tmp_path / "own.tfrc"
+    own.write_text("# the user's\n")
+    env = terraform_environ({"TF_PLUGIN_MIRROR": str(mirror), "TF_CLI_CONFIG_FILE": str(own)}, tmp_path / "tools")
+    assert env["TF_CLI_CONFIG_FILE"] == str(own)
+
+
+def test_a_cli_config_that_does_not_exist_does_not_hide_the_mirror(tmp_path):
+    mirror = _mirror(tmp_path / "m")
+    env = terraform_environ({"TF_PLUGIN_MIRROR": str(mirror), "TF_CLI_CONFIG_FILE": str(tmp_path / "gone")},
+                            tmp_path / "tools")
+    assert env["TF_CLI_CONFIG_FILE"] == str(tmp_path / "tools" / "terraform.rc")

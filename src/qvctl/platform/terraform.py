@@ -119,13 +119,7 @@ class Terraform:
     last_outputs: dict[str, Any] = field(default_factory=dict)
 
     def environ(self) -> dict[str, str]:
-        base = dict(self.ctx.environ)
-        configured = base.get("TF_CLI_CONFIG_FILE")
-        if configured and not Path(configured).is_file():
-            # A CLI config that does not exist configures nothing; without dropping it,
-            # terraform_environ would respect it and never point Terraform at the local mirror.
-            del base["TF_CLI_CONFIG_FILE"]
-        env = terraform_environ(base, self.ctx.tools_dir)
+        env = terraform_environ(self.ctx.environ, self.ctx.tools_dir)
         env.update(self.extra_env)
         env["TF_DATA_DIR"] = str(self.data_dir)
         env["TF_INPUT"] = "0"
