@@ -66,6 +66,21 @@ class Platform:
     down_done: bool = False
 
 
+@pytest.fixture(scope="module", autouse=True)
+def restore_a_platform_that_was_up() -> Iterator[None]:
+    """`make up` then `make test` is the documented quickstart: the test needs a cold start, so a
+    platform this checkout already runs is taken down first and brought back up at the end."""
+    state = ROOT / ".qv" / "local"
+    was_up = bool(listening_sockets()) and (state / "supervisor").exists()
+    if was_up:
+        down = qvctl("down", timeout=300)
+        assert down.returncode == 0, f"could not take the running platform down:\n{down.stdout}\n{down.stderr}"
+    yield
+    if was_up:
+        again = qvctl("up")
+        assert again.returncode == 0, f"could not bring the platform back up:\n{again.stdout[-3000:]}"
+
+
 @pytest.fixture(scope="module")
 def platform() -> Iterator[Platform]:
     taken = listening_sockets()
