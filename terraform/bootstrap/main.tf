@@ -15,7 +15,9 @@ provider "aws" {
   skip_metadata_api_check     = local.emulated
   skip_region_validation      = local.emulated
   s3_use_path_style           = local.emulated
-  max_retries                 = local.emulated ? 1 : null
+  # Few retries: an API moto lacks fails fast, yet the odd malformed answer moto gives under
+  # concurrent load (seen: KMS ListResourceTags) is retried instead of failing the run.
+  max_retries = local.emulated ? 4 : null
 
   dynamic "endpoints" {
     for_each = local.emulated ? [var.aws_endpoint_url] : []
