@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qvctl.context import Context
-from qvctl.spec import ENVIRONMENT_NAMES, SpecError, load_environment, spec_path
+from qvctl.spec import SpecError, environment_names, load_environment, spec_path
 from qvctl.terraform_mirror import terraform_environ
 from qvctl.tools import search_path
 
@@ -41,7 +41,7 @@ class Check:
 
 def _specs(ctx: Context) -> list[str]:
     problems: list[str] = []
-    for name in ENVIRONMENT_NAMES:
+    for name in environment_names(ctx.root):
         try:
             load_environment(spec_path(ctx.root, name), ctx.root)
         except SpecError as err:

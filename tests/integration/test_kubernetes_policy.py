@@ -17,8 +17,10 @@ from qvctl.context import Context
 from qvctl.kubernetes.checks import check_irsa_terraform, run_all
 from qvctl.kubernetes.policy import PolicyReport, rollout_as_deployment, run_checkov
 from qvctl.kubernetes.render import render_environment
-from qvctl.spec import CLOUD_ENVIRONMENTS, load_environment, spec_path
+from qvctl.spec import cloud_environments, load_environment, spec_path
 from tests.conftest import ROOT, run_qvctl
+
+CLOUD_ENVIRONMENTS = [env.name for env in cloud_environments(Path(__file__).resolve().parents[2])]
 
 
 def _ctx(root: Path = ROOT) -> Context:

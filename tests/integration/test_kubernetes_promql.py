@@ -10,8 +10,10 @@ import pytest
 import yaml
 
 from qvctl.kubernetes.api import analysis_queries
-from qvctl.spec import CLOUD_ENVIRONMENTS, load_environment, spec_path
+from qvctl.spec import cloud_environments, load_environment, spec_path
 from tests.conftest import ROOT
+
+CLOUD_ENVIRONMENTS = [env.name for env in cloud_environments(Path(__file__).resolve().parents[2])]
 
 
 def _check(tmp_path: Path, queries: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -9,8 +9,10 @@ import pytest
 
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.render import Rendered, render_environment
-from qvctl.spec import CLOUD_ENVIRONMENTS, Environment, load_environment, spec_path
+from qvctl.spec import Environment, cloud_environments, load_environment, spec_path
 from tests.conftest import ROOT
+
+CLOUD_ENVIRONMENTS = [env.name for env in cloud_environments(Path(__file__).resolve().parents[2])]
 
 
 def _render(name: str) -> Rendered:

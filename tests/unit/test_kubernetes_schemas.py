@@ -10,8 +10,10 @@ import pytest
 
 from qvctl.kubernetes.render import render_environment
 from qvctl.kubernetes.schemas import crd_schema_path, is_custom_resource, validate_object, validate_objects
-from qvctl.spec import CLOUD_ENVIRONMENTS, load_environment, spec_path
+from qvctl.spec import cloud_environments, load_environment, spec_path
 from tests.conftest import ROOT
+
+CLOUD_ENVIRONMENTS = [env.name for env in cloud_environments(Path(__file__).resolve().parents[2])]
 
 SCHEMAS = ROOT / "kubernetes" / "schemas"
 CRD_KINDS = {"Rollout", "AnalysisTemplate", "ExternalSecret", "ClusterSecretStore", "ServiceMonitor"}

@@ -10,8 +10,10 @@ import yaml
 
 from qvctl.exit_status import ExitStatus
 from qvctl.kubernetes.render import LAYOUT, render_environment
-from qvctl.spec import CLOUD_ENVIRONMENTS, load_environment, spec_path
+from qvctl.spec import cloud_environments, load_environment, spec_path
 from tests.conftest import ROOT, run_qvctl
+
+CLOUD_ENVIRONMENTS = [env.name for env in cloud_environments(Path(__file__).resolve().parents[2])]
 
 
 def _tmp_repo(tmp_path: Path) -> Path:
@@ -138,7 +140,7 @@ def test_local_has_no_kubernetes() -> None:
 def test_unknown_environment_is_invalid_input() -> None:
     done = run_qvctl("render", "qa")
     assert done.returncode == ExitStatus.INVALID_INPUT
-    assert "unknown environment 'qa'" in done.stderr
+    assert "environments/qa.yaml: no such spec file; environments: dev, local, prod, staging" in done.stderr
 
 
 def test_a_broken_spec_is_reported_without_traceback(tmp_path: Path) -> None:

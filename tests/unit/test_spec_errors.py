@@ -58,11 +58,11 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
             ("subnets.public", ["10.40.0.0/24", "10.40.1.0/24"]),
             ("subnets.private_app", ["10.40.16.0/20", "10.40.32.0/20"]),
             ("subnets.private_data", ["10.40.64.0/24", "10.40.65.0/24"])]],
-     "network.primary: prod needs 3 availability zones"),
+     "network.primary: production needs 3 availability zones"),
     ("prod_single_nat", _set("network.dr.nat", "single"),
-     "network.dr.nat: prod needs a NAT gateway per AZ ('per_az')"),
+     "network.dr.nat: production needs a NAT gateway per AZ ('per_az')"),
     ("prod_two_database_nodes", lambda s: (_set("database.nodes", 2)(s), _set("hosts.database.count", 2)(s)),
-     "database.nodes: prod needs at least 3 database nodes, got 2"),
+     "database.nodes: production needs at least 3 database nodes, got 2"),
     ("database_hosts_mismatch", _set("hosts.database.count", 5),
      "hosts.database.count (5) must equal database.nodes (3)"),
     ("retention_shorter_than_pitr", _set("backup.retention_days", 3),
@@ -88,9 +88,35 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
     ("same_regions", _set("regions.dr", "eu-west-1"),
      "regions: dr region 'eu-west-1' must differ from the primary region"),
     ("emulator_in_cloud", _set("emulator", {"address": "127.0.0.1", "port": 5000}),
-     "only the local environment talks to the emulator"),
+     "only a local environment talks to the emulator"),
     ("wrong_account_id", _set("account_id", "12345"), "account_id: '12345': string should match pattern"),
+    ("unknown_tier", _set("tier", "critical"), "tier: 'critical': input should be 'development', 'staging' or"),
+    ("name_not_a_name", _set("name", "Prod Env"), "name: 'Prod Env': string should match pattern"),
 ]
+
+
+def test_production_rules_follow_the_tier_not_the_name():
+    """A spec named anything but with tier production meets the production rules; prod with a
+    development tier does not have to (the name carries no meaning)."""
+    renamed = copy.deepcopy(PROD)
+    renamed["name"] = "live"
+    renamed["database"]["synchronous_mode"] = False
+    with pytest.raises(SpecError) as caught:
+        parse_environment(yaml.safe_dump(renamed), "environments/live.yaml")
+    assert caught.value.problems == (
+        "environments/live.yaml: database.synchronous_mode: production must replicate synchronously",)
+    relaxed = copy.deepcopy(renamed)
+    relaxed["tier"] = "staging"
+    assert parse_environment(yaml.safe_dump(relaxed), "environments/live.yaml").tier == "staging"
+
+
+def test_a_local_environment_is_never_production():
+    spec = copy.deepcopy(LOCAL)
+    spec["tier"] = "production"
+    with pytest.raises(SpecError) as caught:
+        parse_environment(yaml.safe_dump(spec), "environments/local.yaml")
+    assert caught.value.problems == (
+        "environments/local.yaml: tier: a local environment cannot be production (it runs on one machine)",)
 
 
 @pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in BAD_SPECS], ids=[c[0] for c in BAD_SPECS])

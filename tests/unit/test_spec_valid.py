@@ -1,4 +1,4 @@
-"""The four committed specs are valid and say what the architecture promises of them."""
+"""The committed specs are valid and say what the architecture promises of them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import ipaddress
 
 import pytest
 
-from qvctl.spec import ENVIRONMENT_NAMES, load_environment, spec_path
+from qvctl.spec import environment_names, load_environment, spec_path
+
+from ..conftest import ROOT
+
+ENVIRONMENT_NAMES = environment_names(ROOT)
 
 
 @pytest.mark.parametrize("name", ENVIRONMENT_NAMES)

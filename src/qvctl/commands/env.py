@@ -4,29 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from qvctl.context import Context, QvError
+from qvctl.context import Context
 from qvctl.exit_status import ExitStatus
 from qvctl.output import OutputFormat, console, err_console, print_json, print_table
-from qvctl.spec import ENVIRONMENT_NAMES, Environment, SpecError, load_environment, spec_path
+from qvctl.spec import SpecError, environment_names, load_environment, require_environment, spec_path
 
 env_app = typer.Typer(help="Check and show environment specs (environments/<env>.yaml).", no_args_is_help=True)
 
 
-def load(ctx: Context, name_or_path: str) -> Environment:
-    """Load one spec or raise QvError(INVALID_INPUT) carrying every problem, one per line."""
-    try:
-        return load_environment(spec_path(ctx.root, name_or_path), ctx.root)
-    except SpecError as err:
-        raise QvError(str(err), ExitStatus.INVALID_INPUT) from None
-
-
 @env_app.command("check")
 def check(
-    specs: list[str] = typer.Argument(None, help="Environment names or spec file paths (default: all four)."),
+    specs: list[str] = typer.Argument(
+        None, help="Environment names or spec file paths (default: every environments/*.yaml)."
+    ),
 ) -> None:
     """Validate specs; print one line per problem and exit 2 if any is wrong."""
     ctx = Context.discover()
-    targets = specs or list(ENVIRONMENT_NAMES)
+    targets = specs or environment_names(ctx.root)
     failed = False
     for target in targets:
         path = spec_path(ctx.root, target)
@@ -38,7 +32,7 @@ def check(
                 err_console.print(line, markup=False, highlight=False, soft_wrap=True)
             continue
         regions = f"{env.regions.primary} + {env.regions.dr}"
-        console.print(f"ok: {target} ({env.name}, {env.kind}, {regions})", highlight=False)
+        console.print(f"ok: {target} ({env.name}, {env.kind}, {env.tier}, {regions})", highlight=False)
     if failed:
         raise typer.Exit(ExitStatus.INVALID_INPUT)
 
@@ -49,12 +43,13 @@ def show(
     output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table or json."),
 ) -> None:
     """Show the validated spec of one environment."""
-    env = load(Context.discover(), name)
+    env = require_environment(Context.discover(), name)
     if output is OutputFormat.json:
         print_json(env.model_dump(mode="json"))
         return
     rows = [
         ["kind", env.kind],
+        ["tier", env.tier],
         ["domain", env.domain],
         ["regions", f"{env.regions.primary} (primary), {env.regions.dr} (dr)"],
         ["vpc", f"{env.network.primary.vpc_cidr} / {env.network.dr.vpc_cidr}"],

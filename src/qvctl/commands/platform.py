@@ -17,16 +17,9 @@ from qvctl.platform.components import endpoints, local_components
 from qvctl.platform.lock import environment_lock
 from qvctl.platform.paths import EnvPaths
 from qvctl.platform.steps import StepRunner
-from qvctl.spec import Environment, SpecError, load_environment, spec_path
+from qvctl.spec import require_environment
 
-ENV_ARGUMENT = typer.Argument("local", help="Environment name (local, dev, staging, prod).")
-
-
-def _load(ctx: Context, name: str) -> Environment:
-    try:
-        return load_environment(spec_path(ctx.root, name), ctx.root)
-    except SpecError as err:
-        raise QvError(str(err), ExitStatus.INVALID_INPUT) from None
+ENV_ARGUMENT = typer.Argument("local", help="Environment name (a file environments/<name>.yaml).")
 
 
 def up(env: str = ENV_ARGUMENT) -> None:
@@ -38,7 +31,7 @@ def up(env: str = ENV_ARGUMENT) -> None:
     from qvctl.platform.up import bring_up
 
     ctx = Context.discover()
-    spec = _load(ctx, env)
+    spec = require_environment(ctx, env)
     paths = EnvPaths.of(ctx, env)
     started = time.monotonic()
     with environment_lock(paths.lock_file, env) as lock:
@@ -68,7 +61,7 @@ def down(
 ) -> None:
     """Stop everything ENV started and remove its state folder; check nothing is left running."""
     ctx = Context.discover()
-    spec = _load(ctx, env)
+    spec = require_environment(ctx, env)
     if spec.kind != "local":
         raise QvError(f"down tears down the local platform only; {env} is a cloud environment "
                       "(destroying it is a Terraform decision, not a qvctl shortcut)", ExitStatus.INVALID_INPUT)
@@ -105,7 +98,7 @@ def status_command(
 ) -> None:
     """Each component: host address, port, process state (supervisord) and its own health check."""
     ctx = Context.discover()
-    spec = _load(ctx, env)
+    spec = require_environment(ctx, env)
     if spec.kind != "local":
         raise QvError(f"status covers the local platform; for {env} use the cloud consoles or kubectl",
                       ExitStatus.INVALID_INPUT)

@@ -8,28 +8,27 @@ from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.kubernetes.render import output_dir, render_environment, stale_files, write
 from qvctl.output import console
-from qvctl.spec import CLOUD_ENVIRONMENTS, SpecError, load_environment, spec_path
+from qvctl.spec import SpecError, cloud_environments, require_environment
 
 
 def render_targets(ctx: Context, env_name: str | None, check: bool) -> list[str]:
     """Render (or compare) and return the problems; raises QvError for bad input."""
-    if env_name == "local":
-        raise QvError(
-            "the local environment has no Kubernetes cluster (the API runs as supervised processes); "
-            f"render one of: {', '.join(CLOUD_ENVIRONMENTS)}",
-            ExitStatus.INVALID_INPUT,
-        )
-    if env_name is not None and env_name not in CLOUD_ENVIRONMENTS:
-        raise QvError(
-            f"unknown environment {env_name!r}; expected one of: {', '.join(CLOUD_ENVIRONMENTS)}",
-            ExitStatus.INVALID_INPUT,
-        )
-    stale: list[str] = []
-    for name in [env_name] if env_name else list(CLOUD_ENVIRONMENTS):
+    if env_name is not None:
+        targets = [require_environment(ctx, env_name)]
+        if targets[0].kind != "cloud":
+            raise QvError(
+                f"{env_name}: a local environment has no Kubernetes cluster (the API runs as supervised "
+                "processes); render a cloud environment",
+                ExitStatus.INVALID_INPUT,
+            )
+    else:
         try:
-            env = load_environment(spec_path(ctx.root, name), ctx.root)
+            targets = cloud_environments(ctx.root)
         except SpecError as err:
             raise QvError(str(err), ExitStatus.INVALID_INPUT) from None
+    stale: list[str] = []
+    for env in targets:
+        name = env.name
         rendered = render_environment(env)
         directory = output_dir(ctx.root, name)
         if check:
@@ -44,7 +43,7 @@ def render_targets(ctx: Context, env_name: str | None, check: bool) -> list[str]
 def register(app: typer.Typer) -> None:
     @app.command("render")
     def render(
-        env_name: str = typer.Argument(None, metavar="[ENV]", help="dev, staging or prod (default: all three)."),
+        env_name: str = typer.Argument(None, metavar="[ENV]", help="A cloud environment (default: every one)."),
         check: bool = typer.Option(False, "--check", help="Write nothing; fail and name the files that are stale."),
     ) -> None:
         """Render kubernetes/<env>/ from environments/<env>.yaml (local has no Kubernetes)."""

@@ -21,7 +21,7 @@ from qvctl.kubernetes import contract, naming
 from qvctl.kubernetes.common import Manifest
 from qvctl.kubernetes.render import Rendered, output_dir, render_environment, stale_files
 from qvctl.kubernetes.schemas import describe, validate_objects
-from qvctl.spec import CLOUD_ENVIRONMENTS, Environment, SpecError, load_environment, spec_path
+from qvctl.spec import Environment, SpecError, environment_names, load_environment, spec_path
 
 WORKLOAD_KINDS = ("Rollout", "Deployment", "Job", "DaemonSet", "StatefulSet")
 
@@ -405,13 +405,14 @@ def environment_problems(root: Path, env: Environment) -> list[Problem]:
 def run_all(ctx: Context, include_policy: bool = False) -> list[Problem]:
     """Every static check of the Kubernetes layer, for `qvctl validate`. Checkov only on request (it is slow)."""
     problems: list[Problem] = []
-    for name in CLOUD_ENVIRONMENTS:
+    for name in environment_names(ctx.root):
         try:
             env = load_environment(spec_path(ctx.root, name), ctx.root)
         except SpecError as err:
             problems += [Problem("spec", f"environments/{name}.yaml", line) for line in err.problems]
             continue
-        problems += environment_problems(ctx.root, env)
+        if env.kind == "cloud":
+            problems += environment_problems(ctx.root, env)
     if include_policy:
         from qvctl.kubernetes.policy import run_checkov
 

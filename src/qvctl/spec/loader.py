@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from qvctl.spec.model import ENVIRONMENT_NAMES, Environment
+from qvctl.spec.model import Environment
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,12 @@ class SpecError(Exception):
         return "\n".join(self.problems)
 
 
+_ENVIRONMENT_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
+
+
 def spec_path(root: Path, name_or_path: str) -> Path:
-    """`dev` means `<root>/environments/dev.yaml`; anything else is a path to a spec file."""
-    if name_or_path in ENVIRONMENT_NAMES:
+    """`dev` means `<root>/environments/dev.yaml`; anything with a `/` or `.` is a path to a spec file."""
+    if _ENVIRONMENT_NAME.fullmatch(name_or_path):
         return root / "environments" / f"{name_or_path}.yaml"
     return Path(name_or_path)
 
@@ -121,6 +124,7 @@ def load_environment(path: Path, root: Path | None = None) -> Environment:
     except OSError as err:
         raise SpecError((f"{display}: cannot be read ({err.strerror})",)) from None
     env = parse_environment(text, display)
-    if path.suffix in (".yaml", ".yml") and path.stem in ENVIRONMENT_NAMES and path.stem != env.name:
+    # Terraform and Ansible find a spec by its file name: a file must be named after its environment.
+    if path.suffix in (".yaml", ".yml") and _ENVIRONMENT_NAME.fullmatch(path.stem) and path.stem != env.name:
         raise SpecError((f"{display}: name: {env.name!r} does not match the file name {path.stem!r}",))
     return env

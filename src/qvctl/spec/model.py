@@ -1,7 +1,7 @@
 """The typed model of an environment spec (`environments/<env>.yaml`).
 
 Types catch the shape; the validators below catch what types cannot: CIDRs that
-overlap or sit outside their VPC, a prod without three AZs, a retention shorter than
+overlap or sit outside their VPC, a production environment without three AZs, a retention shorter than
 the point-in-time-recovery window. Every rule raises ValueError with a sentence that
 reads well after the field path, because the loader prints exactly that.
 """
@@ -14,9 +14,6 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-ENVIRONMENT_NAMES = ("local", "dev", "staging", "prod")
-CLOUD_ENVIRONMENTS = ("dev", "staging", "prod")
 
 _NAME = r"^[a-z][a-z0-9-]{0,30}$"
 _K8S_QUANTITY_CPU = r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$"
@@ -339,8 +336,11 @@ class Emulator(Strict):
 
 
 class Environment(Strict):
-    name: Literal["local", "dev", "staging", "prod"]
+    # Any name: an environment is a file environments/<name>.yaml. What it is, and so which
+    # rules it must meet, is said by `kind` (where it runs) and `tier` (how much it matters).
+    name: Annotated[str, Field(pattern=_NAME)]
     kind: Literal["local", "cloud"]
+    tier: Literal["development", "staging", "production"]
     project: Annotated[str, Field(pattern=_NAME)]
     domain: Annotated[str, Field(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")]
     # The AWS account the environment lives in; Terraform refuses any other (allowed_account_ids).
@@ -359,13 +359,13 @@ class Environment(Strict):
 
     @model_validator(mode="after")
     def _environment_rules(self) -> Environment:
-        local = self.name == "local"
-        if local != (self.kind == "local"):
-            raise ValueError(f"kind must be {'local' if local else 'cloud'} for environment {self.name!r}")
+        local = self.kind == "local"
+        if local and self.tier == "production":
+            raise ValueError("tier: a local environment cannot be production (it runs on one machine)")
         if local and self.emulator is None:
-            raise ValueError("the local environment needs an 'emulator' block")
+            raise ValueError("a local environment needs an 'emulator' block")
         if not local and self.emulator is not None:
-            raise ValueError("only the local environment talks to the emulator")
+            raise ValueError("only a local environment talks to the emulator")
         for group_name, group in self.hosts.items():
             if local and group.addresses is None:
                 raise ValueError(f"hosts.{group_name}: local hosts need 'addresses'")
@@ -384,19 +384,20 @@ class Environment(Strict):
                 raise ValueError(f"hosts.database.count ({got}) must equal database.nodes ({self.database.nodes})")
             if not self.kubernetes.node_groups:
                 raise ValueError("kubernetes.node_groups: a cloud environment needs at least one node group")
-        if self.name == "prod":
+        if self.tier == "production":
             for region in ("primary", "dr"):
                 net: RegionNetwork = getattr(self.network, region)
                 if len(net.availability_zones) < 3:
-                    raise ValueError(f"network.{region}: prod needs 3 availability zones")
+                    raise ValueError(f"network.{region}: production needs 3 availability zones")
                 if net.nat != "per_az":
-                    raise ValueError(f"network.{region}.nat: prod needs a NAT gateway per AZ ('per_az')")
+                    raise ValueError(f"network.{region}.nat: production needs a NAT gateway per AZ ('per_az')")
             if self.database.nodes < 3:
-                raise ValueError(f"database.nodes: prod needs at least 3 database nodes, got {self.database.nodes}")
+                raise ValueError(
+                    f"database.nodes: production needs at least 3 database nodes, got {self.database.nodes}")
             if not self.database.synchronous_mode:
-                raise ValueError("database.synchronous_mode: prod must replicate synchronously")
+                raise ValueError("database.synchronous_mode: production must replicate synchronously")
             if self.application.replicas.min < 2:
-                raise ValueError("application.replicas.min: prod needs at least 2 replicas")
+                raise ValueError("application.replicas.min: production needs at least 2 replicas")
         for region in ("primary", "dr"):
             net = getattr(self.network, region)
             expected = getattr(self.regions, region)

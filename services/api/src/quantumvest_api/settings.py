@@ -23,8 +23,10 @@ def _secret() -> dict[str, Any]:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, case_sensitive=False, extra="ignore")
 
-    environment: Literal["local", "dev", "staging", "prod"] = Field(
-        "local", description="Deployment environment name (local, dev, staging, prod); reported by /version."
+    environment: str = Field(
+        "local",
+        pattern=r"^[a-z][a-z0-9-]{0,30}$",
+        description="Deployment environment name (environments/<name>.yaml); reported by /version.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Minimum level of the JSON log lines written to stdout."
