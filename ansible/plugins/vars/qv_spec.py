@@ -23,7 +23,8 @@ DOCUMENTATION = """
     description:
       - For an inventory folder inventories/<env>/ of this repository, loads
         ../environments/<env>.yaml (relative to the ansible folder) into the variable qv_spec
-        on the group all, plus qv_environment (the environment name).
+        on the group all, plus qv_environment (the environment name). The shared service
+        ports (../environments/shared/ports.yaml) become qv_spec.ports.
     options:
       stage:
         ini:
@@ -32,6 +33,17 @@ DOCUMENTATION = """
         env:
           - name: ANSIBLE_VARS_PLUGIN_STAGE
 """
+
+
+def _load(path: str, what: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as err:
+        raise AnsibleParserError(f"cannot load {what} {path}: {err}") from None
+    if not isinstance(data, dict):
+        raise AnsibleParserError(f"{what} {path} is not a mapping")
+    return data
 
 
 class VarsModule(BaseVarsPlugin):
@@ -47,14 +59,11 @@ class VarsModule(BaseVarsPlugin):
         if os.path.basename(os.path.dirname(inventory_dir)) != "inventories":
             return {}  # not an inventory of this repository (e.g. the playbook folder)
         environment = os.path.basename(inventory_dir)
-        spec_file = os.path.join(
-            os.path.dirname(os.path.dirname(os.path.dirname(inventory_dir))), "environments", f"{environment}.yaml"
-        )
+        environments = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(inventory_dir))), "environments")
+        spec_file = os.path.join(environments, f"{environment}.yaml")
         if spec_file not in self._cache:
-            try:
-                with open(spec_file, encoding="utf-8") as handle:
-                    spec = yaml.safe_load(handle)
-            except (OSError, yaml.YAMLError) as err:
-                raise AnsibleParserError(f"cannot load the environment spec {spec_file}: {err}") from None
+            spec = _load(spec_file, "the environment spec")
+            # Service ports are the same in every environment: one shared file, as qvctl's loader does.
+            spec["ports"] = _load(os.path.join(environments, "shared", "ports.yaml"), "the shared ports")["ports"]
             self._cache[spec_file] = {"qv_environment": environment, "qv_spec": spec}
         return dict(self._cache[spec_file])

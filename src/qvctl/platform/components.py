@@ -29,22 +29,27 @@ class Component:
         return (base, f"{base}-{host}", f"{host}-{base}", f"{base}_{host}", f"{host}_{base}", f"{base}:{host}")
 
 
-# inventory group -> (host name prefix, [(component, port, program, check, description)])
-_LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, int, str, str, str]]]] = {
+# inventory group -> (host name prefix, [(component, port name, program, check, description)]).
+# A port name is a field of the spec's `ports` (environments/shared/ports.yaml), or "application".
+_LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
     "database": ("db", [
-        ("etcd", 2379, "etcd", "etcd", "etcd, Patroni's consensus store"),
-        ("patroni", 8008, "patroni", "patroni", "Patroni REST API (leader checks)"),
-        ("postgresql", 5432, "patroni", "postgresql", "PostgreSQL (run by Patroni)"),
+        ("etcd", "etcd_client", "etcd", "etcd", "etcd, Patroni's consensus store"),
+        ("patroni", "patroni", "patroni", "patroni", "Patroni REST API (leader checks)"),
+        ("postgresql", "postgresql", "patroni", "postgresql", "PostgreSQL (run by Patroni)"),
     ]),
-    "cache": ("cache", [("redis", 6379, "redis", "redis", "Redis cache (TLS)")]),
-    "app": ("app", [("api", 8000, "api", "api", "QuantumVest API instance")]),
-    "edge": ("edge", [("nginx", 443, "nginx", "nginx", "nginx: TLS edge, load balancer of the API")]),
-    # TLS on the component's own port; the others answer plain HTTP on their host address.
-    "observability": ("obs", [("prometheus", 9090, "prometheus", "prometheus", "Prometheus")]),
+    "cache": ("cache", [("redis", "redis", "redis", "redis", "Redis cache (TLS)")]),
+    "app": ("app", [("api", "application", "api", "api", "QuantumVest API instance")]),
+    "edge": ("edge", [("nginx", "https", "nginx", "nginx", "nginx: TLS edge, load balancer of the API")]),
+    "observability": ("obs", [("prometheus", "prometheus", "prometheus", "prometheus", "Prometheus")]),
 }
 
 
+# TLS on the component's own port; the others answer plain HTTP on their host address.
 _TLS_COMPONENTS = {"nginx", "redis", "postgresql"}
+
+
+def _port(spec: Environment, name: str) -> int:
+    return spec.application.port if name == "application" else int(getattr(spec.ports, name))
 
 
 def local_components(spec: Environment) -> list[Component]:
@@ -60,7 +65,7 @@ def local_components(spec: Environment) -> list[Component]:
         for index, address in enumerate(hosts.addresses, start=1):
             host = f"{prefix}{index}"
             for name, port, program, check, description in parts:
-                rows.append(Component(name, host, address, port, program, check, description,
+                rows.append(Component(name, host, address, _port(spec, port), program, check, description,
                                       tls=name in _TLS_COMPONENTS))
     return rows
 

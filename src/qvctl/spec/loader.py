@@ -92,7 +92,33 @@ def problems_from_validation(display: str, err: ValidationError) -> tuple[str, .
     return tuple(dict.fromkeys(lines))
 
 
-def parse_environment(text: str, display: str) -> Environment:
+SHARED_PORTS = Path("environments") / "shared" / "ports.yaml"
+
+
+def _own_repository() -> Path:
+    """The repository qvctl is installed from (an editable install): where the shared files are."""
+    for candidate in Path(__file__).resolve().parents:
+        if (candidate / SHARED_PORTS).is_file():
+            return candidate
+    raise SpecError((f"cannot find {SHARED_PORTS} above {Path(__file__).parent}",))
+
+
+def shared_ports(root: Path | None = None) -> dict[str, Any]:
+    """environments/shared/ports.yaml: the ports every environment shares."""
+    path = (root or _own_repository()) / SHARED_PORTS
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise SpecError((f"{SHARED_PORTS}: cannot be read ({err.strerror})",)) from None
+    except yaml.YAMLError:
+        raise SpecError((f"{SHARED_PORTS}: is not valid YAML",)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("ports"), dict):
+        raise SpecError((f"{SHARED_PORTS}: must hold a mapping 'ports'",))
+    return dict(data["ports"])
+
+
+def parse_environment(text: str, display: str, root: Path | None = None) -> Environment:
+    """`root` is the repository whose shared files complete the spec (default: qvctl's own)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
@@ -105,6 +131,10 @@ def parse_environment(text: str, display: str) -> Environment:
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise SpecError((f"{display}: the spec must be a mapping of fields, but the file is {kind}",))
+    if "ports" in data:
+        raise SpecError((f"{display}: ports: service ports are shared by every environment; "
+                         f"change them in {SHARED_PORTS}",))
+    data = {**data, "ports": shared_ports(root)}
     try:
         return Environment.model_validate(data)
     except ValidationError as err:
@@ -123,7 +153,7 @@ def load_environment(path: Path, root: Path | None = None) -> Environment:
         raise SpecError((f"{display}: is not UTF-8 text",)) from None
     except OSError as err:
         raise SpecError((f"{display}: cannot be read ({err.strerror})",)) from None
-    env = parse_environment(text, display)
+    env = parse_environment(text, display, root)
     # Terraform and Ansible find a spec by its file name: a file must be named after its environment.
     if path.suffix in (".yaml", ".yml") and _ENVIRONMENT_NAME.fullmatch(path.stem) and path.stem != env.name:
         raise SpecError((f"{display}: name: {env.name!r} does not match the file name {path.stem!r}",))

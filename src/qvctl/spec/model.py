@@ -335,6 +335,38 @@ class Emulator(Strict):
         return value
 
 
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Ports(Strict):
+    """Every platform service's port (environments/shared/ports.yaml, the same in every environment)."""
+
+    https: Port
+    http: Port
+    postgresql: Port
+    patroni: Port
+    etcd_client: Port
+    etcd_peer: Port
+    pgbackrest: Port
+    redis: Port
+    prometheus: Port
+    alertmanager: Port
+    node_exporter: Port
+    postgres_exporter: Port
+    redis_exporter: Port
+    nginx_exporter: Port
+    nginx_status: Port
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Ports:
+        seen: dict[int, str] = {}
+        for service, port in self.model_dump().items():
+            if port in seen:
+                raise ValueError(f"{service} and {seen[port]} both use port {port}")
+            seen[port] = service
+        return self
+
+
 class Environment(Strict):
     # Any name: an environment is a file environments/<name>.yaml. What it is, and so which
     # rules it must meet, is said by `kind` (where it runs) and `tier` (how much it matters).
@@ -356,6 +388,8 @@ class Environment(Strict):
     backup: Backup
     rollout: Rollout
     alerting: Alerting
+    # Not written in the spec file: the loader adds environments/shared/ports.yaml.
+    ports: Ports
 
     @model_validator(mode="after")
     def _environment_rules(self) -> Environment:
@@ -398,6 +432,8 @@ class Environment(Strict):
                 raise ValueError("database.synchronous_mode: production must replicate synchronously")
             if self.application.replicas.min < 2:
                 raise ValueError("application.replicas.min: production needs at least 2 replicas")
+        if self.application.port in self.ports.model_dump().values():
+            raise ValueError(f"application.port: {self.application.port} is the port of another platform service")
         for region in ("primary", "dr"):
             net = getattr(self.network, region)
             expected = getattr(self.regions, region)
