@@ -6,6 +6,7 @@ PATH themselves; a test builds one over a temporary folder and a fake PATH.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Mapping
@@ -22,6 +23,10 @@ class QvError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+# Root-owned and traversable by every service user (see Context.state_root).
+SYSTEM_STATE_ROOT = Path("/var/lib/qvctl")
 
 
 def _find_root(start: Path) -> Path | None:
@@ -53,8 +58,24 @@ class Context:
 
     @property
     def state_root(self) -> Path:
-        """Git-ignored folder for everything an environment writes at run time."""
-        return Path(self.environ.get("QV_STATE_DIR") or self.root / ".qv")
+        """Where environments keep what they write at run time (QV_STATE_DIR overrides).
+
+        Not inside the clone: the services run as their own users (postgres, etcd, redis,
+        prometheus), and a clone under a private folder (mode 700, as many home folders are) is
+        unreachable for them. The state of a checkout lives under /var/lib/qvctl/, named after the
+        checkout and a hash of its path so two clones never share it; `.qv` in the clone (git-ignored)
+        links to it.
+        """
+        explicit = self.environ.get("QV_STATE_DIR")
+        if explicit:
+            return Path(explicit)
+        digest = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:8]
+        return SYSTEM_STATE_ROOT / f"{self.root.resolve().name}-{digest}"
+
+    @property
+    def state_link(self) -> Path:
+        """The clone's `.qv`: a link to `state_root`, so `ls .qv/local/logs` finds the state."""
+        return self.root / ".qv"
 
     def state_dir(self, env_name: str) -> Path:
         return self.state_root / env_name

@@ -101,10 +101,13 @@ def playbook(tmp_path: Path) -> Path:
     return folder
 
 
-def _playbook(folder: Path, tmp_path: Path, *extra: str) -> Playbook:
+def _playbook(folder: Path, tmp_path: Path, fail_now: bool = False) -> Playbook:
+    """The playbook as qvctl runs it (no -e): what the run needs is in the inventory."""
+    group_vars = folder / "inventories" / "test" / "group_vars"
+    group_vars.mkdir(exist_ok=True)
+    (group_vars / "all.yml").write_text(f"target: {tmp_path / 'out.txt'}\nfail_now: {str(fail_now).lower()}\n")
     ctx = Context(root=tmp_path, environ=dict(os.environ))
-    return Playbook(ctx, folder, "inventories/test", "main.yml",
-                    [f"target={tmp_path / 'out.txt'}", *extra], {}, tmp_path / "logs" / "ansible.log")
+    return Playbook(ctx, folder, "inventories/test", "main.yml", {}, tmp_path / "logs" / "ansible.log")
 
 
 def test_the_real_playbook_changes_then_changes_nothing(playbook: Path, tmp_path: Path) -> None:
@@ -117,7 +120,7 @@ def test_the_real_playbook_changes_then_changes_nothing(playbook: Path, tmp_path
 
 def test_the_real_playbook_failure_names_the_task_and_its_message(playbook: Path, tmp_path: Path) -> None:
     with pytest.raises(QvError) as failed:
-        _playbook(playbook, tmp_path, "fail_now=true").run()
+        _playbook(playbook, tmp_path, fail_now=True).run()
     assert failed.value.message == (
         "ansible-playbook: task 'Fail on request' failed on localhost: "
         "the database refused: password authentication failed for user quantumvest_app"

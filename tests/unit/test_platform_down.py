@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _state(tmp_path: Path) -> EnvPaths:
-    paths = EnvPaths.of(Context(root=tmp_path, environ={}), "local")
+    paths = EnvPaths.of(Context(root=tmp_path, environ={"QV_STATE_DIR": str(tmp_path / "state")}), "local")
     for folder in ("supervisor/conf.d", "pki", "emulator/snapshot/s3", "terraform",
                    "hosts/db1/data/postgresql", "hosts/db1/log", "hosts/db1/etc", "hosts/app1/log"):
         (paths.state / folder).mkdir(parents=True)
@@ -53,7 +53,7 @@ def test_the_local_components_follow_the_spec() -> None:
     assert components[("api", "app2")].address == "127.0.3.2"
     assert components[("nginx", "edge1")].port == 443
     assert components[("emulator", "controller")].port == 5000
-    assert "api-app2" in components[("api", "app2")].program_candidates()
+    assert components[("api", "app2")].program_name == "api-app2"
     own, shared = environment_addresses(spec)
     assert own == {"127.0.1.1", "127.0.2.1", "127.0.3.1", "127.0.3.2", "127.0.4.1", "127.0.5.1"}
     assert shared == {"127.0.0.1": {5000}}

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import socket
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,24 +15,6 @@ from qvctl.platform.paths import EnvPaths
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def moto() -> Iterator[int]:
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    emulator.wait_ready("127.0.0.1", port, "us-east-1", timeout=20)
-    yield port
-    server.stop()
-
-
 def test_the_state_bucket_is_created_once_and_versioned(moto: int) -> None:
     assert emulator.ensure_state_bucket("127.0.0.1", moto, "us-east-1", "qv-tfstate") == "bucket qv-tfstate created"
     assert emulator.ensure_state_bucket("127.0.0.1", moto, "us-east-1", "qv-tfstate") == "bucket qv-tfstate exists"
@@ -42,14 +22,8 @@ def test_the_state_bucket_is_created_once_and_versioned(moto: int) -> None:
     assert s3.get_bucket_versioning(Bucket="qv-tfstate")["Status"] == "Enabled"
 
 
-def test_the_backend_bucket_is_read_from_the_tfbackend_file(tmp_path: Path) -> None:
-    backend = tmp_path / "local.tfbackend"
-    backend.write_text('# state\nbucket       = "quantumvest-local-tfstate"\nkey = "local/terraform.tfstate"\n')
-    assert emulator.read_backend_bucket(backend) == "quantumvest-local-tfstate"
-
-
 def test_kept_secrets_and_objects_come_back_into_a_fresh_emulator(tmp_path: Path, moto: int) -> None:
-    paths = EnvPaths.of(Context(root=tmp_path, environ={}), "local")
+    paths = EnvPaths.of(Context(root=tmp_path, environ={"QV_STATE_DIR": str(tmp_path / "state")}), "local")
     sm = emulator.client("127.0.0.1", moto, "us-east-1", "secretsmanager")
     s3 = emulator.client("127.0.0.1", moto, "us-east-1", "s3")
     password = json.dumps({"username": "quantumvest_app", "password": "kept-from-before"})

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform.steps import Outcome, StepRunner
+from qvctl.platform.steps import Note, Outcome, Step, StepRunner
 
 
 def _runner() -> tuple[StepRunner, io.StringIO]:
@@ -25,8 +25,8 @@ def test_each_step_prints_its_name_elapsed_time_and_result() -> None:
     lines = out.getvalue().splitlines()
     assert "terraform apply" in lines[0] and "2.0s" in lines[0] and lines[0].endswith("no changes")
     assert "environment CA" in lines[1] and lines[1].endswith("reused")
-    assert not runner.anything_changed
-    assert runner.total_seconds == pytest.approx(4.0)
+    assert [(r.name, r.seconds, r.changed) for r in runner.results] == [
+        ("terraform apply", 2.0, False), ("environment CA", 2.0, None)]
 
 
 def test_a_failing_step_stops_with_its_name_and_the_tools_message() -> None:
@@ -72,7 +72,28 @@ def test_ctrl_c_in_a_step_is_an_interruption_with_a_way_out() -> None:
 def test_a_changed_step_marks_the_run_as_changed() -> None:
     runner, _ = _runner()
     runner.run("terraform apply", lambda note: Outcome("3 added, 0 changed, 0 destroyed", changed=True))
-    assert runner.anything_changed
+    assert runner.results[-1].changed is True
+
+
+def test_a_step_list_runs_in_order_and_skips_what_does_not_apply() -> None:
+    """`up` and `down` are lists of steps: each gets the shared run object; `when` sees what earlier ones found."""
+    runner, out = _runner()
+    seen: list[str] = []
+
+    def plan(run: list[str], note: Note) -> str:
+        run.append("plan")
+        return "no changes"
+
+    def apply(run: list[str], note: Note) -> str:
+        run.append("apply")
+        return "applied"
+
+    steps = [Step("terraform plan", plan), Step("terraform apply", apply, when=lambda run: "changes" in run),
+             Step("ansible", lambda run, note: run.append("ansible") or "ok")]
+    results = runner.run_all(steps, seen)
+    assert seen == ["plan", "ansible"]
+    assert [r.name for r in results] == ["terraform plan", "ansible"]
+    assert "terraform apply" not in out.getvalue()
 
 
 def test_a_multi_line_tool_message_becomes_one_line() -> None:

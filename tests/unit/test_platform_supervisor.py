@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def paths(tmp_path: Path):  # type: ignore[no-untyped-def]
-    ctx = Context(root=tmp_path, environ=dict(os.environ))
+    ctx = Context(root=tmp_path, environ={**os.environ, "QV_STATE_DIR": str(tmp_path / "state")})
     paths = EnvPaths.of(ctx, "local")
     paths.state.mkdir(parents=True)
     yield ctx, paths
@@ -55,3 +55,65 @@ def test_start_is_idempotent_and_programs_appear_and_stop_with_it(paths) -> None
     assert not supervisor.pid_alive(proc.pid), "stopping supervisord stops its programs"
     assert supervisor.processes(env) == []
     assert supervisor.stop(env) == "not running"
+
+
+def _crashing(paths: EnvPaths, name: str, script: str, retries: int = 10) -> None:
+    log = paths.state / f"{name}.log"
+    (paths.supervisor_programs / f"{name}.conf").write_text(
+        f"[program:{name}]\ncommand={sys.executable} -c '{script}'\nstartsecs=1\nstartretries={retries}\n"
+        f"autorestart=true\nredirect_stderr=true\nstdout_logfile={log}\n"
+    )
+
+
+def _watch_until(watch: supervisor.CrashWatch, seconds: float) -> str | None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        reason = watch()
+        if reason:
+            return reason
+        time.sleep(0.3)
+    return None
+
+
+def test_the_crash_watch_names_a_program_that_cannot_start_with_its_log(paths) -> None:  # type: ignore[no-untyped-def]
+    ctx, env = paths
+    supervisor.start(ctx, env)
+    _program(env, "steady-app1")
+    supervisor.update(env)
+    watch = supervisor.CrashWatch(env)
+    assert watch() is None, "the first look only records how things were"
+    _crashing(env, "etcd-db1", "import sys; print(\"etcd: cannot open data dir: permission denied\"); sys.exit(1)",
+              retries=1)
+    supervisor.update(env)
+    reason = _watch_until(watch, 20)
+    assert reason is not None, "a program that cannot start must be reported"
+    assert reason.startswith("supervised program etcd-db1 cannot start (FATAL)")
+    assert "etcd: cannot open data dir: permission denied" in reason, "the end of its log says why"
+    assert "steady" not in reason
+
+
+def test_the_crash_watch_names_a_program_that_keeps_restarting(paths) -> None:  # type: ignore[no-untyped-def]
+    ctx, env = paths
+    supervisor.start(ctx, env)
+    watch = supervisor.CrashWatch(env, restarts_allowed=2)
+    watch()
+    # Up for longer than startsecs, then dies: supervisord restarts it forever, never FATAL.
+    _crashing(env, "redis-cache1", "import sys, time; print(\"redis: out of memory\", flush=True); "
+                                   "time.sleep(1.5); sys.exit(3)")
+    supervisor.update(env)
+    reason = _watch_until(watch, 30)
+    assert reason is not None and reason.startswith("supervised program redis-cache1 keeps restarting")
+    assert "redis: out of memory" in reason
+
+
+def test_the_crash_watch_leaves_steady_programs_and_one_deliberate_restart_alone(paths) -> None:  # type: ignore[no-untyped-def]
+    ctx, env = paths
+    supervisor.start(ctx, env)
+    _program(env, "api-app1")
+    supervisor.update(env)
+    supervisor.wait_running(env, "api-app1", timeout=10)
+    watch = supervisor.CrashWatch(env)
+    watch()
+    supervisor.rpc(env).supervisor.stopProcess("api-app1")
+    supervisor.rpc(env).supervisor.startProcess("api-app1")
+    assert _watch_until(watch, 3) is None

@@ -16,9 +16,7 @@ from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.platform.terraform import (
     Terraform,
-    ansible_variables,
     parse_json_output,
-    write_outputs_file,
 )
 
 SUMMARY_NO_CHANGES = (
@@ -62,16 +60,6 @@ def test_error_diagnostics_keep_terraforms_words_on_one_line() -> None:
     ]
 
 
-def test_outputs_become_tf_prefixed_ansible_variables(tmp_path: Path) -> None:
-    outputs = {"backup_bucket": "quantumvest-local-backup", "kms_key_arns": {"data": "arn:k"}}
-    assert ansible_variables(outputs) == {"tf_backup_bucket": "quantumvest-local-backup",
-                                          "tf_kms_key_arns": {"data": "arn:k"}}
-    target = tmp_path / "terraform-outputs.json"
-    assert write_outputs_file(target, outputs) is True
-    assert write_outputs_file(target, outputs) is False, "same outputs: the file is left alone"
-    assert json.loads(target.read_text())["tf_backup_bucket"] == "quantumvest-local-backup"
-
-
 ROOT_MODULE = """
 terraform {
   backend "local" {}
@@ -108,16 +96,17 @@ def module(tmp_path: Path) -> Terraform:
     return Terraform(ctx, workdir, tmp_path / "tf-data", {}, tmp_path / "logs")
 
 
-def test_the_real_terraform_applies_then_reports_no_changes(module: Terraform) -> None:
+def test_the_real_terraform_plans_applies_the_saved_plan_then_reports_no_changes(module: Terraform,
+                                                                                    tmp_path: Path) -> None:
     assert module.init(Path("env/test.tfbackend")) == "initialized"
-    first = module.apply(Path("env/good.tfvars"))
-    assert (first.add, first.no_changes) == (1, False)
-    second = module.apply(Path("env/good.tfvars"))
-    assert second.no_changes
-    assert module.last_outputs == {"size": 3}, "apply -json prints the outputs: no second terraform run"
-    assert module.outputs() == {"size": 3}
-    fresh = Terraform(module.ctx, module.workdir, module.data_dir, {}, module.log_dir)
-    assert fresh.outputs() == {"size": 3}, "without an apply, `terraform output -json` is read"
+    plan_file = tmp_path / "test.tfplan"
+    first = module.plan(Path("env/good.tfvars"), plan_file)
+    assert (first.add, first.no_changes) == (1, False) and plan_file.exists()
+    applied = module.apply_plan(plan_file)
+    assert (applied.add, applied.describe()) == (1, "1 added, 0 changed, 0 destroyed")
+    assert not plan_file.exists(), "an applied plan is removed: it can never be applied twice"
+    second = module.plan(Path("env/good.tfvars"), plan_file)
+    assert second.no_changes and not plan_file.exists(), "no changes: no plan file is kept"
     assert (module.data_dir / "terraform.tfstate").exists(), "init state lives in our TF_DATA_DIR"
     assert not (module.workdir / ".terraform").exists(), "a person's terraform/.terraform is never touched"
 
@@ -125,8 +114,8 @@ def test_the_real_terraform_applies_then_reports_no_changes(module: Terraform) -
 def test_a_broken_tfvars_fails_with_terraforms_own_message(module: Terraform) -> None:
     module.init(Path("env/test.tfbackend"))
     with pytest.raises(QvError) as failed:
-        module.apply(Path("env/bad.tfvars"))
-    assert failed.value.message.startswith("terraform apply: Invalid value for variable")
+        module.plan(Path("env/bad.tfvars"), module.data_dir / "bad.tfplan")
+    assert failed.value.message.startswith("terraform plan: Invalid value for variable")
     assert "size must be positive." in failed.value.message
     assert "\n" not in failed.value.message
 

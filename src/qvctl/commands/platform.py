@@ -11,12 +11,10 @@ import typer
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.output import OutputFormat, console, print_json, print_table
-from qvctl.platform import down as down_module
-from qvctl.platform import emulator, status, supervisor
-from qvctl.platform.components import endpoints, local_components
+from qvctl.platform import status
+from qvctl.platform.components import edge_component, endpoints, local_components
 from qvctl.platform.lock import environment_lock
 from qvctl.platform.paths import EnvPaths
-from qvctl.platform.steps import StepRunner
 from qvctl.spec import require_environment
 
 ENV_ARGUMENT = typer.Argument("local", help="Environment name (a file environments/<name>.yaml).")
@@ -38,17 +36,16 @@ def up(env: str = ENV_ARGUMENT) -> None:
         if lock.previous is not None:
             console.print(f"taking over the lock left by {lock.previous.describe()} (no longer running)",
                           highlight=False, markup=False)
-        report = bring_up(ctx, spec, console)
+        run = bring_up(ctx, spec, console)
     elapsed = time.monotonic() - started
     if spec.kind == "local":
         print_table(f"{env} endpoints", ["URL", "what"], [list(row) for row in endpoints(spec)])
         console.print(f"CA: {paths.ca_cert}   (curl --cacert {paths.ca_cert} https://"
-                      f"{next(c.address for c in local_components(spec) if c.name == 'nginx')}/readyz)",
-                      highlight=False, markup=False)
+                      f"{edge_component(spec).address}/readyz)", highlight=False, markup=False)
     else:
         console.print(f"next: kubectl apply -f kubernetes/{env}/", highlight=False, markup=False)
     console.print(f"state folder: {paths.state}", highlight=False, markup=False)
-    if report.no_changes:
+    if run.no_changes:
         console.print(f"no changes: Terraform planned none and Ansible changed nothing ({elapsed:.1f}s)",
                       highlight=False)
     else:
@@ -60,35 +57,15 @@ def down(
     keep_data: bool = typer.Option(False, "--keep-data", help="Keep the database, the CA and the emulator's data."),
 ) -> None:
     """Stop everything ENV started and remove its state folder; check nothing is left running."""
+    from qvctl.platform.down import tear_down
+
     ctx = Context.discover()
     spec = require_environment(ctx, env)
     if spec.kind != "local":
         raise QvError(f"down tears down the local platform only; {env} is a cloud environment "
                       "(destroying it is a Terraform decision, not a qvctl shortcut)", ExitStatus.INVALID_INPUT)
-    paths = EnvPaths.of(ctx, env)
-    runner = StepRunner(console)
-    with environment_lock(paths.lock_file, env):
-        if keep_data:
-            bucket = emulator.read_backend_bucket(paths.root / "terraform" / "env" / f"{env}.tfbackend")
-            runner.run("save the emulator's data",
-                       lambda note: down_module.save_emulator_snapshot(paths, spec, bucket) or "emulator not running")
-        runner.run("stop supervisord and its programs", lambda note: supervisor.stop(paths))
-
-        def stragglers(note) -> str:  # type: ignore[no-untyped-def]
-            pids = down_module.stop_stragglers(paths)
-            return f"stopped {len(pids)} left-over processes" if pids else "none"
-
-        runner.run("stop left-over processes", stragglers)
-        runner.run("check nothing is left listening", lambda note: down_module.verify_gone(paths, spec))
-
-        def remove(note) -> str:  # type: ignore[no-untyped-def]
-            kept = down_module.kept_paths(paths) if keep_data else []
-            down_module.remove_state(paths, keep_data)
-            if kept:
-                return "kept " + ", ".join(str(p.relative_to(paths.state)) for p in kept)
-            return f"removed {paths.state}"
-
-        runner.run("remove the state folder", remove)
+    with environment_lock(EnvPaths.of(ctx, env).lock_file, env):
+        tear_down(ctx, spec, keep_data, console)
     console.print(f"{env} is down", highlight=False)
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qvctl import tools
 from qvctl.context import Context, QvError
-from qvctl.platform import tools
+from qvctl.platform import process
 
 CALLBACK = "ansible.posix.jsonl"
 
@@ -69,7 +70,7 @@ def failure_message(result: Mapping[str, Any]) -> str:
     for key in ("stderr", "module_stderr", "stdout"):
         value = result.get(key)
         if value and str(value).strip() and str(value).strip() not in parts:
-            parts.append(tools.tail_text(str(value), 5))
+            parts.append(process.tail_text(str(value), 5))
             break
     if result.get("censored"):
         parts.append(str(result["censored"]))
@@ -121,7 +122,7 @@ def explain_failure(run: PlaybookRun, returncode: int, stderr: str) -> str:
     if relevant:
         return relevant[-1].describe()
     errors = [line for line in stderr.splitlines() if line.startswith(("ERROR", "[ERROR]"))]
-    text = errors[-1] if errors else tools.tail_text(stderr, 3).replace("\n", " ")
+    text = errors[-1] if errors else process.tail_text(stderr, 3).replace("\n", " ")
     return " ".join(text.split()) or f"ansible-playbook exited {returncode}"
 
 
@@ -131,15 +132,12 @@ class Playbook:
     ansible_dir: Path
     inventory: str  # e.g. inventories/local, relative to ansible_dir
     playbook: str  # main.yml
-    extra_vars: list[str]  # each passed as one -e
     extra_env: Mapping[str, str]
     log: Path
 
     def argv(self, binary: str) -> list[str]:
-        argv = [binary, "-i", self.inventory, self.playbook]
-        for value in self.extra_vars:
-            argv += ["-e", value]
-        return argv
+        """The documented command, nothing added: the playbook finds its state and outputs itself."""
+        return [binary, "-i", self.inventory, self.playbook]
 
     def environ(self) -> dict[str, str]:
         env = dict(self.ctx.environ)
@@ -150,11 +148,11 @@ class Playbook:
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_FORCE_COLOR": "0",
             "PYTHONUNBUFFERED": "1",
-            "PATH": tools.tool_search_path(self.ctx),
+            "PATH": tools.search_path(self.ctx),
         })
         return env
 
-    def run(self, note: Callable[[str], None] | None = None) -> PlaybookRun:
+    def run(self, note: Callable[[str], None] | None = None, watchdog: process.Watchdog | None = None) -> PlaybookRun:
         binary = tools.require(self.ctx, "ansible")
         run = PlaybookRun()
         self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -170,7 +168,8 @@ class Playbook:
                 for failure in run.failures[before:]:
                     log.write(f"FAILED {failure.describe()}\n")
 
-            done = tools.run(self.argv(binary), env=self.environ(), cwd=self.ansible_dir, on_line=on_line)
+            done = process.run(self.argv(binary), env=self.environ(), cwd=self.ansible_dir, on_line=on_line,
+                               watchdog=watchdog)
             if run.finished:
                 log.write("RECAP " + json.dumps(run.stats, sort_keys=True) + "\n")
             log.write(done.stderr)

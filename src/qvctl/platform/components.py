@@ -23,10 +23,10 @@ class Component:
     description: str
     tls: bool = False  # does the component's own endpoint speak TLS (checked with the environment CA)
 
-    def program_candidates(self) -> tuple[str, ...]:
-        """Names the roles may give this program when several hosts share one supervisord."""
-        base, host = self.program, self.host
-        return (base, f"{base}-{host}", f"{host}-{base}", f"{base}_{host}", f"{host}_{base}", f"{base}:{host}")
+    @property
+    def program_name(self) -> str:
+        """Its supervisord program: `<program>-<host>` (roles/qv_service), the emulator's is its own."""
+        return self.program if self.host == "controller" else f"{self.program}-{self.host}"
 
 
 # inventory group -> (host name prefix, [(component, port name, program, check, description)]).
@@ -68,6 +68,11 @@ def local_components(spec: Environment) -> list[Component]:
                 rows.append(Component(name, host, address, _port(spec, port), program, check, description,
                                       tls=name in _TLS_COMPONENTS))
     return rows
+
+
+def edge_component(spec: Environment) -> Component:
+    """nginx on the first edge host: where users (and the health gate) come in."""
+    return next(c for c in local_components(spec) if c.name == "nginx")
 
 
 def endpoints(spec: Environment) -> list[tuple[str, str]]:

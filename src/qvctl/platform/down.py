@@ -13,12 +13,16 @@ import os
 import shutil
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from qvctl.context import QvError
+from rich.console import Console
+
+from qvctl.context import Context, QvError
 from qvctl.platform import emulator, procscan, supervisor
 from qvctl.platform.paths import EnvPaths
+from qvctl.platform.steps import Note, Step, StepRunner
+from qvctl.platform.terraform_state import backend_file, read_backend
 from qvctl.spec import Environment
 
 
@@ -75,14 +79,6 @@ def stop_stragglers(paths: EnvPaths, grace: float = 10.0) -> list[int]:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
     return pids
-
-
-@dataclass
-class DownReport:
-    supervisor: str
-    stragglers: list[int] = field(default_factory=list)
-    snapshot: str | None = None
-    kept: list[str] = field(default_factory=list)
 
 
 def save_emulator_snapshot(paths: EnvPaths, spec: Environment, state_bucket: str | None) -> str | None:
@@ -167,3 +163,54 @@ def verify_gone(paths: EnvPaths, spec: Environment, wait: float = 10.0) -> str:
                 parts.append("listening " + ", ".join(s.describe() for s in left_sockets))
             raise QvError("still running after down: " + "; ".join(parts))
         time.sleep(0.3)
+
+
+# --- the steps of `qvctl down`, in the order they run -----------------------------------------
+
+
+@dataclass
+class DownRun:
+    ctx: Context
+    spec: Environment
+    paths: EnvPaths
+    keep_data: bool
+
+
+def save_kept_emulator_data(run: DownRun, note: Note) -> str:
+    bucket = read_backend(backend_file(run.paths.root, run.spec.name)).bucket
+    return save_emulator_snapshot(run.paths, run.spec, bucket) or "emulator not running"
+
+
+def stop_supervisord(run: DownRun, note: Note) -> str:
+    return supervisor.stop(run.paths)
+
+
+def stop_leftover_processes(run: DownRun, note: Note) -> str:
+    pids = stop_stragglers(run.paths)
+    return f"stopped {len(pids)} left-over processes" if pids else "none"
+
+
+def check_nothing_listens(run: DownRun, note: Note) -> str:
+    return verify_gone(run.paths, run.spec)
+
+
+def remove_state_folder(run: DownRun, note: Note) -> str:
+    kept = kept_paths(run.paths) if run.keep_data else []
+    remove_state(run.paths, run.keep_data)
+    if kept:
+        return "kept " + ", ".join(str(p.relative_to(run.paths.state)) for p in kept)
+    return f"removed {run.paths.state}"
+
+
+STEPS: list[Step[DownRun]] = [
+    Step("save the emulator's data", save_kept_emulator_data, when=lambda run: run.keep_data),
+    Step("stop supervisord and its programs", stop_supervisord),
+    Step("stop left-over processes", stop_leftover_processes),
+    Step("check nothing is left listening", check_nothing_listens),
+    Step("remove the state folder", remove_state_folder),
+]
+
+
+def tear_down(ctx: Context, spec: Environment, keep_data: bool, console: Console) -> None:
+    runner = StepRunner(console, resume_hint="run `qvctl down` again to finish")
+    runner.run_all(STEPS, DownRun(ctx, spec, EnvPaths.of(ctx, spec.name), keep_data))

@@ -21,7 +21,6 @@ import json
 import os
 import socket
 import time
-from pathlib import Path
 from typing import Any
 
 from qvctl.context import QvError
@@ -132,14 +131,6 @@ def ensure_state_bucket(address: str, port: int, region: str, bucket: str) -> st
     return f"bucket {bucket} created"
 
 
-def read_backend_bucket(tfbackend: Path) -> str | None:
-    """The `bucket = "..."` of a .tfbackend file (HCL attributes, one per line)."""
-    import re
-
-    if not tfbackend.is_file():
-        return None
-    match = re.search(r'^\s*bucket\s*=\s*"([^"]+)"', tfbackend.read_text(), re.MULTILINE)
-    return match.group(1) if match else None
 
 
 # --- keep-data snapshot -------------------------------------------------------------------------

@@ -130,12 +130,19 @@ def check(component: Component, ca: Path | None, timeout: float = 3.0) -> Health
 
 
 def wait_healthy(components: list[Component], ca: Path | None, deadline_seconds: float,
-                 note: Callable[[str], None] | None = None) -> dict[Component, Health]:
-    """Every component healthy, or QvError naming the ones that are not, with their own answers."""
+                 note: Callable[[str], None] | None = None,
+                 watchdog: Callable[[], str | None] | None = None) -> dict[Component, Health]:
+    """Every component healthy, or QvError naming the ones that are not, with their own answers.
+
+    `watchdog` (a supervisor.CrashWatch) ends the wait at once when a program has crashed.
+    """
     deadline = time.monotonic() + deadline_seconds
     results: dict[Component, Health] = {}
     pending = list(components)
     while True:
+        reason = watchdog() if watchdog is not None else None
+        if reason:
+            raise QvError(reason)
         still: list[Component] = []
         for component in pending:
             health = check(component, ca)

@@ -81,10 +81,6 @@ class EnvPaths:
         return self.state / "terraform"
 
     @property
-    def terraform_outputs(self) -> Path:
-        return self.state / "terraform-outputs.json"
-
-    @property
     def hosts_dir(self) -> Path:
         return self.state / "hosts"
 

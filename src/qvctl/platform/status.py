@@ -27,11 +27,7 @@ class StatusRow:
 
 
 def find_process(component: Component, table: list[supervisor.ProcessState]) -> supervisor.ProcessState | None:
-    candidates = component.program_candidates()
-    for proc in table:
-        if proc.name in candidates or proc.full_name in candidates:
-            return proc
-    return None
+    return next((proc for proc in table if component.program_name in (proc.name, proc.full_name)), None)
 
 
 def collect(paths: EnvPaths, components: list[Component]) -> list[StatusRow]:

@@ -1,27 +1,30 @@
 """Run named steps one after the other, each shown with a spinner and its elapsed time.
 
-A step is a function returning a short result line ("3 added, 0 changed", "no changes").
-When one fails, the run stops there and the user gets one line: the step's name and the
-tool's own message, never a traceback. Ctrl-C stops the same way with status 130, and the
-steps are written so that running `qvctl up` again resumes (every step is idempotent).
+`up` and `down` are each a list of `Step`s: a name, a function, and when it applies. A step
+function gets the shared run object and a `note` callback for progress, and returns a short
+result line ("3 added, 0 changed", "no changes") or an `Outcome` that also says whether it
+changed anything. When one fails, the run stops there and the user gets one line: the step's
+name and the tool's own message, never a traceback. Ctrl-C stops the same way with status
+130, and every step is idempotent, so running the command again resumes.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform.tools import is_interrupt
+from qvctl.platform.process import is_interrupt
 
-
-class StepFailed(QvError):
-    """Raised inside a step with the tool's own message; the runner prefixes the step name."""
+Note = Callable[[str], None]
+"""Shows what a step is doing right now (the spinner's detail)."""
 
 
 @dataclass
@@ -40,16 +43,32 @@ class Outcome:
     changed: bool | None = None
 
 
-StepFunction = Callable[[Callable[[str], None]], "str | Outcome | None"]
+Run = TypeVar("Run")
+
+
+@dataclass(frozen=True)
+class Step(Generic[Run]):
+    name: str
+    action: Callable[[Run, Note], str | Outcome | None]
+    # Asked just before the step would run (so it sees what earlier steps found).
+    when: Callable[[Run], bool] = lambda run: True
 
 
 @dataclass
 class StepRunner:
     console: Console
+    # The command to suggest after Ctrl-C ("qvctl up" resumes, "qvctl down" cleans up).
+    resume_hint: str = "run `qvctl up` again to resume or `qvctl down` to clean up"
     results: list[StepResult] = field(default_factory=list)
     clock: Callable[[], float] = time.monotonic
 
-    def run(self, name: str, action: StepFunction) -> StepResult:
+    def run_all(self, steps: list[Step[Run]], run: Run) -> list[StepResult]:
+        for step in steps:
+            if step.when(run):
+                self.run(step.name, functools.partial(step.action, run))
+        return self.results
+
+    def run(self, name: str, action: Callable[[Note], str | Outcome | None]) -> StepResult:
         """Run one step. `action(note)` may call `note("detail")` to show what it is doing now."""
         start = self.clock()
         progress = Progress(
@@ -76,10 +95,7 @@ class StepRunner:
                 assert isinstance(err, QvError)
                 self._fail(name, start, err)
             self._line("✗", name, self.clock() - start, "interrupted", "yellow")
-            raise QvError(
-                f"interrupted during step '{name}'; run `qvctl up` again to resume or `qvctl down` to clean up",
-                ExitStatus.INTERRUPTED,
-            ) from None
+            raise QvError(f"interrupted during step '{name}'; {self.resume_hint}", ExitStatus.INTERRUPTED) from None
         seconds = self.clock() - start
         if isinstance(outcome, Outcome):
             result = StepResult(name, seconds, outcome.summary, outcome.changed)
@@ -102,11 +118,3 @@ class StepRunner:
             highlight=False,
         )
         self.console.print(summary, markup=False, highlight=False)
-
-    @property
-    def total_seconds(self) -> float:
-        return sum(r.seconds for r in self.results)
-
-    @property
-    def anything_changed(self) -> bool:
-        return any(r.changed for r in self.results)

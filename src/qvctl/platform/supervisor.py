@@ -16,12 +16,13 @@ import os
 import signal
 import time
 import xmlrpc.client
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from qvctl import tools
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform import tools
+from qvctl.platform import process
 from qvctl.platform.paths import EnvPaths
 
 MARKER_VARIABLE = "QV_PLATFORM_STATE"
@@ -143,10 +144,10 @@ def start(ctx: Context, paths: EnvPaths, timeout: float = 20.0) -> str:
         return f"already running (pid {supervisord_pid(paths)})"
     binary = tools.require(ctx, "supervisord")
     env = dict(ctx.environ)
-    env["PATH"] = tools.tool_search_path(ctx)
-    result = tools.run([binary, "-c", str(paths.supervisor_conf)], env=env, cwd=paths.state, timeout=timeout)
+    env["PATH"] = tools.search_path(ctx)
+    result = process.run([binary, "-c", str(paths.supervisor_conf)], env=env, cwd=paths.state, timeout=timeout)
     if result.returncode != 0:
-        raise QvError(tools.tail_text(result.stderr + result.stdout, 5).replace("\n", " ")
+        raise QvError(process.tail_text(result.stderr + result.stdout, 5).replace("\n", " ")
                       or f"supervisord exited {result.returncode}")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -234,3 +235,65 @@ def stop(paths: EnvPaths, timeout: float = 60.0) -> str:
             os.kill(pid, signal.SIGKILL)
         return f"supervisord (pid {pid}) did not stop in {timeout:.0f}s: killed"
     return f"stopped (pid {pid})"
+
+
+@dataclass
+class CrashWatch:
+    """Names a supervised program that crashed since the watch began, with the end of its log.
+
+    A program that cannot start ends FATAL (supervisord gave up); one that starts and dies keeps
+    being restarted and never reaches FATAL, so a few new starts within the watch count as a
+    crash too (a deliberate restart by a role is one new start). Pass it as a watchdog to a
+    long step: the step then fails at once with the real cause, not with a later health timeout.
+    """
+
+    paths: EnvPaths
+    restarts_allowed: int = 3
+    _baseline: dict[str, tuple[str, int]] | None = None
+    _starts: dict[str, set[int]] = field(default_factory=dict)
+
+    def __call__(self) -> str | None:
+        try:
+            infos = rpc(self.paths, timeout=5).supervisor.getAllProcessInfo()
+        except (OSError, xmlrpc.client.Error):
+            return None  # supervisord itself not (yet) answering is the step's own business
+        if self._baseline is None:
+            self._baseline = {self._name(i): (i["statename"], int(i["stop"])) for i in infos}
+            return None
+        for info in infos:
+            name = self._name(info)
+            if info["statename"] == "FATAL" and self._baseline.get(name) != ("FATAL", int(info["stop"])):
+                return self._describe(info, "cannot start (FATAL)")
+            if int(info["start"]) and self._baseline.get(name, ("", 0)) != (info["statename"], int(info["stop"])):
+                starts = self._starts.setdefault(name, set())
+                starts.add(int(info["start"]))
+                if len(starts) > self.restarts_allowed:
+                    return self._describe(info, f"keeps restarting ({len(starts)} starts)")
+        return None
+
+    @staticmethod
+    def _name(info: dict[str, object]) -> str:
+        return str(info["name"]) if info["group"] == info["name"] else f"{info['group']}:{info['name']}"
+
+    def _describe(self, info: dict[str, object], what: str) -> str:
+        detail = str(info.get("spawnerr") or "").strip()
+        log = Path(str(info.get("stdout_logfile") or ""))
+        lines = tail_lines(log, 5) if str(log) else []
+        parts = [f"supervised program {self._name(info)} {what}"]
+        if detail:
+            parts.append(detail)
+        if lines:
+            parts.append(f"last lines of {log}: " + " | ".join(lines))
+        return "; ".join(parts)
+
+
+def tail_lines(path: Path, count: int) -> list[str]:
+    """The last non-empty lines of a log file ([] when it cannot be read)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 16384))
+            text = handle.read().decode(errors="replace")
+    except OSError:
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip()][-count:]

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qvctl import tools
 from qvctl.context import Context, QvError
-from qvctl.platform import tools
+from qvctl.platform import process
 from qvctl.terraform_mirror import terraform_environ
 
 
@@ -48,7 +49,6 @@ class JsonRun:
     warnings: list[str] = field(default_factory=list)
     summary: ApplySummary = field(default_factory=ApplySummary)
     last_message: str = ""
-    outputs: dict[str, Any] | None = None  # the root module's outputs, printed at the end of an apply
 
 
 def _diagnostic_text(diag: Mapping[str, Any]) -> str:
@@ -83,9 +83,6 @@ def parse_json_line(line: str, run: JsonRun) -> str | None:
         else:
             run.warnings.append(_diagnostic_text(diag))
         return None
-    if kind == "outputs":
-        run.outputs = {name: entry.get("value") for name, entry in message.get("outputs", {}).items()}
-        return None
     if kind == "change_summary":
         changes = message.get("changes", {})
         run.summary = ApplySummary(
@@ -115,20 +112,18 @@ class Terraform:
     data_dir: Path  # TF_DATA_DIR
     extra_env: Mapping[str, str]  # AWS credentials and region for the emulator
     log_dir: Path
-    # What the last apply printed as its outputs; saves a second terraform run to read them.
-    last_outputs: dict[str, Any] = field(default_factory=dict)
 
     def environ(self) -> dict[str, str]:
         env = terraform_environ(self.ctx.environ, self.ctx.tools_dir)
         env.update(self.extra_env)
         env["TF_DATA_DIR"] = str(self.data_dir)
         env["TF_INPUT"] = "0"
-        env["PATH"] = tools.tool_search_path(self.ctx)
+        env["PATH"] = tools.search_path(self.ctx)
         return env
 
     def _run(
         self, args: list[str], note: Callable[[str], None] | None, log_name: str
-    ) -> tuple[tools.Completed, JsonRun]:
+    ) -> tuple[process.Completed, JsonRun]:
         binary = tools.require(self.ctx, "terraform")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         parsed = JsonRun()
@@ -138,16 +133,16 @@ class Terraform:
             if progress and note is not None:
                 note(progress)
 
-        done = tools.run([binary, *args], env=self.environ(), cwd=self.workdir, on_line=on_line,
+        done = process.run([binary, *args], env=self.environ(), cwd=self.workdir, on_line=on_line,
                          log=self.log_dir / log_name)
         return done, parsed
 
-    def _fail(self, what: str, done: tools.Completed, parsed: JsonRun) -> QvError:
+    def _fail(self, what: str, done: process.Completed, parsed: JsonRun) -> QvError:
         if parsed.errors:
             more = len(parsed.errors) - 1
             message = parsed.errors[0] + (f" (and {more} more errors)" if more else "")
         else:
-            message = tools.tail_text(done.stderr or done.stdout, 3).replace("\n", " ")
+            message = process.tail_text(done.stderr or done.stdout, 3).replace("\n", " ")
             message = message or f"exit status {done.returncode}"
         return QvError(f"terraform {what}: {message}")
 
@@ -163,18 +158,6 @@ class Terraform:
         if done.returncode != 0:
             raise self._fail("init", done, parsed)
         return "initialized"
-
-    def apply(self, var_file: Path, note: Callable[[str], None] | None = None) -> ApplySummary:
-        args = ["apply", "-input=false", "-auto-approve", "-json", f"-var-file={var_file}"]
-        done, parsed = self._run(args, note, "terraform-apply.log")
-        if done.returncode != 0:
-            raise self._fail("apply", done, parsed)
-        if not parsed.summary.seen:
-            raise QvError("terraform apply: finished without a change summary; see "
-                          f"{self.log_dir / 'terraform-apply.log'}")
-        self.last_outputs.clear()
-        self.last_outputs.update(parsed.outputs or {})
-        return parsed.summary
 
     def plan(self, var_file: Path, plan_file: Path, note: Callable[[str], None] | None = None) -> ApplySummary:
         """`terraform plan -detailed-exitcode -out=PLAN`; exit 0 means Terraform itself found no changes."""
@@ -201,35 +184,4 @@ class Terraform:
             plan_file.unlink(missing_ok=True)
         if done.returncode != 0:
             raise self._fail("apply", done, parsed)
-        self.last_outputs.clear()
-        self.last_outputs.update(parsed.outputs or {})
         return parsed.summary
-
-    def outputs(self) -> dict[str, Any]:
-        """The root module's outputs: from the last apply's JSON stream, else `terraform output -json`."""
-        if self.last_outputs:
-            return dict(self.last_outputs)
-        binary = tools.require(self.ctx, "terraform")
-        done = tools.run([binary, "output", "-json"], env=self.environ(), cwd=self.workdir)
-        if done.returncode != 0:
-            raise QvError(f"terraform output: {tools.tail_text(done.stderr, 3)}")
-        try:
-            raw = json.loads(done.stdout)
-        except ValueError as err:
-            raise QvError(f"terraform output -json is not JSON: {err}") from None
-        return {name: entry.get("value") for name, entry in raw.items()}
-
-
-def ansible_variables(outputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Terraform outputs as Ansible extra vars: `tf_<output>` (contract 'Terraform root module outputs')."""
-    return {f"tf_{name}": value for name, value in sorted(outputs.items())}
-
-
-def write_outputs_file(path: Path, outputs: Mapping[str, Any]) -> bool:
-    """Write `.qv/<env>/terraform-outputs.json`; True if its content changed."""
-    text = json.dumps(ansible_variables(outputs), indent=2, sort_keys=True) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.read_text() == text:
-        return False
-    path.write_text(text)
-    return True

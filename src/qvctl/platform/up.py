@@ -1,12 +1,17 @@
 """`qvctl up`: the environment through its layers, in order, each a named, timed, idempotent step.
 
-Local: supervisord -> emulator -> state bucket -> terraform init/apply -> (kept emulator data)
--> environment CA -> Terraform outputs -> ansible-playbook -> health gate -> endpoint table.
-Cloud: terraform init/apply -> outputs -> ansible-playbook; Kubernetes is the next step (kubectl).
+Local:  state folder -> addresses -> supervisord -> emulator -> state bucket -> terraform
+        init / plan / apply -> kept emulator data -> environment CA -> ansible-playbook ->
+        health gate -> a portfolio through nginx.
+Cloud:  terraform init / plan / apply -> ansible-playbook; Kubernetes is the next step (kubectl).
+
+Ansible runs exactly the documented command, `ansible-playbook -i inventories/<env> main.yml`:
+it finds the state folder and Terraform's outputs itself (main.yml's first play).
 
 Every step can run again on a half-built environment, which is what makes `up` resumable
 after a failure or Ctrl-C: supervisord and the emulator are reused when running, the bucket
-and CA when present, and Terraform and Ansible converge by themselves.
+and CA when present, and Terraform and Ansible converge by themselves. While Ansible and the
+health gate run, a watch on supervisord stops the step at once when a program crashes.
 """
 
 from __future__ import annotations
@@ -19,151 +24,193 @@ from rich.console import Console
 
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform import emulator, health, pki, supervisor
+from qvctl.platform import emulator, health, pki, state, supervisor
 from qvctl.platform.ansible import Playbook, PlaybookRun
-from qvctl.platform.components import local_components
+from qvctl.platform.components import Component, edge_component, local_components
 from qvctl.platform.down import describe_foreign, foreign_listeners
 from qvctl.platform.paths import EnvPaths
-from qvctl.platform.steps import Outcome, StepRunner
-from qvctl.platform.terraform import ApplySummary, Terraform, write_outputs_file
+from qvctl.platform.steps import Note, Outcome, Step, StepRunner
+from qvctl.platform.terraform import ApplySummary, Terraform
+from qvctl.platform.terraform_state import backend_file, read_backend
 from qvctl.spec import Environment
+
+HEALTH_DEADLINE_SECONDS = 90.0
 
 
 @dataclass
-class UpReport:
-    env: str
-    state_dir: Path
-    terraform: ApplySummary | None = None
+class UpRun:
+    """What the steps of one `qvctl up` share, and what they found."""
+
+    ctx: Context
+    spec: Environment
+    paths: EnvPaths
+    terraform: Terraform
+    playbook: Playbook
+    watch: supervisor.CrashWatch
+    plan: ApplySummary | None = None
     ansible: PlaybookRun | None = None
-    steps: list[tuple[str, float, str]] = field(default_factory=list)
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def local(self) -> bool:
+        return self.spec.kind == "local"
+
+    @property
+    def plan_file(self) -> Path:
+        return self.paths.terraform_data_dir / f"{self.spec.name}.tfplan"
 
     @property
     def no_changes(self) -> bool:
-        """Both tools said so themselves: Terraform's change summary and Ansible's recap."""
-        return bool(self.terraform and self.terraform.no_changes and self.ansible and self.ansible.changed == 0)
+        """Both tools said so themselves: Terraform's plan and Ansible's recap."""
+        return bool(self.plan and self.plan.no_changes and self.ansible and self.ansible.changed == 0)
 
 
-def _emulator_env(spec: Environment) -> dict[str, str]:
+# --- the steps, in the order they run ---------------------------------------------------------
+
+
+def check_files(run: UpRun, note: Note) -> str:
+    name = run.spec.name
+    needed = [Path("terraform/env") / f"{name}.tfbackend", Path("terraform/env") / f"{name}.tfvars",
+              Path("ansible/inventories") / name]
+    for path in needed:
+        if not (run.paths.root / path).exists():
+            raise QvError(f"{path} is missing: the {name} environment cannot be built "
+                          f"(qvctl env scaffold {name} makes it from the spec)", ExitStatus.INVALID_INPUT)
+    return ", ".join(str(p) for p in needed)
+
+
+def prepare_state(run: UpRun, note: Note) -> str:
+    return state.prepare(run.ctx, run.paths)
+
+
+def check_addresses(run: UpRun, note: Note) -> str:
+    taken = foreign_listeners(run.paths, run.spec)
+    if taken:
+        raise QvError("another environment holds this environment's addresses: " + describe_foreign(taken)
+                      + "; stop it first (qvctl down, or supervisorctl -c <its config> shutdown)")
+    return "no other environment on the local addresses"
+
+
+def start_supervisord(run: UpRun, note: Note) -> str:
+    return supervisor.start(run.ctx, run.paths)
+
+
+def start_emulator(run: UpRun, note: Note) -> str:
+    assert run.spec.emulator is not None
+    address, port = run.spec.emulator.address, run.spec.emulator.port
+    emulator.write_program(run.paths, sys.executable, address, port)
+    changed = supervisor.update(run.paths)
+    note("waiting for moto")
+    proc = supervisor.wait_running(run.paths, emulator.PROGRAM, timeout=30)
+    emulator.wait_ready(address, port, run.spec.regions.primary)
+    started = "started" if emulator.PROGRAM in changed else "running"
+    return f"{started} on {emulator.endpoint_url(address, port)} (pid {proc.pid})"
+
+
+def state_bucket(run: UpRun, note: Note) -> str:
+    assert run.spec.emulator is not None
+    backend = read_backend(backend_file(run.paths.root, run.spec.name))
+    return emulator.ensure_state_bucket(run.spec.emulator.address, run.spec.emulator.port,
+                                        run.spec.regions.primary, backend.bucket)
+
+
+def terraform_init(run: UpRun, note: Note) -> str:
+    return run.terraform.init(Path("env") / f"{run.spec.name}.tfbackend", note)
+
+
+def terraform_plan(run: UpRun, note: Note) -> Outcome:
+    # Plan, then apply the saved plan only if Terraform found changes: a no-change run skips the
+    # apply walk (and its provider start-ups), most of a warm `up`'s Terraform time.
+    run.plan = run.terraform.plan(Path("env") / f"{run.spec.name}.tfvars", run.plan_file, note)
+    if run.plan.no_changes:
+        return Outcome("no changes", changed=False)
+    if run.plan.outputs_only:
+        return Outcome("only outputs change", changed=True)
+    return Outcome(f"{run.plan.add} to add, {run.plan.change} to change, {run.plan.remove} to destroy", changed=True)
+
+
+def terraform_apply(run: UpRun, note: Note) -> Outcome:
+    return Outcome(run.terraform.apply_plan(run.plan_file, note).describe(), changed=True)
+
+
+def restore_kept_data(run: UpRun, note: Note) -> str:
+    assert run.spec.emulator is not None
+    return emulator.restore_snapshot(run.paths, run.spec.emulator.address, run.spec.emulator.port,
+                                     run.spec.regions.primary) or "nothing kept"
+
+
+def environment_ca(run: UpRun, note: Note) -> Outcome:
+    made = pki.ensure_ca(run.paths.ca_cert, run.paths.ca_key, run.spec.name, run.spec.project)
+    verb = "created" if made.created else "reused"
+    return Outcome(f"{verb} {run.paths.ca_cert} (sha256 {made.fingerprint[:16]}…)", changed=made.created)
+
+
+def configure_hosts(run: UpRun, note: Note) -> Outcome:
+    run.ansible = run.playbook.run(note, watchdog=run.watch if run.local else None)
+    return Outcome(run.ansible.describe(), changed=run.ansible.changed > 0)
+
+
+def health_gate(run: UpRun, note: Note) -> str:
+    health.wait_healthy(run.components, run.paths.ca_cert, HEALTH_DEADLINE_SECONDS, note, watchdog=run.watch)
+    return f"{len(run.components)} components healthy"
+
+
+def portfolio_through_nginx(run: UpRun, note: Note) -> str:
+    return health.portfolio_round_trip(f"https://{edge_component(run.spec).address}", run.paths.ca_cert)
+
+
+def _local(run: UpRun) -> bool:
+    return run.local
+
+
+def _plan_has_changes(run: UpRun) -> bool:
+    return run.plan is not None and not run.plan.no_changes
+
+
+def _data_was_kept(run: UpRun) -> bool:
+    return run.local and (run.paths.emulator_snapshot / "secrets.json").exists()
+
+
+STEPS: list[Step[UpRun]] = [
+    Step("check the environment's files", check_files),
+    Step("prepare the state folder", prepare_state, when=_local),
+    Step("check the local addresses", check_addresses, when=_local),
+    Step("start supervisord", start_supervisord, when=_local),
+    Step("start the AWS emulator", start_emulator, when=_local),
+    Step("bootstrap the Terraform state bucket", state_bucket, when=_local),
+    Step("terraform init", terraform_init),
+    Step("terraform plan", terraform_plan),
+    Step("terraform apply", terraform_apply, when=_plan_has_changes),
+    Step("restore the kept emulator data", restore_kept_data, when=_data_was_kept),
+    Step("environment CA", environment_ca, when=_local),
+    Step("ansible-playbook main.yml", configure_hosts),
+    Step("health: every component", health_gate, when=_local),
+    Step("health: portfolio through nginx", portfolio_through_nginx, when=_local),
+]
+
+
+def aws_environ(spec: Environment) -> dict[str, str]:
+    """The emulator's credentials and region for the tools (nothing for a cloud environment)."""
     if spec.emulator is None:
         return {}
     env = emulator.aws_environ(spec.emulator.address, spec.emulator.port, spec.regions.primary)
-    # The provider and the backend get the endpoint from tfvars/.tfbackend, like a person's run;
-    # a global endpoint override would hide a mistake there.
+    # Terraform gets the endpoint from tfvars/.tfbackend, like a person's run; a global
+    # endpoint override would hide a mistake there.
     env.pop("AWS_ENDPOINT_URL")
     return env
 
 
-def bring_up(ctx: Context, spec: Environment, console: Console, health_deadline: float = 90.0) -> UpReport:
-    env = spec.name
-    paths = EnvPaths.of(ctx, env)
-    paths.state.mkdir(parents=True, exist_ok=True)
-    report = UpReport(env, paths.state)
-    runner = StepRunner(console)
-    terraform_dir = paths.root / "terraform"
-    ansible_dir = paths.root / "ansible"
-    backend = Path("env") / f"{env}.tfbackend"
-    tfvars = Path("env") / f"{env}.tfvars"
-    for needed in (terraform_dir / backend, terraform_dir / tfvars, ansible_dir / "main.yml",
-                   ansible_dir / "inventories" / env):
-        if not needed.exists():
-            raise QvError(f"{needed.relative_to(paths.root)} is missing: the {env} environment cannot be built",
-                          ExitStatus.INVALID_INPUT)
-    aws_env = _emulator_env(spec)
-
-    if spec.emulator is not None:
-        address, port = spec.emulator.address, spec.emulator.port
-
-        def addresses_free(note) -> str:  # type: ignore[no-untyped-def]
-            taken = foreign_listeners(paths, spec)
-            if taken:
-                raise QvError("another environment holds this environment's addresses: " + describe_foreign(taken)
-                              + "; stop it first (qvctl down, or supervisorctl -c <its config> shutdown)")
-            return "no other environment on the local addresses"
-
-        runner.run("check the local addresses", addresses_free)
-        runner.run("start supervisord", lambda note: supervisor.start(ctx, paths))
-
-        def start_emulator(note) -> str:  # type: ignore[no-untyped-def]
-            emulator.write_program(paths, sys.executable, address, port)
-            changed = supervisor.update(paths)
-            note("waiting for moto")
-            proc = supervisor.wait_running(paths, emulator.PROGRAM, timeout=30)
-            emulator.wait_ready(address, port, spec.regions.primary)
-            started = "started" if emulator.PROGRAM in changed else "running"
-            return f"{started} on {emulator.endpoint_url(address, port)} (pid {proc.pid})"
-
-        runner.run("start the AWS emulator", start_emulator)
-        bucket = emulator.read_backend_bucket(terraform_dir / backend)
-        if bucket is None:
-            raise QvError(f"terraform/{backend} names no bucket", ExitStatus.INVALID_INPUT)
-        runner.run("bootstrap the Terraform state bucket",
-                   lambda note: emulator.ensure_state_bucket(address, port, spec.regions.primary, bucket))
-
-    terraform = Terraform(ctx, terraform_dir, paths.terraform_data_dir, aws_env, paths.run_log_dir)
-    runner.run("terraform init", lambda note: terraform.init(backend, note))
-
-    # plan, then apply the saved plan only if Terraform found changes: a no-change run skips
-    # the apply walk (and its provider start-ups), which is most of a warm `up`'s Terraform time.
-    plan_file = paths.terraform_data_dir / f"{env}.tfplan"
-
-    def plan(note) -> Outcome:  # type: ignore[no-untyped-def]
-        summary = terraform.plan(tfvars, plan_file, note)
-        report.terraform = summary
-        if summary.no_changes:
-            return Outcome("no changes", changed=False)
-        return Outcome(f"{summary.add} to add, {summary.change} to change, {summary.remove} to destroy"
-                       if not summary.outputs_only else "only outputs change", changed=True)
-
-    runner.run("terraform plan", plan)
-    if report.terraform is not None and not report.terraform.no_changes:
-        def apply(note) -> Outcome:  # type: ignore[no-untyped-def]
-            applied = terraform.apply_plan(plan_file, note)
-            return Outcome(applied.describe(), changed=True)
-
-        runner.run("terraform apply", apply)
-
-    if spec.emulator is not None and (paths.emulator_snapshot / "secrets.json").exists():
-        runner.run("restore the kept emulator data", lambda note: emulator.restore_snapshot(
-            paths, spec.emulator.address, spec.emulator.port, spec.regions.primary) or "nothing kept")
-
-    if spec.kind == "local":
-        def ca(note) -> Outcome:  # type: ignore[no-untyped-def]
-            made = pki.ensure_ca(paths.ca_cert, paths.ca_key, env, spec.project)
-            verb = "created" if made.created else "reused"
-            return Outcome(f"{verb} {paths.ca_cert} (sha256 {made.fingerprint[:16]}…)", changed=made.created)
-
-        runner.run("environment CA", ca)
-
-    def outputs(note) -> Outcome:  # type: ignore[no-untyped-def]
-        values = terraform.outputs()
-        changed = write_outputs_file(paths.terraform_outputs, values)
-        return Outcome(f"{len(values)} outputs -> {paths.terraform_outputs.name}", changed=changed)
-
-    runner.run("hand Terraform outputs to Ansible", outputs)
-
-    extra_vars = [f"@{paths.terraform_outputs}", f"qv_state_dir={paths.state}"]
-    if spec.emulator is not None:
-        extra_vars.append(f"aws_endpoint_url={emulator.endpoint_url(spec.emulator.address, spec.emulator.port)}")
-    playbook = Playbook(ctx, ansible_dir, f"inventories/{env}", "main.yml", extra_vars, aws_env,
+def new_run(ctx: Context, spec: Environment) -> UpRun:
+    paths = EnvPaths.of(ctx, spec.name)
+    aws = aws_environ(spec)
+    terraform = Terraform(ctx, paths.root / "terraform", paths.terraform_data_dir, aws, paths.run_log_dir)
+    playbook = Playbook(ctx, paths.root / "ansible", f"inventories/{spec.name}", "main.yml", aws,
                         paths.run_log_dir / "ansible.log")
+    components = local_components(spec) if spec.kind == "local" else []
+    return UpRun(ctx, spec, paths, terraform, playbook, supervisor.CrashWatch(paths), components=components)
 
-    def configure(note) -> Outcome:  # type: ignore[no-untyped-def]
-        run = playbook.run(note)
-        report.ansible = run
-        return Outcome(run.describe(), changed=run.changed > 0)
 
-    runner.run("ansible-playbook main.yml", configure)
-
-    if spec.kind == "local":
-        components = local_components(spec)
-
-        def gate(note) -> str:  # type: ignore[no-untyped-def]
-            health.wait_healthy(components, paths.ca_cert, health_deadline, note)
-            return f"{len(components)} components healthy"
-
-        runner.run("health: every component", gate)
-        edge = next(c for c in components if c.name == "nginx")
-        runner.run("health: portfolio through nginx",
-                   lambda note: health.portfolio_round_trip(f"https://{edge.address}", paths.ca_cert))
-    report.steps = [(r.name, r.seconds, r.summary) for r in runner.results]
-    return report
+def bring_up(ctx: Context, spec: Environment, console: Console) -> UpRun:
+    run = new_run(ctx, spec)
+    StepRunner(console).run_all(STEPS, run)
+    return run

@@ -1,6 +1,7 @@
-"""Run the external tools qvctl drives, Ctrl-C safe, with their output streamed line by line.
+"""Run the external tools qvctl drives as child processes: Ctrl-C safe, output streamed line by line,
+stopped early when a watchdog says the environment has failed underneath them.
 
-Finding them is `qvctl.tools` (the table `qvctl doctor` prints), so a missing tool produces
+Finding a tool is `qvctl.tools` (the table `qvctl doctor` prints), so a missing tool produces
 the very line doctor shows for it.
 """
 
@@ -14,8 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qvctl import tools as _tools
-from qvctl.context import Context, QvError
+from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
 
 
@@ -24,16 +24,6 @@ def is_interrupt(err: BaseException) -> bool:
     return isinstance(err, KeyboardInterrupt) or (
         isinstance(err, QvError) and err.status is ExitStatus.INTERRUPTED
     )
-
-
-def tool_search_path(ctx: Context) -> str:
-    """PATH as qvctl searches it (its own venv and .tools/*/bin first): given to the tools we run."""
-    return _tools.search_path(ctx)
-
-
-def require(ctx: Context, name: str) -> str:
-    """The executable of a tool from qvctl's tool table, or QvError(MISSING_TOOL) with doctor's line."""
-    return _tools.require(ctx, name)
 
 
 @dataclass(frozen=True)
@@ -53,12 +43,17 @@ def run(
     log: Path | None = None,
     timeout: float | None = None,
     stdin_devnull: bool = True,
+    watchdog: Watchdog | None = None,
 ) -> Completed:
     """Run a tool; stdout lines go to `on_line` as they come; Ctrl-C lets the tool stop cleanly first.
 
     Terraform, for one, releases its state lock when interrupted; killing it hard would leave the
     lock behind and make the next `up` fail. So on KeyboardInterrupt we pass SIGINT on (the tool
     usually already got it from the terminal), give it time to finish, and only then kill it.
+
+    `watchdog()` is asked every half second; when it returns a reason (a supervised program
+    crashed, say), the tool is stopped the same gentle way and QvError(reason) is raised, instead
+    of waiting for the tool to time out on a symptom.
     """
     proc = subprocess.Popen(
         list(argv),
@@ -89,6 +84,10 @@ def run(
     if timeout is not None:
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
+    tripped: list[str] = []
+    done_watching = threading.Event()
+    if watchdog is not None:
+        threading.Thread(target=_watch, args=(proc, watchdog, tripped, done_watching), daemon=True).start()
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -107,13 +106,28 @@ def run(
             proc.wait()
         raise
     finally:
+        done_watching.set()
         if timer is not None:
             timer.cancel()
         reader.join(timeout=5)
         if log_handle is not None:
             log_handle.write("".join(err_chunks))
             log_handle.close()
+    if tripped:
+        raise QvError(tripped[0])
     return Completed(list(argv), proc.returncode, "".join(out_lines), "".join(err_chunks))
+
+
+Watchdog = Callable[[], "str | None"]
+
+
+def _watch(proc: subprocess.Popen[str], watchdog: Watchdog, tripped: list[str], done: threading.Event) -> None:
+    while not done.wait(0.5) and proc.poll() is None:
+        reason = watchdog()
+        if reason:
+            tripped.append(reason)
+            _stop_gently(proc, grace=10.0)
+            return
 
 
 def _stop_gently(proc: subprocess.Popen[str], grace: float = 30.0) -> None:

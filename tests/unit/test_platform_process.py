@@ -12,7 +12,7 @@ import pytest
 
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform import tools
+from qvctl.platform import process
 
 # A tool that, like Terraform, needs a moment to clean up after SIGINT and says so.
 GRACEFUL = textwrap.dedent("""
@@ -30,7 +30,7 @@ GRACEFUL = textwrap.dedent("""
 def test_lines_reach_the_callback_and_the_log_as_they_come(tmp_path: Path) -> None:
     seen: list[str] = []
     log = tmp_path / "logs" / "tool.log"
-    done = tools.run([sys.executable, "-c", "print('one'); print('two')"], env=dict(os.environ),
+    done = process.run([sys.executable, "-c", "print('one'); print('two')"], env=dict(os.environ),
                      on_line=seen.append, log=log)
     assert done.returncode == 0 and seen == ["one", "two"]
     assert log.read_text() == "one\ntwo\n"
@@ -47,7 +47,7 @@ def test_an_interrupted_run_lets_the_tool_finish_its_cleanup(tmp_path: Path, int
 
     started = time.monotonic()
     with pytest.raises(type(interrupt)):
-        tools.run([sys.executable, "-c", GRACEFUL, str(marker)], env=dict(os.environ), on_line=on_line)
+        process.run([sys.executable, "-c", GRACEFUL, str(marker)], env=dict(os.environ), on_line=on_line)
     assert marker.read_text() == "cleaned up", "the tool got SIGINT and was waited for"
     assert time.monotonic() - started < 30
 
@@ -61,7 +61,7 @@ def test_an_error_of_our_own_does_not_leave_the_tool_running() -> None:
 
     started = time.monotonic()
     with pytest.raises(ValueError):
-        tools.run([sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(60)"],
+        process.run([sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(60)"],
                   env=dict(os.environ), on_line=on_line)
     assert time.monotonic() - started < 30
     with pytest.raises(ProcessLookupError):
