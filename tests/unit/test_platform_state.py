@@ -20,7 +20,7 @@ from qvctl.platform.paths import EnvPaths
 def open_tmp() -> Iterator[Path]:
     """A folder every user can enter (pytest's own tmp_path sits under a mode-700 folder)."""
     folder = Path(tempfile.mkdtemp(prefix="qv-state-test-", dir="/var/tmp"))
-    os.chmod(folder, 0o755)
+    os.chmod(folder, 0o755)  # noqa: S103 - the point: a folder service users can enter
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -42,7 +42,7 @@ def test_a_private_folder_is_named_with_the_user_it_locks_out(open_tmp: Path) ->
     assert problem is not None
     assert (problem.user, problem.folder) == ("postgres", private)
     assert problem.describe() == f"{private} (mode 700, owner root) does not let the service user postgres through"
-    os.chmod(private, 0o711)
+    os.chmod(private, 0o711)  # noqa: S103 - traversable, not listable
     assert state.blocked(private / "clone", users=("postgres",)) is None, "traversal (x) is all a service needs"
 
 
