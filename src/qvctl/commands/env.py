@@ -68,5 +68,35 @@ def show(
     print_table(f"environment {env.name}", ["field", "value"], rows)
 
 
+@env_app.command("scaffold")
+def scaffold(
+    names: list[str] = typer.Argument(None, help="Environment names (default: every environments/*.yaml)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; fail and name what differs from the spec."),
+) -> None:
+    """Make an environment's Terraform backend and tfvars and its Ansible inventory from its spec.
+
+    The backend file and the inventory follow from the spec and are rewritten from it; the tfvars
+    file is written once, with defaults for the environment's tier, and is then yours to edit.
+    """
+    from qvctl import scaffold as scaffolding
+
+    ctx = Context.discover()
+    problems: list[str] = []
+    for name in names or environment_names(ctx.root):
+        env = require_environment(ctx, name)
+        if check:
+            problems += scaffolding.problems(ctx.root, env)
+            continue
+        changed = scaffolding.write(ctx.root, env)
+        console.print(f"{name}: " + (", ".join(changed) if changed else "up to date"), highlight=False,
+                      markup=False)
+    if problems:
+        for line in problems:
+            err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(ExitStatus.FAILED)
+    if check:
+        console.print("every environment's Terraform and Ansible files match its spec", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(env_app, name="env")

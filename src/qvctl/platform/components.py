@@ -52,21 +52,33 @@ def _port(spec: Environment, name: str) -> int:
     return spec.application.port if name == "application" else int(getattr(spec.ports, name))
 
 
+@dataclass(frozen=True)
+class LocalHost:
+    group: str  # the spec's host group, also the inventory group
+    name: str  # the inventory host name: the group's prefix and its position (db1, app2...)
+    address: str
+
+
+def local_hosts(spec: Environment) -> list[LocalHost]:
+    """The hosts of a local environment, named as its generated inventory names them."""
+    hosts: list[LocalHost] = []
+    for group, (prefix, _) in _LOCAL_LAYOUT.items():
+        spec_group = spec.hosts.get(group)
+        for index, address in enumerate(spec_group.addresses or [] if spec_group else [], start=1):
+            hosts.append(LocalHost(group, f"{prefix}{index}", address))
+    return hosts
+
+
 def local_components(spec: Environment) -> list[Component]:
-    """The local environment's components, host names as in ansible/inventories/local (db1, app1...)."""
+    """The local environment's components, on the hosts of `local_hosts`."""
     rows: list[Component] = []
     if spec.emulator is not None:
         rows.append(Component("emulator", "controller", spec.emulator.address, spec.emulator.port, "emulator",
                               "emulator", "AWS emulator (moto server)"))
-    for group, (prefix, parts) in _LOCAL_LAYOUT.items():
-        hosts = spec.hosts.get(group)
-        if hosts is None or not hosts.addresses:
-            continue
-        for index, address in enumerate(hosts.addresses, start=1):
-            host = f"{prefix}{index}"
-            for name, port, program, check, description in parts:
-                rows.append(Component(name, host, address, _port(spec, port), program, check, description,
-                                      tls=name in _TLS_COMPONENTS))
+    for host in local_hosts(spec):
+        for name, port, program, check, description in _LOCAL_LAYOUT[host.group][1]:
+            rows.append(Component(name, host.name, host.address, _port(spec, port), program, check, description,
+                                  tls=name in _TLS_COMPONENTS))
     return rows
 
 
