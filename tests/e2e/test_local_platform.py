@@ -1,10 +1,12 @@
-"""The local platform end to end: up, through nginx, up again (no changes), status, a killed API
-instance under traffic, down (nothing left); then failures: a broken tfvars, a missing tool, a
-concurrent `up`.
+"""The local platform end to end: up, through nginx, up again (no changes), the documented workflow
+by hand, status, a killed API instance under traffic, down (nothing left); then failures: a broken
+tfvars, a missing tool, a concurrent `up`.
 
 ONE platform, brought up once for the whole module (it takes a minute or two on 2 cores); the
-tests run in file order and share it. Claims are checked with the tools' own output: Terraform's
-change summary and Ansible's recap in the run logs, `ss -ltn` for listening sockets, curl with the
+tests run in file order and share it. It runs from a copy of this checkout inside a mode-700
+folder, as a clone in a private home folder is: the services that run as their own users must
+still reach their state. Claims are checked with the tools' own output: Terraform's change
+summary and Ansible's recap in the run logs, `ss -ltn` for listening sockets, curl with the
 environment CA. Development machines: run under `flock /tmp/qv-local-platform.lock`.
 """
 
@@ -12,11 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -36,13 +40,26 @@ SPEC = load_environment(spec_path(ROOT, "local"), ROOT)
 HOST_ADDRESSES = sorted({a for g in SPEC.hosts.values() for a in g.addresses or []})
 EMULATOR = (SPEC.emulator.address, SPEC.emulator.port) if SPEC.emulator else ("127.0.0.1", 5000)
 EDGE = SPEC.hosts["edge"].addresses[0]  # type: ignore[index]
+# The private folder (mode 700) that holds the checkout the platform runs from (set by `checkout`).
+PRIVATE = Path(tempfile.mkdtemp(prefix="qv-private-home-"))
+CHECKOUT = PRIVATE / "quantumvest"
 
 
-def qvctl(*args: str, root: Path = ROOT, env: dict[str, str] | None = None,
+def qvctl(*args: str, root: Path = CHECKOUT, env: dict[str, str] | None = None,
           timeout: float = 900) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "COLUMNS": "200", **(env or {})}
     return subprocess.run([sys.executable, "-m", "qvctl", *args], cwd=root, env=environ, capture_output=True,
                           text=True, timeout=timeout, check=False)
+
+
+def copy_checkout(source: Path, target: Path) -> None:
+    """What a clone of this working tree holds: tracked files plus new ones git does not ignore."""
+    listed = subprocess.run(["git", "-C", str(source), "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], capture_output=True, text=True, check=True).stdout
+    for name in filter(None, listed.split("\0")):
+        if (source / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, target / name)
 
 
 def listening_sockets() -> list[str]:
@@ -87,9 +104,11 @@ def platform() -> Iterator[Platform]:
     if taken:
         pytest.fail(f"the local platform's addresses are in use before the test: {taken}; "
                     "stop that environment first (qvctl down)")
-    state = ROOT / ".qv" / "local"
+    assert PRIVATE.stat().st_mode & 0o777 == 0o700, "the checkout must sit in a private folder"
+    copy_checkout(ROOT, CHECKOUT)
     started = time.monotonic()
     cold = qvctl("up")
+    state = (CHECKOUT / ".qv" / "local").resolve()
     platform = Platform(state, state / "pki" / "ca.crt", cold, time.monotonic() - started)
     try:
         assert cold.returncode == 0, f"cold up failed:\n{cold.stdout[-3000:]}\n{cold.stderr[-2000:]}"
@@ -97,6 +116,7 @@ def platform() -> Iterator[Platform]:
     finally:
         if not platform.down_done:
             qvctl("down", timeout=300)
+        shutil.rmtree(PRIVATE, ignore_errors=True)
 
 
 def trust(platform: Platform) -> ssl.SSLContext:
@@ -152,7 +172,7 @@ def test_a_portfolio_round_trip_through_nginx(platform: Platform) -> None:
 def test_second_up_changes_nothing_and_a_concurrent_up_is_refused(platform: Platform) -> None:
     environ = {**os.environ, "COLUMNS": "200"}
     started = time.monotonic()
-    warm = subprocess.Popen([sys.executable, "-m", "qvctl", "up"], cwd=ROOT, env=environ,
+    warm = subprocess.Popen([sys.executable, "-m", "qvctl", "up"], cwd=CHECKOUT, env=environ,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = platform.state / "lock"
     deadline = time.monotonic() + 30
@@ -179,6 +199,37 @@ def test_second_up_changes_nothing_and_a_concurrent_up_is_refused(platform: Plat
     assert recap and all(host["changed"] == 0 for host in recap.values()), recap
     assert "no changes: Terraform planned none and Ansible changed nothing" in out
     print(f"warm up: {warm_seconds:.1f}s")
+
+
+def documented_workflow(readme: Path, env: str) -> list[str]:
+    """The README's workflow commands for `env` (it shows dev), one shell line each."""
+    text = readme.read_text()
+    block = text.split("## The documented workflow", 1)[1].split("```", 2)[1]
+    return [line.replace("/dev", f"/{env}").replace("dev.", f"{env}.").replace("dev/", f"{env}/")
+            for line in block.strip().splitlines()]
+
+
+def test_the_documented_workflow_runs_by_hand_as_written(platform: Platform) -> None:
+    """The README's commands, verbatim, in one shell, with only the emulator's credentials exported
+    (and the offline provider mirror qvctl found): Terraform finds nothing to do, Ansible changes nothing.
+    The last line, kubectl, is for cloud environments: the local one has no Kubernetes."""
+    commands = documented_workflow(CHECKOUT / "README.md", "local")
+    assert commands[-1] == "cd .. && kubectl apply -f kubernetes/local/", commands
+    script = "set -e\n" + "\n".join(commands[:-1]).replace(
+        "terraform apply -var-file=env/local.tfvars", "terraform apply -var-file=env/local.tfvars <<< yes")
+    environ = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": os.environ["HOME"],
+               "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    mirror_config = CHECKOUT / ".tools" / "terraform.rc"
+    if mirror_config.exists():  # an offline machine: the provider comes from its local mirror
+        environ["TF_CLI_CONFIG_FILE"] = str(mirror_config)
+    done = subprocess.run(["bash", "-c", script], cwd=CHECKOUT, env=environ, capture_output=True, text=True,
+                          timeout=900, check=False)
+    assert done.returncode == 0, f"{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
+    said = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)  # Terraform colours its words on any output
+    assert "No changes. Your infrastructure matches the configuration." in said
+    recap = [line for line in said.splitlines() if " : ok=" in line]
+    assert len(recap) == len(HOST_ADDRESSES), recap
+    assert all("changed=0" in line and "failed=0" in line and "unreachable=0" in line for line in recap), recap
 
 
 def _status() -> dict:  # type: ignore[type-arg]
@@ -294,16 +345,11 @@ def test_a_broken_tfvars_fails_in_one_line_naming_the_step_and_down_cleans_up(tm
         pytest.fail(f"addresses still in use: {listening_sockets()}")
     root = _copy_tree(tmp_path / "repo")
     tfvars = root / "terraform" / "env" / "local.tfvars"
-    import re
 
     broken, count = re.subn(r'(?m)^environment\s*=\s*"local"', 'environment = "nowhere"', tfvars.read_text())
     assert count == 1, "the copied tfvars no longer sets environment; adjust the test"
     tfvars.write_text(broken)
-    # A short state folder: supervisord's unix socket path must fit in 107 characters.
-    import tempfile
-
-    state_root = Path(tempfile.mkdtemp(prefix="qv-e2e-", dir="/tmp"))
-    env = {"QV_ROOT": str(root), "QV_STATE_DIR": str(state_root)}
+    env = {"QV_ROOT": str(root)}
     try:
         done = qvctl("up", env=env, timeout=300)
         assert done.returncode == 1, done.stdout + done.stderr
@@ -314,23 +360,19 @@ def test_a_broken_tfvars_fails_in_one_line_naming_the_step_and_down_cleans_up(tm
         cleaned = qvctl("down", env=env, timeout=300)
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
     assert listening_sockets() == []
-    assert not (state_root / "local").exists()
-    shutil.rmtree(state_root, ignore_errors=True)
+    assert not (root / ".qv" / "local").exists()
 
 
 def test_ctrl_c_during_terraform_apply_stops_cleanly_and_down_cleans_up(tmp_path: Path) -> None:
     """SIGINT while Terraform applies: exit 130 naming the step, Terraform's state lock released."""
     if listening_sockets():
         pytest.fail(f"addresses still in use: {listening_sockets()}")
-    import tempfile
-
     root = _copy_tree(tmp_path / "repo")
-    state_root = Path(tempfile.mkdtemp(prefix="qv-e2e-", dir="/tmp"))
-    env = {**os.environ, "COLUMNS": "200", "QV_ROOT": str(root), "QV_STATE_DIR": str(state_root)}
+    env = {**os.environ, "COLUMNS": "200", "QV_ROOT": str(root)}
     up = subprocess.Popen([sys.executable, "-m", "qvctl", "up"], cwd=root, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
     try:
-        apply_log = state_root / "local" / "logs" / "terraform-apply.log"
+        apply_log = root / ".qv" / "local" / "logs" / "terraform-apply.log"
         deadline = time.monotonic() + 120
         # Wait until Terraform is really creating resources (and holds its state lock).
         while time.monotonic() < deadline and up.poll() is None:
@@ -351,12 +393,11 @@ def test_ctrl_c_during_terraform_apply_stops_cleanly_and_down_cleans_up(tmp_path
         s3 = emulator.client(EMULATOR[0], EMULATOR[1], SPEC.regions.primary, "s3")
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="quantumvest-local-tfstate").get("Contents", [])]
         assert not [k for k in keys if k.endswith(".tflock")], f"Terraform's state lock was left behind: {keys}"
-        assert not (state_root / "local" / "lock").exists(), "qvctl's own lock was released"
+        assert not (root / ".qv" / "local" / "lock").exists(), "qvctl's own lock was released"
     finally:
         if up.poll() is None:
             up.kill()
             up.wait()
-        cleaned = qvctl("down", env={"QV_ROOT": str(root), "QV_STATE_DIR": str(state_root)}, timeout=300)
+        cleaned = qvctl("down", env={"QV_ROOT": str(root)}, timeout=300)
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
     assert listening_sockets() == []
-    shutil.rmtree(state_root, ignore_errors=True)

@@ -114,6 +114,6 @@ def test_the_crash_watch_leaves_steady_programs_and_one_deliberate_restart_alone
     supervisor.wait_running(env, "api-app1", timeout=10)
     watch = supervisor.CrashWatch(env)
     watch()
-    supervisor.rpc(env).supervisor.stopProcess("api-app1")
-    supervisor.rpc(env).supervisor.startProcess("api-app1")
+    supervisor.rpc(env).stop_process("api-app1")
+    supervisor.rpc(env).start_process("api-app1")
     assert _watch_until(watch, 3) is None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from qvctl.context import Context, QvError
+from qvctl.context import SYSTEM_STATE_ROOT, Context, QvError
 from qvctl.platform import emulator, procscan, supervisor
 from qvctl.platform.paths import EnvPaths
 from qvctl.platform.steps import Note, Step, StepRunner
@@ -199,6 +199,13 @@ def remove_state_folder(run: DownRun, note: Note) -> str:
     remove_state(run.paths, run.keep_data)
     if kept:
         return "kept " + ", ".join(str(p.relative_to(run.paths.state)) for p in kept)
+    # The checkout's state root goes with its last environment, and the clone's link with it.
+    root = run.paths.state.parent
+    if root.parent == SYSTEM_STATE_ROOT and root.is_dir() and not any(root.iterdir()):
+        root.rmdir()
+        link = run.ctx.state_link
+        if link.is_symlink() and not link.exists():
+            link.unlink()
     return f"removed {run.paths.state}"
 
 

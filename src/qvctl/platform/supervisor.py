@@ -12,12 +12,15 @@ find any process of the environment that outlived supervisord, however it was st
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
+import socket
 import time
 import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qvctl import tools
 from qvctl.context import Context, QvError
@@ -77,10 +80,7 @@ class _UnixTransport(xmlrpc.client.Transport):
         self.socket_path = str(socket_path)
         self.timeout = timeout
 
-    def make_connection(self, host):  # type: ignore[no-untyped-def, override]
-        import http.client
-        import socket
-
+    def make_connection(self, host: object) -> http.client.HTTPConnection:
         path, timeout = self.socket_path, self.timeout
 
         class _Conn(http.client.HTTPConnection):
@@ -93,16 +93,57 @@ class _UnixTransport(xmlrpc.client.Transport):
         return _Conn("localhost")
 
 
-def rpc(paths: EnvPaths, timeout: float = 10.0) -> xmlrpc.client.ServerProxy:
-    transport = _UnixTransport(paths.supervisor_socket, timeout)
-    return xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=transport)
+class Api:
+    """The supervisord XML-RPC calls qvctl makes, typed as supervisord's API documents them."""
+
+    def __init__(self, paths: EnvPaths, timeout: float) -> None:
+        transport = _UnixTransport(paths.supervisor_socket, timeout)
+        self._supervisor: Any = xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=transport).supervisor
+
+    def state(self) -> str:
+        return str(self._supervisor.getState()["statename"])
+
+    def reload_config(self) -> tuple[list[str], list[str], list[str]]:
+        added, changed, removed = self._supervisor.reloadConfig()[0]
+        return list(added), list(changed), list(removed)
+
+    def process_infos(self) -> list[dict[str, Any]]:
+        return [dict(info) for info in self._supervisor.getAllProcessInfo()]
+
+    def add_group(self, name: str) -> None:
+        self._supervisor.addProcessGroup(name)
+
+    def stop_group(self, name: str) -> None:
+        self._supervisor.stopProcessGroup(name)
+
+    def remove_group(self, name: str) -> None:
+        self._supervisor.removeProcessGroup(name)
+
+    def start_process(self, name: str) -> None:
+        self._supervisor.startProcess(name)
+
+    def stop_process(self, name: str) -> None:
+        self._supervisor.stopProcess(name)
+
+    def signal_process(self, name: str, signal_name: str) -> None:
+        self._supervisor.signalProcess(name, signal_name)
+
+    def stop_all(self) -> None:
+        self._supervisor.stopAllProcesses(True)
+
+    def shutdown(self) -> None:
+        self._supervisor.shutdown()
+
+
+def rpc(paths: EnvPaths, timeout: float = 10.0) -> Api:
+    return Api(paths, timeout)
 
 
 def is_running(paths: EnvPaths) -> bool:
     if not paths.supervisor_socket.exists():
         return False
     try:
-        return rpc(paths, timeout=3).supervisor.getState()["statename"] == "RUNNING"
+        return rpc(paths, timeout=3).state() == "RUNNING"
     except (OSError, xmlrpc.client.Error):
         return False
 
@@ -140,7 +181,7 @@ def start(ctx: Context, paths: EnvPaths, timeout: float = 20.0) -> str:
     changed = write_config(paths)
     if is_running(paths):
         if changed:
-            rpc(paths).supervisor.reloadConfig()
+            rpc(paths).reload_config()
         return f"already running (pid {supervisord_pid(paths)})"
     binary = tools.require(ctx, "supervisord")
     env = dict(ctx.environ)
@@ -161,14 +202,14 @@ def start(ctx: Context, paths: EnvPaths, timeout: float = 20.0) -> str:
 def update(paths: EnvPaths) -> list[str]:
     """`supervisorctl update`: apply added, changed and removed program files. Returns what changed."""
     server = rpc(paths)
-    added, changed, removed = server.supervisor.reloadConfig()[0]
+    added, changed, removed = server.reload_config()
     for name in removed + changed:
         with contextlib.suppress(xmlrpc.client.Fault):
-            server.supervisor.stopProcessGroup(name)
-        server.supervisor.removeProcessGroup(name)
+            server.stop_group(name)
+        server.remove_group(name)
     for name in changed + added:
         with contextlib.suppress(xmlrpc.client.Fault):  # ALREADY_ADDED
-            server.supervisor.addProcessGroup(name)
+            server.add_group(name)
     return sorted(added + changed + removed)
 
 
@@ -190,7 +231,7 @@ def processes(paths: EnvPaths) -> list[ProcessState]:
     if not paths.supervisor_socket.exists():
         return []
     try:
-        infos = rpc(paths, timeout=5).supervisor.getAllProcessInfo()
+        infos = rpc(paths, timeout=5).process_infos()
     except (OSError, xmlrpc.client.Error):
         return []
     return [
@@ -222,9 +263,9 @@ def stop(paths: EnvPaths, timeout: float = 60.0) -> str:
         return "not running"
     with contextlib.suppress(OSError, xmlrpc.client.Error):
         # stopAllProcesses first so we wait for the children (in reverse priority order) ourselves
-        rpc(paths, timeout=timeout).supervisor.stopAllProcesses(True)
+        rpc(paths, timeout=timeout).stop_all()
     with contextlib.suppress(OSError, xmlrpc.client.Error):
-        rpc(paths, timeout=10).supervisor.shutdown()
+        rpc(paths, timeout=10).shutdown()
     if pid is None:
         return "stopped"
     deadline = time.monotonic() + timeout
@@ -254,7 +295,7 @@ class CrashWatch:
 
     def __call__(self) -> str | None:
         try:
-            infos = rpc(self.paths, timeout=5).supervisor.getAllProcessInfo()
+            infos = rpc(self.paths, timeout=5).process_infos()
         except (OSError, xmlrpc.client.Error):
             return None  # supervisord itself not (yet) answering is the step's own business
         if self._baseline is None:
@@ -272,10 +313,10 @@ class CrashWatch:
         return None
 
     @staticmethod
-    def _name(info: dict[str, object]) -> str:
+    def _name(info: dict[str, Any]) -> str:
         return str(info["name"]) if info["group"] == info["name"] else f"{info['group']}:{info['name']}"
 
-    def _describe(self, info: dict[str, object], what: str) -> str:
+    def _describe(self, info: dict[str, Any], what: str) -> str:
         detail = str(info.get("spawnerr") or "").strip()
         log = Path(str(info.get("stdout_logfile") or ""))
         lines = tail_lines(log, 5) if str(log) else []
