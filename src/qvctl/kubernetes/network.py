@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from qvctl.kubernetes import naming
-from qvctl.kubernetes.api import SERVER
 from qvctl.kubernetes.common import Manifest, labels, metadata, selector
+from qvctl.kubernetes.pod import SERVER
 from qvctl.spec import Environment
 
 
