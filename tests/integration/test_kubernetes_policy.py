@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from qvctl.context import Context
-from qvctl.kubernetes.checks import check_irsa_terraform, run_all
+from qvctl.contract.irsa import check_irsa_terraform
+from qvctl.kubernetes.checks import run_all
 from qvctl.kubernetes.policy import PolicyReport, rollout_as_deployment, run_checkov
 from qvctl.kubernetes.render import render_environment
 from qvctl.spec import cloud_environments, load_environment, spec_path
