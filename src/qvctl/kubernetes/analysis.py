@@ -20,9 +20,9 @@ def blue_green_analysis_seconds(env: Environment) -> int:
     return blue_green_measurements(env) * env.rollout.analysis.interval_seconds
 
 
-def prometheus_address() -> str:
+def prometheus_address(env: Environment) -> str:
     """The in-cluster Prometheus (Prometheus Operator's governing Service) that scrapes the API."""
-    return f"http://prometheus-operated.{naming.MONITORING_NAMESPACE}.svc.cluster.local:9090"
+    return f"http://prometheus-operated.{naming.MONITORING_NAMESPACE}.svc.cluster.local:{env.ports.prometheus}"
 
 
 def analysis_queries(env: Environment) -> dict[str, str]:
@@ -63,7 +63,7 @@ def analysis_template(env: Environment) -> Manifest:
             "interval": f"{analysis.interval_seconds}s",
             "failureLimit": analysis.failure_limit,
             "successCondition": conditions[name],
-            "provider": {"prometheus": {"address": prometheus_address(), "query": queries[name]}},
+            "provider": {"prometheus": {"address": prometheus_address(env), "query": queries[name]}},
         }
         if env.rollout.strategy == "blue_green":
             metric["count"] = blue_green_measurements(env)

@@ -11,20 +11,21 @@ from qvctl.spec import Environment
 
 
 def config_data(env: Environment) -> dict[str, str]:
-    """Non-secret settings (QV_* names from the API's documented list). Secrets arrive as files."""
+    """Non-secret settings (QV_* names from the API's documented list). Secrets arrive as files.
+
+    Only what differs from the API's own defaults (services/api/src/quantumvest_api/settings.py)
+    or is a fact of this environment: log level, pool size, cache lifetime and the database's
+    sslmode (verify-full) are the API's defaults, set there once for every deployment.
+    """
     return {
         "QV_ENVIRONMENT": env.name,
-        "QV_LOG_LEVEL": "INFO",
         "QV_DB_HOST": naming.database_host(env),
-        "QV_DB_PORT": str(naming.DATABASE_PORT),
+        "QV_DB_PORT": str(env.ports.postgresql),
         "QV_DB_NAME": env.database.name,
         "QV_DB_USER": naming.DATABASE_USER,
-        "QV_DB_SSLMODE": "verify-full",
         "QV_DB_SSLROOTCERT": naming.ENVIRONMENT_CA_FILE,
-        "QV_DB_POOL_SIZE": "5",
-        "QV_REDIS_URL": f"rediss://{naming.redis_host(env)}:{naming.REDIS_PORT}/0",
+        "QV_REDIS_URL": f"rediss://{naming.redis_host(env)}:{env.ports.redis}/0",
         "QV_REDIS_SSL_CA_FILE": naming.SYSTEM_CA_BUNDLE,
-        "QV_CACHE_TTL_SECONDS": "60",
     }
 
 

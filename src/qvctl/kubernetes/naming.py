@@ -37,8 +37,6 @@ ENVIRONMENT_CA_FILE = f"{SECRETS_DIR}/pki/ca.crt"
 # ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
-DATABASE_PORT = 5432
-REDIS_PORT = 6379
 DATABASE_USER = "quantumvest_app"
 
 

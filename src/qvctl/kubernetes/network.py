@@ -101,8 +101,8 @@ def network_policies(env: Environment) -> list[Manifest]:
                     {
                         "to": [{"ipBlock": {"cidr": cidr}} for cidr in data_subnets],
                         "ports": [
-                            {"protocol": "TCP", "port": naming.DATABASE_PORT},
-                            {"protocol": "TCP", "port": naming.REDIS_PORT},
+                            {"protocol": "TCP", "port": env.ports.postgresql},
+                            {"protocol": "TCP", "port": env.ports.redis},
                         ],
                     }
                 ],
