@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from qvctl.context import Context, QvError
+from qvctl.docs_check import markdown_problems
 from qvctl.kubernetes.policy import kubernetes_policy_problems
 from qvctl.spec import SpecError, environment_names, load_environment, spec_path
 from qvctl.terraform_mirror import terraform_environ
@@ -74,6 +75,7 @@ def checks(ctx: Context) -> list[Check]:
         # The same scan and verdict as tests/integration/test_kubernetes_policy.py: Rollouts are
         # scanned as Deployments too, and every skip must give its reason.
         Check("checkov kubernetes", "kubernetes", function=kubernetes_policy_problems),
+        Check("markdown links and commands", "README.md", function=markdown_problems),
     ]
 
 
