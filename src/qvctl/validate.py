@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +57,20 @@ def _kubernetes(ctx: Context) -> list[str]:
     return [str(p) for p in run_all(ctx)]
 
 
+def _mypy(ctx: Context) -> list[str]:
+    """mypy as [tool.mypy] in pyproject.toml sets it (strict, src/qvctl and the API's package).
+
+    Only the error lines and the summary: mypy's notes (e.g. every overload of boto3.client)
+    would push the errors out of the report.
+    """
+    done = subprocess.run([sys.executable, "-m", "mypy", "--no-pretty"], cwd=ctx.root, env=dict(ctx.environ),
+                          capture_output=True, text=True, timeout=900, check=False)
+    if done.returncode == 0:
+        return []
+    lines = (done.stdout + done.stderr).splitlines()
+    return [line for line in lines if ": error:" in line or line.startswith("Found ")] or lines[-20:]
+
+
 _CHECKOV_ARGS = ("--skip-download", "--quiet", "--compact")
 
 
@@ -64,6 +79,7 @@ def checks(ctx: Context) -> list[Check]:
         Check("environment specs", "environments", function=_specs),
         Check("python lint (ruff)", "src",
               command=("ruff", "check", "--output-format", "concise", "src", "services/api", "tests")),
+        Check("type check (mypy)", "pyproject.toml", function=_mypy),
         Check("terraform fmt", "terraform", command=("terraform", "fmt", "-check", "-recursive"), cwd="terraform",
               terraform=True),
         Check("ansible syntax", "ansible/main.yml",

@@ -39,3 +39,8 @@ def test_a_check_whose_subject_does_not_exist_fails(tmp_path: Path) -> None:
 def test_the_kubernetes_policy_check_is_the_one_the_tests_run() -> None:
     by_name = {check.name: check for check in checks(Context(root=ROOT, environ={}))}
     assert by_name["checkov kubernetes"].function is kubernetes_policy_problems
+
+
+def test_validate_runs_the_type_check_and_the_markdown_check() -> None:
+    names = {check.name for check in checks(Context(root=ROOT, environ={}))}
+    assert {"type check (mypy)", "markdown links and commands"} <= names

@@ -13,12 +13,12 @@ def check_environment_variables(rendered: Rendered, documented: dict[str, Variab
     problems: list[Problem] = []
     config_maps = index(rendered, "ConfigMap")
     for file, obj, pod, container in api_containers(rendered):
-        ns = obj["metadata"].get("namespace")
+        ns: str | None = obj["metadata"].get("namespace")
         who = f"{describe(obj)} container {container['name']}"
         values: dict[str, str | None] = {}
         for source in container.get("envFrom", []):
-            ref = (source.get("configMapRef") or {}).get("name")
-            config_map = config_maps.get((ns, ref))
+            ref: str | None = (source.get("configMapRef") or {}).get("name")
+            config_map = None if ref is None else config_maps.get((ns, ref))
             if config_map is None:
                 problems.append(
                     Problem("env-vars", where(rendered, file), f"{who}: envFrom names ConfigMap {ref!r}, not rendered")

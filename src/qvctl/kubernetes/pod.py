@@ -25,8 +25,8 @@ def _secret_volumes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         "api-redis": naming.REDIS_PASSWORD_FILE.rsplit("/", 1)[0],
         "environment-ca": naming.ENVIRONMENT_CA_FILE.rsplit("/", 1)[0],
     }
-    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
-    mounts = [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108 - the container's own emptyDir
+    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
+    mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108 - the container's own emptyDir
     for secret in synced_secrets():
         volumes.append({"name": secret.name, "secret": {"secretName": secret.name, "defaultMode": 0o440}})
         mounts.append({"name": secret.name, "mountPath": mounts_at[secret.name], "readOnly": True})

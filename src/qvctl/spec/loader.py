@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from qvctl.spec.model import Environment
 
@@ -62,7 +63,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return "".join(parts)
 
 
-def _reason(error: dict[str, Any]) -> tuple[str, str]:
+def _reason(error: ErrorDetails) -> tuple[str, str]:
     """Return (location, reason) for one pydantic error, in the words the user needs."""
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part and "]" in part))
     message: str = error["msg"]
