@@ -23,7 +23,7 @@ from qvctl.kubernetes.render import Rendered, render_environment
 from qvctl.spec import load_environment, spec_path
 from tests.conftest import ROOT
 
-# The API contract (contracts.md) written out, so these tests do not depend on the API's own file.
+# The API's documented variables written out, so these tests do not depend on the API's own file.
 CONTRACT_VARIABLES = {
     name: Variable(name, required=name == "QV_DB_HOST", secret=name.endswith("PASSWORD_FILE"), default=None)
     for name in (
