@@ -20,7 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from qvctl.context import Context, QvError
 from qvctl.terraform_mirror import terraform_environ
+from qvctl.tools import require
 
 ROOT = Path(__file__).resolve().parents[1]
 TF_DIR = ROOT / "terraform"
@@ -35,11 +37,11 @@ def terraform_binary() -> str:
 
 
 def checkov_binary() -> str:
-    explicit = os.environ.get("QV_CHECKOV")
-    candidate = Path(explicit) if explicit else ROOT / ".tools" / "checkov" / "bin" / "checkov"
-    if not candidate.is_file():
-        raise AssertionError(f"checkov not found at {candidate} (set QV_CHECKOV or install it there)")
-    return str(candidate)
+    """Found as every qvctl command finds it; a missing Checkov fails the test with doctor's line."""
+    try:
+        return require(Context(root=ROOT, environ=dict(os.environ)), "checkov")
+    except QvError as err:
+        raise AssertionError(err.message) from None
 
 
 def tf_environ(data_dir: Path, tools_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:

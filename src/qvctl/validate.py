@@ -7,17 +7,20 @@ silently passed.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from qvctl.context import Context
+from qvctl.context import Context, QvError
+from qvctl.docs_check import markdown_problems
+from qvctl.kubernetes.policy import kubernetes_policy_problems
 from qvctl.spec import SpecError, environment_names, load_environment, spec_path
 from qvctl.terraform_mirror import terraform_environ
-from qvctl.tools import search_path
+from qvctl.tools import TOOLS, require, search_path
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,6 @@ class Check:
     cwd: str = "."
     function: Callable[[Context], list[str]] | None = None
     terraform: bool = False
-    env: dict[str, str] = field(default_factory=dict)
 
 
 def _specs(ctx: Context) -> list[str]:
@@ -55,20 +57,29 @@ def _kubernetes(ctx: Context) -> list[str]:
     return [str(p) for p in run_all(ctx)]
 
 
-def _checkov(ctx: Context) -> str:
-    override = ctx.environ.get("QV_CHECKOV")
-    return override or str(ctx.tools_dir / "checkov" / "bin" / "checkov")
+def _mypy(ctx: Context) -> list[str]:
+    """mypy as [tool.mypy] in pyproject.toml sets it (strict, src/qvctl and the API's package).
+
+    Only the error lines and the summary: mypy's notes (e.g. every overload of boto3.client)
+    would push the errors out of the report.
+    """
+    done = subprocess.run([sys.executable, "-m", "mypy", "--no-pretty"], cwd=ctx.root, env=dict(ctx.environ),
+                          capture_output=True, text=True, timeout=900, check=False)
+    if done.returncode == 0:
+        return []
+    lines = (done.stdout + done.stderr).splitlines()
+    return [line for line in lines if ": error:" in line or line.startswith("Found ")] or lines[-20:]
 
 
 _CHECKOV_ARGS = ("--skip-download", "--quiet", "--compact")
 
 
 def checks(ctx: Context) -> list[Check]:
-    checkov = _checkov(ctx)
     return [
         Check("environment specs", "environments", function=_specs),
         Check("python lint (ruff)", "src",
               command=("ruff", "check", "--output-format", "concise", "src", "services/api", "tests")),
+        Check("type check (mypy)", "pyproject.toml", function=_mypy),
         Check("terraform fmt", "terraform", command=("terraform", "fmt", "-check", "-recursive"), cwd="terraform",
               terraform=True),
         Check("ansible syntax", "ansible/main.yml",
@@ -76,10 +87,19 @@ def checks(ctx: Context) -> list[Check]:
         Check("ansible-lint", "ansible", command=("ansible-lint", "--offline"), cwd="ansible"),
         Check("kubernetes manifests", "kubernetes", function=_kubernetes),
         Check("checkov terraform", "terraform",
-              command=(checkov, *_CHECKOV_ARGS, "-d", "terraform", "--framework", "terraform")),
-        Check("checkov kubernetes", "kubernetes",
-              command=(checkov, *_CHECKOV_ARGS, "-d", "kubernetes", "--framework", "kubernetes")),
+              command=("checkov", *_CHECKOV_ARGS, "-d", "terraform", "--framework", "terraform")),
+        # The same scan and verdict as tests/integration/test_kubernetes_policy.py: Rollouts are
+        # scanned as Deployments too, and every skip must give its reason.
+        Check("checkov kubernetes", "kubernetes", function=kubernetes_policy_problems),
+        Check("markdown links and commands", "README.md", function=markdown_problems),
     ]
+
+
+def _executable(ctx: Context, command: str) -> str:
+    """A tool qvctl knows is found as `qvctl doctor` finds it (QvError with doctor's line if missing)."""
+    if any(tool.name == command for tool in TOOLS):
+        return require(ctx, command)
+    return shutil.which(command, path=search_path(ctx)) or command
 
 
 def _run(ctx: Context, check: Check) -> Result:
@@ -89,6 +109,8 @@ def _run(ctx: Context, check: Check) -> Result:
     if check.function is not None:
         try:
             problems = check.function(ctx)
+        except QvError as err:  # e.g. a missing tool: the line `qvctl doctor` prints
+            problems = [err.message]
         except Exception as err:  # a broken check is a failed check, with its reason
             problems = [f"{type(err).__name__}: {err}"]
         return Result(check.name, not problems, time.monotonic() - started, "\n".join(problems))
@@ -97,8 +119,11 @@ def _run(ctx: Context, check: Check) -> Result:
     if check.terraform:
         env = terraform_environ(env, ctx.tools_dir)
     try:
-        done = subprocess.run(check.command, cwd=ctx.root / check.cwd, env=env, capture_output=True, text=True,
+        command = (_executable(ctx, check.command[0]), *check.command[1:])
+        done = subprocess.run(command, cwd=ctx.root / check.cwd, env=env, capture_output=True, text=True,
                               timeout=900, check=False)
+    except QvError as err:
+        return Result(check.name, False, 0.0, err.message)
     except FileNotFoundError:
         return Result(check.name, False, 0.0, f"{check.command[0]} is not installed (see qvctl doctor)")
     except subprocess.TimeoutExpired:
@@ -112,10 +137,3 @@ def run_checks(ctx: Context, selected: list[Check] | None = None, workers: int =
     chosen = selected if selected is not None else checks(ctx)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda c: _run(ctx, c), chosen))
-
-
-def relative(ctx: Context, path: Path) -> str:
-    try:
-        return str(path.relative_to(ctx.root))
-    except ValueError:
-        return str(path)

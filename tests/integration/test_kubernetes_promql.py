@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qvctl.kubernetes.api import analysis_queries
+from qvctl.kubernetes.analysis import analysis_queries
 from qvctl.spec import cloud_environments, load_environment, spec_path
 from tests.conftest import ROOT
 

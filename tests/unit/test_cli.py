@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import click
 import pytest
 import typer
+from typer.core import TyperGroup
 
 from qvctl import __version__
 from qvctl.cli import app
@@ -12,10 +12,11 @@ from qvctl.cli import app
 from ..conftest import run_qvctl
 
 
-def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()):
+def _command_paths(group: TyperGroup, prefix: tuple[str, ...] = ()):
+    # Typer 0.29 carries its own click: its groups are TyperGroup, not click.Group.
     for name, command in group.commands.items():
         yield (*prefix, name)
-        if isinstance(command, click.Group):
+        if isinstance(command, TyperGroup):
             yield from _command_paths(command, (*prefix, name))
 
 

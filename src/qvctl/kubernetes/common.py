@@ -9,6 +9,9 @@ from qvctl.spec import Environment
 
 Manifest = dict[str, Any]
 
+# Argo Rollouts' own objects: the Rollout, the AnalysisTemplate it runs, the HPA's scale target.
+ROLLOUTS_API_VERSION = "argoproj.io/v1alpha1"
+
 
 def labels(env: Environment, name: str, component: str) -> dict[str, str]:
     """The recommended labels (app.kubernetes.io/*); selectors use name + component only."""

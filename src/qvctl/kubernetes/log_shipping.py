@@ -66,13 +66,14 @@ def fluent_bit_config(env: Environment) -> str:
 def fluent_bit(env: Environment) -> list[Manifest]:
     ns = naming.LOGGING_NAMESPACE
     pod_labels = labels(env, "fluent-bit", "log-shipper")
-    config = {
+    config_text = fluent_bit_config(env)
+    config: Manifest = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": metadata("fluent-bit-config", ns, labels(env, "fluent-bit", "config")),
-        "data": {"fluent-bit.conf": fluent_bit_config(env)},
+        "data": {"fluent-bit.conf": config_text},
     }
-    config_hash = hashlib.sha256(config["data"]["fluent-bit.conf"].encode()).hexdigest()[:16]
+    config_hash = hashlib.sha256(config_text.encode()).hexdigest()[:16]
     container = {
         "name": "fluent-bit",
         "image": FLUENT_BIT_IMAGE,

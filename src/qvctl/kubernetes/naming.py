@@ -17,15 +17,15 @@ LOGGING_NAMESPACE = "logging"
 MONITORING_NAMESPACE = "monitoring"
 INGRESS_NAMESPACE = "ingress-nginx"
 
-# The API contract (contracts.md): the paths the API serves for probes and metrics.
+# The paths the API serves for probes and metrics; qvctl.contract.probes checks them against
+# the API's OpenAPI document.
 LIVENESS_PATH = "/livez"
 READINESS_PATH = "/readyz"
 METRICS_PATH = "/metrics"
-API_PATHS = frozenset({LIVENESS_PATH, READINESS_PATH, "/version", METRICS_PATH})
 
 EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
 
-# Service accounts that get an IAM role (contracts.md), with the namespace they live in
+# Service accounts that get an IAM role, with the namespace they live in
 # (service_account_namespace). Terraform's trust policies name the same namespaces.
 IRSA_SERVICE_ACCOUNTS = ("api", "external-secrets", "fluent-bit", "backup")
 
@@ -37,8 +37,6 @@ ENVIRONMENT_CA_FILE = f"{SECRETS_DIR}/pki/ca.crt"
 # ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
-DATABASE_PORT = 5432
-REDIS_PORT = 6379
 DATABASE_USER = "quantumvest_app"
 
 
@@ -49,7 +47,7 @@ def service_account_namespace(env: Environment, service_account: str) -> str:
 
 
 def irsa_role_name(env: Environment, service_account: str) -> str:
-    """`<project>-<env>-irsa-<serviceaccount>` (contracts.md); Terraform's eks module must agree."""
+    """`<project>-<env>-irsa-<serviceaccount>`; Terraform's eks module must agree (qvctl.contract.irsa checks it)."""
     return f"{env.project}-{env.name}-irsa-{service_account}"
 
 
@@ -58,7 +56,7 @@ def irsa_role_arn(env: Environment, service_account: str) -> str:
 
 
 def secret_name(env: Environment, path: str) -> str:
-    """Secrets Manager name `<project>/<env>/<path>` (contracts.md)."""
+    """Secrets Manager name `<project>/<env>/<path>` (Terraform's secrets module creates them so)."""
     return f"{env.project}/{env.name}/{path}"
 
 

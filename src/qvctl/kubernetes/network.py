@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from qvctl.kubernetes import naming
-from qvctl.kubernetes.api import SERVER
 from qvctl.kubernetes.common import Manifest, labels, metadata, selector
+from qvctl.kubernetes.pod import SERVER
 from qvctl.spec import Environment
 
 
@@ -101,8 +101,8 @@ def network_policies(env: Environment) -> list[Manifest]:
                     {
                         "to": [{"ipBlock": {"cidr": cidr}} for cidr in data_subnets],
                         "ports": [
-                            {"protocol": "TCP", "port": naming.DATABASE_PORT},
-                            {"protocol": "TCP", "port": naming.REDIS_PORT},
+                            {"protocol": "TCP", "port": env.ports.postgresql},
+                            {"protocol": "TCP", "port": env.ports.redis},
                         ],
                     }
                 ],

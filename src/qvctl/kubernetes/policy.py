@@ -2,7 +2,8 @@
 
 Checkov has no policies for Argo Rollouts, so each Rollout is also scanned as the Deployment it
 stands for (same metadata, pod template, replicas and selector): its pod spec meets the same
-checks as every other workload's.
+checks as every other workload's. `qvctl validate` and the tests judge a report the same way:
+`policy_problems`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.kubernetes.common import Manifest
+from qvctl.tools import require
 
 CHECKOV_TIMEOUT_SECONDS = 900
+# A skip's reason must say why, not just that: "accepted" or "n/a" is not a reason.
+MIN_SKIP_REASON_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -43,13 +48,6 @@ class PolicyReport:
     parsing_errors: list[str]
 
 
-def find_checkov(ctx: Context) -> str:
-    candidate = ctx.environ.get("QV_CHECKOV") or str(ctx.tools_dir / "checkov" / "bin" / "checkov")
-    if not Path(candidate).is_file():
-        raise QvError(f"checkov not found at {candidate}; run `make tools` or set QV_CHECKOV", ExitStatus.MISSING_TOOL)
-    return candidate
-
-
 def rollout_as_deployment(rollout: Manifest) -> Manifest:
     spec = rollout["spec"]
     return {
@@ -64,7 +62,7 @@ def rollout_as_deployment(rollout: Manifest) -> Manifest:
     }
 
 
-def _findings(entries: list[dict]) -> list[PolicyFinding]:
+def _findings(entries: list[dict[str, Any]]) -> list[PolicyFinding]:
     return [
         PolicyFinding(e["check_id"], e["resource"], e.get("file_path", ""), e.get("check_name", "")) for e in entries
     ]
@@ -75,7 +73,7 @@ def run_checkov(ctx: Context, directory: Path) -> PolicyReport:
 
     (Checkov handles several --directory options by reporting the union twice, so one folder.)
     """
-    checkov = find_checkov(ctx)
+    checkov = require(ctx, "checkov")
     with tempfile.TemporaryDirectory(prefix="qv-checkov-") as scan_dir:
         scan = Path(scan_dir)
         for path in sorted(directory.rglob("*.yaml")):
@@ -125,3 +123,20 @@ def run_checkov(ctx: Context, directory: Path) -> PolicyReport:
             )
         errors += [str(e) for e in results.get("parsing_errors", [])]
     return PolicyReport(passed=passed, failed=failed, skipped=skipped, skip_reasons=reasons, parsing_errors=errors)
+
+
+def policy_problems(report: PolicyReport) -> list[str]:
+    """What fails the policy check: a failed check, a file Checkov could not parse, a skip without a real reason."""
+    problems = [f"kubernetes{f.file}: {f.resource}: {f.check_id} {f.name}" for f in report.failed]
+    problems += [f"kubernetes/: parsing error: {error}" for error in report.parsing_errors]
+    problems += [
+        f"kubernetes/: {key}: skipped with the reason {reason!r}; say why in at least {MIN_SKIP_REASON_WORDS} words"
+        for key, reason in report.skip_reasons.items()
+        if len(reason.split()) < MIN_SKIP_REASON_WORDS
+    ]
+    return problems
+
+
+def kubernetes_policy_problems(ctx: Context) -> list[str]:
+    """Checkov over the committed kubernetes/ folder, Rollouts included as Deployments."""
+    return policy_problems(run_checkov(ctx, ctx.root / "kubernetes"))

@@ -15,25 +15,38 @@ from pathlib import Path
 
 import yaml
 
-from qvctl.kubernetes import api, log_shipping, monitoring, network, platform, secrets
+from qvctl.kubernetes import (
+    analysis,
+    autoscaling,
+    config,
+    ingress,
+    log_shipping,
+    migration,
+    monitoring,
+    namespace,
+    network,
+    rollout,
+    secrets,
+    service,
+)
 from qvctl.kubernetes.common import Manifest
 from qvctl.spec import Environment
 
 # (file name, builder). The order is the apply order; README.md explains it.
 LAYOUT: tuple[tuple[str, Callable[[Environment], list[Manifest]]], ...] = (
-    ("00-namespaces.yaml", platform.namespaces),
-    ("10-quota-and-limits.yaml", platform.quota_and_limits),
-    ("20-service-accounts.yaml", platform.service_accounts),
-    ("21-rbac.yaml", platform.fluent_bit_rbac),
+    ("00-namespaces.yaml", namespace.namespaces),
+    ("10-quota-and-limits.yaml", namespace.quota_and_limits),
+    ("20-service-accounts.yaml", namespace.service_accounts),
+    ("21-rbac.yaml", namespace.fluent_bit_rbac),
     ("30-network-policies.yaml", lambda env: network.network_policies(env) + network.logging_network_policies(env)),
-    ("40-config.yaml", lambda env: [api.config_map(env), api.response_headers(env)]),
+    ("40-config.yaml", lambda env: [config.config_map(env), ingress.response_headers(env)]),
     ("41-external-secrets.yaml", lambda env: [secrets.secret_store(env), *secrets.external_secrets(env)]),
-    ("50-services.yaml", api.services),
-    ("60-migration-job.yaml", lambda env: [api.migration_job(env)]),
-    ("70-analysis-template.yaml", lambda env: [api.analysis_template(env)]),
-    ("71-rollout.yaml", lambda env: [api.rollout(env)]),
-    ("72-autoscaling.yaml", api.autoscaling),
-    ("80-ingress.yaml", lambda env: [api.ingress(env)]),
+    ("50-services.yaml", service.services),
+    ("60-migration-job.yaml", lambda env: [migration.migration_job(env)]),
+    ("70-analysis-template.yaml", lambda env: [analysis.analysis_template(env)]),
+    ("71-rollout.yaml", lambda env: [rollout.rollout(env)]),
+    ("72-autoscaling.yaml", autoscaling.autoscaling),
+    ("80-ingress.yaml", lambda env: [ingress.ingress(env)]),
     ("90-fluent-bit.yaml", log_shipping.fluent_bit),
     ("91-service-monitor.yaml", lambda env: [monitoring.service_monitor(env)]),
 )

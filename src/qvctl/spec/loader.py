@@ -8,13 +8,13 @@ escapes, whatever bytes the file holds.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from qvctl.spec.model import Environment
 
@@ -63,7 +63,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return "".join(parts)
 
 
-def _reason(error: Mapping[str, Any]) -> tuple[str, str]:
+def _reason(error: ErrorDetails) -> tuple[str, str]:
     """Return (location, reason) for one pydantic error, in the words the user needs."""
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part and "]" in part))
     message: str = error["msg"]

@@ -40,7 +40,7 @@ def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()  # type: ignore[call-arg]  # fields come from the environment
+    settings = settings or Settings()  # fields come from the environment
     configure_logging(settings.log_level)
 
     @asynccontextmanager

@@ -6,6 +6,8 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -16,7 +18,7 @@ log = logging.getLogger("quantumvest_api.cli")
 
 def _settings() -> Settings:
     try:
-        return Settings()  # type: ignore[call-arg]
+        return Settings()
     except ValidationError as exc:
         for error in exc.errors():
             name = "QV_" + "_".join(str(p) for p in error["loc"]).upper()
@@ -83,7 +85,7 @@ def config(args: argparse.Namespace) -> int:
     return 0
 
 
-def markdown_table(variables: list[dict]) -> str:
+def markdown_table(variables: list[dict[str, Any]]) -> str:
     lines = ["| Variable | Required | Secret | Default | Description |", "|---|---|---|---|---|"]
     for v in variables:
         default = "" if v["default"] is None else f"`{v['default']}`"
@@ -117,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
 
 
 if __name__ == "__main__":

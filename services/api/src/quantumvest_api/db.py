@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from fastapi import Request
 from sqlalchemy import URL, Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from quantumvest_api import metrics
 from quantumvest_api.settings import Settings
@@ -69,10 +70,12 @@ def current_revisions(engine: Engine) -> set[str]:
 
 def update_pool_metrics(engine: Engine) -> None:
     pool = engine.pool
-    metrics.DB_POOL_SIZE.set(pool.size())  # type: ignore[attr-defined]
-    metrics.DB_POOL_CHECKED_OUT.set(pool.checkedout())  # type: ignore[attr-defined]
-    metrics.DB_POOL_CHECKED_IN.set(pool.checkedin())  # type: ignore[attr-defined]
-    metrics.DB_POOL_OVERFLOW.set(max(pool.overflow(), 0))  # type: ignore[attr-defined]
+    if not isinstance(pool, QueuePool):  # only a queue pool counts its connections (make_engine makes one)
+        return
+    metrics.DB_POOL_SIZE.set(pool.size())
+    metrics.DB_POOL_CHECKED_OUT.set(pool.checkedout())
+    metrics.DB_POOL_CHECKED_IN.set(pool.checkedin())
+    metrics.DB_POOL_OVERFLOW.set(max(pool.overflow(), 0))
 
 
 def get_session(request: Request) -> Iterator[Session]:

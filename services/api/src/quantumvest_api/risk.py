@@ -35,7 +35,8 @@ class RiskMetrics:
 
 def portfolio_values(quantities: np.ndarray, closes: np.ndarray) -> np.ndarray:
     """closes: one row per day, one column per symbol, aligned with quantities."""
-    return closes @ quantities
+    values: np.ndarray = closes @ quantities
+    return values
 
 
 def historical_var(returns: np.ndarray, confidence: float) -> float:

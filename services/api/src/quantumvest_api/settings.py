@@ -40,8 +40,12 @@ class Settings(BaseSettings):
         description="Path of a file holding the database password (unset: no password, e.g. peer or trust).",
         json_schema_extra=_secret(),
     )
+    # verify-full is what every deployment uses (Kubernetes and Ansible alike): as the default it
+    # is set in one place, and a forgotten setting cannot weaken the connection.
     db_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = Field(
-        "prefer", description="libpq sslmode; use verify-full outside the local environment."
+        "verify-full",
+        description="libpq sslmode (the default checks the server's certificate and name; "
+        "disable for a server without TLS).",
     )
     db_sslrootcert: Path | None = Field(
         None, description="Path of the CA certificate that signed the database server certificate."

@@ -8,7 +8,7 @@ import platform
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from quantumvest_api import __version__
 from quantumvest_api.db import current_revisions, update_pool_metrics
@@ -31,8 +31,10 @@ def readyz(request: Request) -> JSONResponse:
     try:
         current = current_revisions(state.engine)
     except SQLAlchemyError as exc:
-        checks["database"] = f"unreachable: {type(exc.orig or exc).__name__}"
-        log.warning("readiness: database unreachable", extra={"error": str(exc.orig or exc).splitlines()[0]})
+        # A driver error (DBAPIError.orig) names the cause better than SQLAlchemy's wrapper.
+        cause = (exc.orig if isinstance(exc, DBAPIError) else None) or exc
+        checks["database"] = f"unreachable: {type(cause).__name__}"
+        log.warning("readiness: database unreachable", extra={"error": str(cause).splitlines()[0]})
     else:
         checks["database"] = "ok"
         if current == state.migration_heads:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 import numpy as np
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1/portfolios/{portfolio_id}/risk", tags=["risk"
 DbSession = Annotated[Session, Depends(get_session)]
 
 
-def _closes(session: Session, symbols: list[str], days: int) -> tuple[list, np.ndarray]:
+def _closes(session: Session, symbols: list[str], days: int) -> tuple[list[date], np.ndarray]:
     """The last `days` dates on which every symbol has a close, as a days x symbols matrix."""
     common_days = (
         select(PricePoint.day)

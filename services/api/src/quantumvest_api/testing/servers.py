@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TextIO
 
 import psycopg
 import redis
@@ -49,14 +50,14 @@ class _PortLock:
     def __init__(self, host: str, port: int, timeout: float = 900) -> None:
         self._path = Path(tempfile.gettempdir()) / f"qv-api-servers-{host}-{port}.lock"
         self._timeout = timeout
-        self._file = None
+        self._file: TextIO | None = None
 
     def acquire(self) -> None:
-        self._file = self._path.open("w")
+        handle = self._file = self._path.open("w")
         deadline = time.monotonic() + self._timeout
         while True:
             try:
-                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
                 if time.monotonic() > deadline:
@@ -167,7 +168,7 @@ class RedisServer:
         self.dir = base_dir / "redis"
         self.password = secrets.token_urlsafe(24)
         self.password_file = base_dir / "redis-password"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self._lock = _PortLock(host, port)
 
     def init(self) -> None:

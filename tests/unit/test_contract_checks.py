@@ -1,4 +1,4 @@
-"""Cross-layer checks: each one passes on the real render and catches the mistake its name gives."""
+"""Cross-layer checks (qvctl.contract): each one passes on the real render and catches the mistake its name gives."""
 
 from __future__ import annotations
 
@@ -9,14 +9,23 @@ from typing import Any
 
 import pytest
 
-from qvctl.kubernetes import checks, contract, naming
+from qvctl.contract import api_routes, api_settings, terraform
+from qvctl.contract.api_settings import Variable
+from qvctl.contract.checks import cross_layer_problems
+from qvctl.contract.environment_variables import check_environment_variables
+from qvctl.contract.errors import ContractMissing
+from qvctl.contract.irsa import check_irsa_annotations, check_irsa_terraform
+from qvctl.contract.probes import check_probes
+from qvctl.contract.problem import Problem
+from qvctl.contract.references import check_no_secret_data, check_references
+from qvctl.kubernetes import checks, naming
 from qvctl.kubernetes.render import Rendered, render_environment
 from qvctl.spec import load_environment, spec_path
 from tests.conftest import ROOT
 
-# The API contract (contracts.md) written out, so these tests do not depend on the API's own file.
+# The API's documented variables written out, so these tests do not depend on the API's own file.
 CONTRACT_VARIABLES = {
-    name: contract.Variable(name, required=name == "QV_DB_HOST", secret=name.endswith("PASSWORD_FILE"), default=None)
+    name: Variable(name, required=name == "QV_DB_HOST", secret=name.endswith("PASSWORD_FILE"), default=None)
     for name in (
         "QV_ENVIRONMENT QV_LOG_LEVEL QV_DB_HOST QV_DB_PORT QV_DB_NAME QV_DB_USER QV_DB_PASSWORD_FILE "
         "QV_DB_SSLMODE QV_DB_SSLROOTCERT QV_DB_POOL_SIZE QV_REDIS_URL QV_REDIS_PASSWORD_FILE "
@@ -47,7 +56,7 @@ def _config(rendered: Rendered) -> dict[str, str]:
     ]
 
 
-def _messages(problems: list[checks.Problem]) -> list[str]:
+def _messages(problems: list[Problem]) -> list[str]:
     return [p.message for p in problems]
 
 
@@ -55,12 +64,12 @@ def _messages(problems: list[checks.Problem]) -> list[str]:
 
 
 def test_manifests_set_only_variables_the_api_documents(rendered: Rendered) -> None:
-    assert checks.check_environment_variables(rendered, CONTRACT_VARIABLES) == []
+    assert check_environment_variables(rendered, CONTRACT_VARIABLES) == []
 
 
 def test_an_undocumented_variable_is_reported(rendered: Rendered) -> None:
     _config(rendered)["QV_DB_PASSWORD"] = "x"  # noqa: S105 - the mistake under test
-    messages = _messages(checks.check_environment_variables(rendered, CONTRACT_VARIABLES))
+    messages = _messages(check_environment_variables(rendered, CONTRACT_VARIABLES))
     # both the Rollout and the migration Job use the ConfigMap
     assert len(messages) == 2
     assert all("sets QV_DB_PASSWORD, which the API does not read" in m for m in messages)
@@ -68,14 +77,14 @@ def test_an_undocumented_variable_is_reported(rendered: Rendered) -> None:
 
 def test_a_missing_required_variable_is_reported(rendered: Rendered) -> None:
     del _config(rendered)["QV_DB_HOST"]
-    messages = _messages(checks.check_environment_variables(rendered, CONTRACT_VARIABLES))
+    messages = _messages(check_environment_variables(rendered, CONTRACT_VARIABLES))
     assert any("does not set required QV_DB_HOST" in m for m in messages)
 
 
 def test_a_secret_given_as_a_value_is_reported(rendered: Rendered) -> None:
-    variables = {**CONTRACT_VARIABLES, "QV_API_TOKEN": contract.Variable("QV_API_TOKEN", False, True, None)}
+    variables = {**CONTRACT_VARIABLES, "QV_API_TOKEN": Variable("QV_API_TOKEN", False, True, None)}
     _api_container(rendered)["env"].append({"name": "QV_API_TOKEN", "value": "hunter2"})
-    messages = _messages(checks.check_environment_variables(rendered, variables))
+    messages = _messages(check_environment_variables(rendered, variables))
     assert messages == [
         "Rollout/quantumvest/api container api sets secret QV_API_TOKEN as a value; secrets reach the pod as files"
     ]
@@ -85,27 +94,27 @@ def test_a_secret_file_outside_a_secret_mount_is_reported(rendered: Rendered) ->
     for item in _api_container(rendered)["env"]:
         if item["name"] == "QV_DB_PASSWORD_FILE":
             item["value"] = "/tmp/password"  # noqa: S108 - the wrong place this test is about
-    messages = _messages(checks.check_environment_variables(rendered, CONTRACT_VARIABLES))
+    messages = _messages(check_environment_variables(rendered, CONTRACT_VARIABLES))
     assert messages == [
         "Rollout/quantumvest/api container api: QV_DB_PASSWORD_FILE=/tmp/password is not inside a mounted Secret volume"
     ]
 
 
 def test_the_api_documented_list_is_read_from_its_file(tmp_path: Path) -> None:
-    with pytest.raises(contract.ContractMissing, match=r"environment-variables\.yaml is missing"):
-        contract.api_variables(tmp_path)
-    (tmp_path / contract.API_VARIABLES).parent.mkdir(parents=True)
-    (tmp_path / contract.API_VARIABLES).write_text(
+    with pytest.raises(ContractMissing, match=r"environment-variables\.yaml is missing"):
+        api_settings.api_variables(tmp_path)
+    (tmp_path / api_settings.API_VARIABLES).parent.mkdir(parents=True)
+    (tmp_path / api_settings.API_VARIABLES).write_text(
         "variables:\n- {name: QV_X, required: true, secret: false, default: null}\n"
     )
-    assert contract.api_variables(tmp_path) == {"QV_X": contract.Variable("QV_X", True, False, None)}
-    (tmp_path / contract.API_VARIABLES).write_text("- just a list\n")
-    with pytest.raises(contract.ContractMissing, match="is not `variables:"):
-        contract.api_variables(tmp_path)
+    assert api_settings.api_variables(tmp_path) == {"QV_X": Variable("QV_X", True, False, None)}
+    (tmp_path / api_settings.API_VARIABLES).write_text("- just a list\n")
+    with pytest.raises(ContractMissing, match="is not `variables:"):
+        api_settings.api_variables(tmp_path)
 
 
 def test_a_missing_api_variables_file_is_one_clear_problem(tmp_path: Path, rendered: Rendered) -> None:
-    problems = checks.cross_layer_problems(tmp_path, rendered)
+    problems = cross_layer_problems(tmp_path, rendered)
     env_problems = [p for p in problems if p.check == "env-vars"]
     assert [str(p) for p in env_problems] == [
         "services/api/config/environment-variables.yaml: [env-vars] services/api/config/environment-variables.yaml "
@@ -117,46 +126,79 @@ def test_a_missing_api_variables_file_is_one_clear_problem(tmp_path: Path, rende
 
 
 def test_probes_and_scrape_paths_are_served(rendered: Rendered) -> None:
-    assert checks.check_probes(rendered, SERVED) == []
+    assert check_probes(rendered, SERVED) == []
 
 
 def test_a_probe_on_a_path_the_api_does_not_serve_is_reported(rendered: Rendered) -> None:
     _api_container(rendered)["readinessProbe"]["httpGet"]["path"] = "/healthz"
-    assert _messages(checks.check_probes(rendered, SERVED)) == [
+    assert _messages(check_probes(rendered, SERVED)) == [
         "Rollout/quantumvest/api container api readinessProbe path /healthz is not a GET route of the API"
     ]
 
 
 def test_a_port_other_than_the_spec_is_reported(rendered: Rendered) -> None:
     _api_container(rendered)["ports"][0]["containerPort"] = 8080
-    messages = _messages(checks.check_probes(rendered, SERVED))
+    messages = _messages(check_probes(rendered, SERVED))
     assert "Rollout/quantumvest/api container api listens on 8080, the spec says 8000" in messages
     assert sum("is not the API's port 8000" in m for m in messages) == 3  # the three probes
 
 
-def test_served_paths_are_read_from_the_api_source(tmp_path: Path) -> None:
-    routes = tmp_path / contract.API_SOURCE / "routes"
-    routes.mkdir(parents=True)
-    (routes / "ops.py").write_text('router = APIRouter()\n@router.get("/livez")\ndef a(): ...\n')
-    (routes / "v1.py").write_text(
-        'router = APIRouter(prefix="/api/v1")\n@router.get("/portfolios/{id}")\ndef b(): ...\n'
-        '@router.post("/portfolios")\ndef c(): ...\n'
-    )
-    assert contract.api_get_paths(tmp_path) == {"/livez", "/api/v1/portfolios/{id}"}
+FAKE_API_APP = """
+from fastapi import APIRouter, FastAPI
+
+def create_app() -> FastAPI:
+    app = FastAPI()
+    v1 = APIRouter(prefix="/api/v1")
+
+    @app.get("/livez")
+    def livez() -> dict[str, str]:
+        return {}
+
+    @v1.get("/portfolios/{id}")
+    def portfolio(id: str) -> dict[str, str]:
+        return {}
+
+    @v1.post("/portfolios")
+    def create() -> dict[str, str]:
+        return {}
+
+    app.include_router(v1)
+    return app
+"""
+
+
+def test_served_paths_are_the_get_routes_of_the_openapi_document_of_the_repositorys_api(tmp_path: Path) -> None:
+    package = tmp_path / api_routes.API_PACKAGE
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "app.py").write_text(FAKE_API_APP)
+    # The API beside the manifests, not the installed one: no /readyz here.
+    assert api_routes.api_get_paths(tmp_path) == {"/livez", "/api/v1/portfolios/{id}"}
+
+
+def test_an_api_that_cannot_be_built_is_one_clear_problem(tmp_path: Path) -> None:
+    with pytest.raises(ContractMissing, match=r"services/api/src/quantumvest_api is missing"):
+        api_routes.api_get_paths(tmp_path)
+    package = tmp_path / api_routes.API_PACKAGE
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "app.py").write_text("raise RuntimeError('no database configured')\n")
+    with pytest.raises(ContractMissing, match=r"cannot build the API's OpenAPI document .*no database configured"):
+        api_routes.api_get_paths(tmp_path)
 
 
 def test_the_real_api_serves_the_probe_paths() -> None:
-    assert {naming.LIVENESS_PATH, naming.READINESS_PATH, naming.METRICS_PATH} <= contract.api_get_paths(ROOT)
+    assert {naming.LIVENESS_PATH, naming.READINESS_PATH, naming.METRICS_PATH} <= api_routes.api_get_paths(ROOT)
 
 
 # --- IRSA ------------------------------------------------------------------------------------
 
 
 def test_service_account_annotations_match_the_naming(rendered: Rendered) -> None:
-    assert checks.check_irsa_annotations(rendered) == []
+    assert check_irsa_annotations(rendered) == []
     account = _find(rendered, "ServiceAccount", "backup")
     account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] = "arn:aws:iam::111111111111:role/backup"
-    assert _messages(checks.check_irsa_annotations(rendered)) == [
+    assert _messages(check_irsa_annotations(rendered)) == [
         "ServiceAccount quantumvest/backup has role 'arn:aws:iam::111111111111:role/backup', expected "
         "'arn:aws:iam::111111111111:role/quantumvest-dev-irsa-backup'"
     ]
@@ -219,7 +261,7 @@ module "eks" {
 
 
 def _terraform(tmp_path: Path, cloud_tf: str = ROOT_CLOUD_TF, main_tf: str = EKS_MAIN_TF) -> Path:
-    module = tmp_path / contract.EKS_MODULE
+    module = tmp_path / terraform.EKS_MODULE
     module.mkdir(parents=True)
     (module / "main.tf").write_text(main_tf)
     (tmp_path / "terraform" / "locals.tf").write_text(ROOT_LOCALS_TF)
@@ -228,11 +270,11 @@ def _terraform(tmp_path: Path, cloud_tf: str = ROOT_CLOUD_TF, main_tf: str = EKS
 
 
 def test_terraform_naming_that_agrees_passes(tmp_path: Path, rendered: Rendered) -> None:
-    assert checks.check_irsa_terraform(_terraform(tmp_path), rendered.env) == []
+    assert check_irsa_terraform(_terraform(tmp_path), rendered.env) == []
 
 
 def test_terraform_role_names_are_resolved_through_locals_and_the_spec(tmp_path: Path, rendered: Rendered) -> None:
-    reader = contract.HclReader(_terraform(tmp_path), rendered.env.model_dump(mode="json"))
+    reader = terraform.IrsaReader(_terraform(tmp_path), rendered.env.model_dump(mode="json"))
     assert reader.role_names() == {
         "api": "quantumvest-dev-irsa-api",
         "external-secrets": "quantumvest-dev-irsa-external-secrets",
@@ -243,7 +285,7 @@ def test_terraform_role_names_are_resolved_through_locals_and_the_spec(tmp_path:
 
 def test_terraform_naming_that_differs_is_reported(tmp_path: Path, rendered: Rendered) -> None:
     root = _terraform(tmp_path, ROOT_CLOUD_TF.replace('"${local.name}-irsa-"', '"${local.name}-role-"'))
-    messages = _messages(checks.check_irsa_terraform(root, rendered.env))
+    messages = _messages(check_irsa_terraform(root, rendered.env))
     assert len(messages) == 4
     assert (
         messages[0] == "Terraform names the role of 'api' 'quantumvest-dev-role-api', the ServiceAccount expects "
@@ -253,27 +295,67 @@ def test_terraform_naming_that_differs_is_reported(tmp_path: Path, rendered: Ren
 
 def test_a_namespace_terraform_does_not_trust_is_reported(tmp_path: Path, rendered: Rendered) -> None:
     root = _terraform(tmp_path, ROOT_CLOUD_TF.replace('namespace  = "logging"', 'namespace  = "kube-system"'))
-    assert _messages(checks.check_irsa_terraform(root, rendered.env)) == [
+    assert _messages(check_irsa_terraform(root, rendered.env)) == [
         "Terraform's role for 'fluent-bit' trusts namespace 'kube-system', the ServiceAccount is in 'logging'"
     ]
 
 
 def test_a_service_account_without_a_terraform_role_is_reported(tmp_path: Path, rendered: Rendered) -> None:
     root = _terraform(tmp_path, ROOT_CLOUD_TF.replace("    backup = {", "    restore = {"))
-    assert _messages(checks.check_irsa_terraform(root, rendered.env)) == [
+    assert _messages(check_irsa_terraform(root, rendered.env)) == [
         "service account 'backup' has no IRSA role in Terraform"
     ]
 
 
 def test_terraform_the_check_cannot_follow_is_reported(tmp_path: Path, rendered: Rendered) -> None:
     root = _terraform(tmp_path, ROOT_CLOUD_TF.replace('"${local.name}-irsa-"', '"${local.prefix}-irsa-"'))
-    assert _messages(checks.check_irsa_terraform(root, rendered.env)) == [
+    assert _messages(check_irsa_terraform(root, rendered.env)) == [
         "local.prefix is not assigned in terraform/*.tf"
     ]
 
 
+# The root module after the region refactor: the eks module is instantiated inside
+# modules/region, itself instantiated twice; the map and the prefix live in other files.
+REGION_MODULES_TF = """
+module "primary" {
+  source                = "./modules/region"
+  irsa_role_name_prefix = "${local.name}-irsa-"
+  service_accounts      = local.service_accounts
+}
+
+module "dr" {
+  source            = "./modules/region"
+  create_irsa_roles = false
+}
+"""
+IRSA_LOCALS_TF = ROOT_CLOUD_TF[: ROOT_CLOUD_TF.index('module "eks_dr"')]
+
+
+def test_terraform_is_read_by_meaning_not_by_file_position(tmp_path: Path, rendered: Rendered) -> None:
+    root = _terraform(tmp_path, cloud_tf=REGION_MODULES_TF)
+    (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
+    assert check_irsa_terraform(root, rendered.env) == []
+
+
+def test_module_blocks_that_disagree_on_the_prefix_are_reported(tmp_path: Path, rendered: Rendered) -> None:
+    disagreeing = REGION_MODULES_TF.replace("create_irsa_roles = false", 'irsa_role_name_prefix = "x-"')
+    root = _terraform(tmp_path, cloud_tf=disagreeing)
+    (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
+    assert _messages(check_irsa_terraform(root, rendered.env)) == [
+        "irsa_role_name_prefix differs between module blocks in terraform/*.tf "
+        "(module primary: 'quantumvest-dev-irsa-'; module dr: 'x-')"
+    ]
+
+
+def test_terraform_that_is_not_hcl_is_reported(tmp_path: Path, rendered: Rendered) -> None:
+    root = _terraform(tmp_path)
+    (root / "terraform" / "broken.tf").write_text('locals {\n  a = "unterminated\n}\n')
+    (message,) = _messages(check_irsa_terraform(root, rendered.env))
+    assert message.startswith("terraform/broken.tf is not valid HCL"), message
+
+
 def test_a_missing_eks_module_is_reported(tmp_path: Path, rendered: Rendered) -> None:
-    assert _messages(checks.check_irsa_terraform(tmp_path, rendered.env)) == [
+    assert _messages(check_irsa_terraform(tmp_path, rendered.env)) == [
         "terraform/modules/eks/ is missing: cannot check IRSA role names against Terraform"
     ]
 
@@ -282,8 +364,8 @@ def test_a_missing_eks_module_is_reported(tmp_path: Path, rendered: Rendered) ->
 
 
 def test_references_resolve(rendered: Rendered) -> None:
-    assert checks.check_references(rendered) == []
-    assert checks.check_no_secret_data(rendered) == []
+    assert check_references(rendered) == []
+    assert check_no_secret_data(rendered) == []
 
 
 @pytest.mark.parametrize(
@@ -369,7 +451,7 @@ def test_references_resolve(rendered: Rendered) -> None:
 )
 def test_a_broken_reference_is_reported(rendered: Rendered, kind: str, name: str, mutate: Any, expected: str) -> None:
     mutate(_find(rendered, kind, name))
-    messages = _messages(checks.check_references(rendered))
+    messages = _messages(check_references(rendered))
     assert any(expected in m for m in messages), messages
 
 
@@ -382,7 +464,7 @@ def test_a_secret_with_data_is_reported(rendered: Rendered) -> None:
             "data": {"password": "aHVudGVyMg=="},
         }
     )
-    assert _messages(checks.check_no_secret_data(rendered)) == [
+    assert _messages(check_no_secret_data(rendered)) == [
         "Secret/quantumvest/x: a Secret with data; use an ExternalSecret"
     ]
 
@@ -406,6 +488,6 @@ def test_run_all_reports_stale_files_and_spec_errors(tmp_path: Path) -> None:
 
 
 def test_problems_print_on_one_line() -> None:
-    problem = checks.Problem("probes", "kubernetes/dev/71-rollout.yaml", "x")
+    problem = Problem("probes", "kubernetes/dev/71-rollout.yaml", "x")
     assert str(problem) == "kubernetes/dev/71-rollout.yaml: [probes] x"
     assert copy.copy(problem) == problem

@@ -1,0 +1,52 @@
+"""The API's settings: the content-addressed ConfigMap its pods read, and the secret files they name."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from qvctl.kubernetes import naming
+from qvctl.kubernetes.common import Manifest, labels, metadata
+from qvctl.spec import Environment
+
+
+def config_data(env: Environment) -> dict[str, str]:
+    """Non-secret settings (QV_* names from the API's documented list). Secrets arrive as files.
+
+    Only what differs from the API's own defaults (services/api/src/quantumvest_api/settings.py)
+    or is a fact of this environment: log level, pool size, cache lifetime and the database's
+    sslmode (verify-full) are the API's defaults, set there once for every deployment.
+    """
+    return {
+        "QV_ENVIRONMENT": env.name,
+        "QV_DB_HOST": naming.database_host(env),
+        "QV_DB_PORT": str(env.ports.postgresql),
+        "QV_DB_NAME": env.database.name,
+        "QV_DB_USER": naming.DATABASE_USER,
+        "QV_DB_SSLROOTCERT": naming.ENVIRONMENT_CA_FILE,
+        "QV_REDIS_URL": f"rediss://{naming.redis_host(env)}:{env.ports.redis}/0",
+        "QV_REDIS_SSL_CA_FILE": naming.SYSTEM_CA_BUNDLE,
+    }
+
+
+def secret_file_env() -> list[dict[str, str]]:
+    return [
+        {"name": "QV_DB_PASSWORD_FILE", "value": naming.DB_PASSWORD_FILE},
+        {"name": "QV_REDIS_PASSWORD_FILE", "value": naming.REDIS_PASSWORD_FILE},
+    ]
+
+
+def config_map_name(env: Environment) -> str:
+    """Content-addressed, like kustomize: a settings change makes a new pod template, hence a rollout."""
+    digest = hashlib.sha256(json.dumps(config_data(env), sort_keys=True).encode()).hexdigest()[:10]
+    return f"api-config-{digest}"
+
+
+def config_map(env: Environment) -> Manifest:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(config_map_name(env), env.kubernetes.namespace, labels(env, naming.API, "config")),
+        "immutable": True,
+        "data": config_data(env),
+    }

@@ -1,0 +1,53 @@
+"""How requests reach the API: the ingress-nginx Ingress and the response headers it adds."""
+
+from __future__ import annotations
+
+from qvctl.kubernetes import naming
+from qvctl.kubernetes.common import Manifest, labels, metadata
+from qvctl.spec import Environment
+
+
+def ingress(env: Environment) -> Manifest:
+    ns = env.kubernetes.namespace
+    prefix = "nginx.ingress.kubernetes.io"
+    annotations = {
+        f"{prefix}/force-ssl-redirect": "true",
+        f"{prefix}/proxy-body-size": "1m",
+        f"{prefix}/limit-rps": "20",
+        f"{prefix}/limit-burst-multiplier": "5",
+        f"{prefix}/limit-connections": "50",
+        f"{prefix}/custom-headers": f"{ns}/api-response-headers",
+    }
+    host = naming.public_host(env)
+    backend = {"service": {"name": "api", "port": {"name": "http"}}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": metadata(naming.API, ns, labels(env, naming.API, "ingress"), annotations),
+        "spec": {
+            "ingressClassName": "nginx",
+            # No secretName: ingress-nginx serves its --default-ssl-certificate (README.md).
+            "tls": [{"hosts": [host]}],
+            "rules": [
+                {"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}},
+                # The ALB's target-group health check reaches nginx by pod IP, with no host name:
+                # only the readiness path answers requests without one.
+                {"http": {"paths": [{"path": naming.READINESS_PATH, "pathType": "Exact", "backend": backend}]}},
+            ],
+        },
+    }
+
+
+def response_headers(env: Environment) -> Manifest:
+    """Headers ingress-nginx adds to every response (custom-headers annotation on the Ingress)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata("api-response-headers", env.kubernetes.namespace, labels(env, naming.API, "ingress")),
+        "data": {
+            "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+        },
+    }

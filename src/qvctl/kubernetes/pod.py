@@ -1,0 +1,105 @@
+"""The API's pod, shared by the Rollout (`serve`) and the migration Job (`migrate`): image, container, volumes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qvctl.kubernetes import naming
+from qvctl.kubernetes.common import (
+    checkov_skips,
+    restricted_container_security,
+    restricted_pod_security,
+)
+from qvctl.kubernetes.config import config_map_name, secret_file_env
+from qvctl.kubernetes.secrets import synced_secrets
+from qvctl.spec import Environment
+
+# The component label of each kind of API pod: selectors tell the server pods from the migration's.
+SERVER = "server"
+MIGRATE = "migrate"
+
+
+def _secret_volumes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    mounts_at = {
+        "api-database": naming.DB_PASSWORD_FILE.rsplit("/", 1)[0],
+        "api-redis": naming.REDIS_PASSWORD_FILE.rsplit("/", 1)[0],
+        "environment-ca": naming.ENVIRONMENT_CA_FILE.rsplit("/", 1)[0],
+    }
+    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
+    mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108 - the container's own emptyDir
+    for secret in synced_secrets():
+        volumes.append({"name": secret.name, "secret": {"secretName": secret.name, "defaultMode": 0o440}})
+        mounts.append({"name": secret.name, "mountPath": mounts_at[secret.name], "readOnly": True})
+    return volumes, mounts
+
+
+def image(env: Environment) -> str:
+    pinned = env.application.image
+    repository = f"{naming.image_registry(env)}/{pinned.repository}"
+    if pinned.digest:
+        return f"{repository}@{pinned.digest}"
+    return f"{repository}:{pinned.tag}"
+
+
+def container(env: Environment, name: str, args: list[str], probes: bool) -> dict[str, Any]:
+    resources = env.application.resources
+    _, mounts = _secret_volumes()
+    spec: dict[str, Any] = {
+        "name": name,
+        "image": image(env),
+        "imagePullPolicy": "Always",
+        "command": ["qv-api"],
+        "args": args,
+        "envFrom": [{"configMapRef": {"name": config_map_name(env)}}],
+        "env": secret_file_env(),
+        "resources": {
+            "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
+            "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
+        },
+        "securityContext": restricted_container_security(),
+        "volumeMounts": mounts,
+    }
+    if probes:
+        port = env.application.port
+        spec["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+
+        def probe(path: str, period: int, failures: int) -> dict[str, Any]:
+            return {
+                "httpGet": {"path": path, "port": "http"},
+                "periodSeconds": period,
+                "timeoutSeconds": 2,
+                "failureThreshold": failures,
+            }
+
+        # Startup allows 60 s for imports and the first DB connection; liveness never checks
+        # dependencies (a database outage must not restart every pod), readiness does.
+        spec["startupProbe"] = probe(naming.LIVENESS_PATH, 2, 30)
+        spec["livenessProbe"] = probe(naming.LIVENESS_PATH, 10, 3)
+        spec["readinessProbe"] = probe(naming.READINESS_PATH, 5, 2)
+    return spec
+
+
+def pod_spec(env: Environment, main: dict[str, Any], restart: str | None) -> dict[str, Any]:
+    volumes, _ = _secret_volumes()
+    spec: dict[str, Any] = {
+        "serviceAccountName": "api",
+        "automountServiceAccountToken": False,
+        "securityContext": restricted_pod_security(),
+        "containers": [main],
+        "volumes": volumes,
+        "terminationGracePeriodSeconds": 30,
+    }
+    if restart:
+        spec["restartPolicy"] = restart
+    return spec
+
+
+# Checkov cannot know that the registry refuses to overwrite a tag.
+_IMMUTABLE_TAG = (
+    "pinned by the immutable release tag in the spec (release tags are never re-pushed: ECR tag immutability); "
+    "the digest is used instead whenever the spec gives one"
+)
+
+
+def image_skips(env: Environment) -> dict[str, str]:
+    return {} if env.application.image.digest else checkov_skips(CKV_K8S_43=_IMMUTABLE_TAG)

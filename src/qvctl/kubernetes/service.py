@@ -1,0 +1,33 @@
+"""The API's Services: stable, canary or preview (Argo Rollouts steers these two), and metrics."""
+
+from __future__ import annotations
+
+from qvctl.kubernetes import naming
+from qvctl.kubernetes.common import Manifest, labels, metadata, selector
+from qvctl.kubernetes.pod import SERVER
+from qvctl.spec import Environment
+
+
+def _service(env: Environment, name: str, role: str, extra_labels: dict[str, str] | None = None) -> Manifest:
+    svc_labels = {**labels(env, naming.API, SERVER), "quantumvest.io/service-role": role, **(extra_labels or {})}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(name, env.kubernetes.namespace, svc_labels),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector(naming.API, SERVER),
+            "ports": [{"name": "http", "port": env.application.port, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+
+
+def services(env: Environment) -> list[Manifest]:
+    """`api` takes the ingress traffic; Argo Rollouts adds a pod-hash selector to it and to the second one."""
+    second = ("api-canary", "canary") if env.rollout.strategy == "canary" else ("api-preview", "preview")
+    return [
+        _service(env, "api", "stable"),
+        _service(env, second[0], second[1]),
+        # All API pods whatever their revision, for Prometheus (Argo Rollouts never touches this one).
+        _service(env, "api-metrics", "metrics", {"quantumvest.io/metrics": "true"}),
+    ]
