@@ -15,7 +15,7 @@ import yaml
 
 from tests.terraform_support import EMULATOR_KEYS, ROOT, TF_DIR, Workdir, terraform_binary
 
-MODULES = ["network", "security", "eks", "database_hosts", "cache", "storage", "observability", "edge",
+MODULES = ["network", "security", "eks", "database_hosts", "host", "cache", "storage", "observability", "edge",
            "secrets", "state"]
 
 
