@@ -22,7 +22,7 @@ output "backup_bucket" {
 
 output "kms_key_arns" {
   description = "Primary-region KMS key ARN per data class: data, backup, secrets, logs."
-  value       = module.security.kms_key_arns
+  value       = module.primary.kms_key_arns
 }
 
 output "secret_names" {
@@ -32,16 +32,16 @@ output "secret_names" {
 
 output "vpc_id" {
   description = "Primary VPC ID."
-  value       = module.network.vpc_id
+  value       = module.primary.vpc_id
 }
 
 output "cloud" {
   description = "Cloud-only endpoints and handles (null for the local environment)."
   value = local.is_cloud ? {
-    eks_clusters         = { primary = module.eks[0].cluster_name, dr = module.eks_dr[0].cluster_name }
-    irsa_role_arns       = module.eks[0].irsa_role_arns
-    database_hosts       = { primary = module.database_hosts[0].hostnames, dr = module.database_hosts_dr[0].hostnames }
-    cache_endpoint       = try(module.cache[0].primary_endpoint, null)
+    eks_clusters         = { primary = module.primary.eks_cluster_name, dr = module.dr.eks_cluster_name }
+    irsa_role_arns       = module.primary.irsa_role_arns
+    database_hosts       = { primary = module.primary.database_hostnames, dr = module.dr.database_hostnames }
+    cache_endpoint       = module.primary.cache_primary_endpoint
     opensearch_endpoint  = module.observability[0].opensearch_endpoint
     alb_dns_names        = module.edge[0].alb_dns_names
     zone_name_servers    = module.edge[0].name_servers

@@ -30,7 +30,7 @@ run "prod_has_a_nat_per_az_and_replicates_to_dr" {
   }
 
   assert {
-    condition     = length(module.network.nat_gateway_ids) == 3 && length(module.network_dr[0].nat_gateway_ids) == 3
+    condition     = length(module.primary.nat_gateway_ids) == 3 && length(module.dr.nat_gateway_ids) == 3
     error_message = "prod must have a NAT gateway per AZ in both regions"
   }
   assert {
@@ -42,15 +42,15 @@ run "prod_has_a_nat_per_az_and_replicates_to_dr" {
     error_message = "every bucket must be encrypted with a CMK"
   }
   assert {
-    condition     = length(module.database_hosts[0].instance_ids) == 3 && length(module.database_hosts_dr[0].instance_ids) == 3
+    condition     = length(module.primary.database_instance_ids) == 3 && length(module.dr.database_instance_ids) == 3
     error_message = "a three-node Patroni cluster in each region"
   }
   assert {
-    condition     = length(module.cache) == 1 && output.secret_names.database_app == "quantumvest/prod/database/app"
+    condition     = length(data.aws_secretsmanager_secret_version.redis_auth) == 1 && length(data.aws_secretsmanager_secret_version.redis_auth_dr) == 1 && output.secret_names.database_app == "quantumvest/prod/database/app"
     error_message = "prod has the cache; secret names follow the contract"
   }
   assert {
-    condition     = toset(keys(module.eks[0].irsa_role_arns)) == toset(["api", "external-secrets", "fluent-bit", "backup"])
+    condition     = toset(keys(module.primary.irsa_role_arns)) == toset(["api", "external-secrets", "fluent-bit", "backup"])
     error_message = "IRSA roles for api, external-secrets, fluent-bit and backup"
   }
 }
@@ -64,7 +64,7 @@ run "local_is_the_small_slice" {
   }
 
   assert {
-    condition     = length(module.eks) == 0 && length(module.database_hosts) == 0 && length(module.edge) == 0 && length(module.network_dr) == 0
+    condition     = module.primary.eks_cluster_name == null && length(module.primary.database_hostnames) == 0 && length(module.edge) == 0 && module.dr.vpc_id == null
     error_message = "the local environment creates no cloud-only component"
   }
   assert {

@@ -9,8 +9,8 @@ output "private_ips" {
 }
 
 output "hostnames" {
-  description = "Name tags of the instances (the Ansible inventory hostnames)."
-  value       = [for i in aws_instance.this : i.tags["Name"]]
+  description = "Name tags of the instances (the Ansible inventory hostnames); known at plan time, so callers may key on them."
+  value       = var.hostnames
 }
 
 output "role_arn" {
