@@ -31,7 +31,7 @@ run "hardened_hosts_one_per_zone" {
     error_message = "three nodes, each in its own data subnet (AZ)"
   }
   assert {
-    condition     = output.hostnames == ["quantumvest-prod-primary-db1", "quantumvest-prod-primary-db2", "quantumvest-prod-primary-db3"]
+    condition     = output.hostnames == tolist(["quantumvest-prod-primary-db1", "quantumvest-prod-primary-db2", "quantumvest-prod-primary-db3"])
     error_message = "hostnames are <name>-db<n>"
   }
   assert {

@@ -48,7 +48,7 @@ run "opensearch_is_private_encrypted_and_access_controlled" {
     error_message = "status alarms for every monitored host and the observability host"
   }
   assert {
-    condition     = module.host.instance_tags[0]["qv:role"] == "observability" && module.host.hostnames == ["quantumvest-prod-primary-obs1"]
+    condition     = module.host.instance_tags[0]["qv:role"] == "observability" && module.host.hostnames == tolist(["quantumvest-prod-primary-obs1"])
     error_message = "the observability host carries its inventory tag"
   }
 }
