@@ -3,6 +3,16 @@
 output "environment" {
   description = "Environment name."
   value       = local.spec.name
+
+  precondition {
+    condition     = contains(["development", "staging", "production"], coalesce(local.tier, "none"))
+    error_message = "The spec's tier must be development, staging or production."
+  }
+  precondition {
+    # A production environment is never disposable, whatever its tfvars say.
+    condition     = !local.production || (!var.force_destroy && var.alb_deletion_protection && var.secret_recovery_window_days >= 7 && var.kms_deletion_window_days >= 7)
+    error_message = "A production environment needs force_destroy = false, alb_deletion_protection = true and recovery windows of at least 7 days."
+  }
 }
 
 output "primary_region" {

@@ -72,3 +72,20 @@ run "local_is_the_small_slice" {
     error_message = "the outputs qvctl hands to Ansible must be there"
   }
 }
+
+run "production_is_never_disposable" {
+  command = plan
+  variables {
+    environment   = "prod"
+    force_destroy = true
+  }
+  expect_failures = [output.environment]
+}
+
+run "an_environment_needs_a_spec_file" {
+  command = plan
+  variables {
+    environment = "qa"
+  }
+  expect_failures = [var.environment]
+}
