@@ -12,14 +12,11 @@ locals {
   cache_primary = local.is_cloud && var.cache_enabled
   cache_dr      = local.cache_primary && var.secret_replicas_enabled
 
-  # Spec host groups as the region module takes them. Local groups are loopback addresses,
-  # not EC2 hosts, and an absent group builds no hosts.
+  # Spec host groups as the region module takes them: the primary cluster, and the DR
+  # standby cluster (hosts.database_dr; absent means none). Local groups are loopback
+  # addresses, not EC2 hosts.
   host_groups = {
-    for group in ["database"] : group => {
-      count         = local.is_cloud ? try(local.spec.hosts[group].count, 0) : 0
-      instance_type = try(local.spec.hosts[group].instance_type, null)
-      volume_gb     = try(local.spec.hosts[group].volume_gb, null)
-    }
+    for group in ["database", "database_dr"] : group => local.is_cloud ? try(local.spec.hosts[group], null) : null
   }
 
   opensearch_domain = substr("${local.name}-logs", 0, 28)
@@ -34,6 +31,7 @@ locals {
       database_replication = "database/replication"
       database_app         = "database/app"
       redis_auth           = "redis/auth"
+      backup_cipher        = "backup/cipher"
     } : k => "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/${path}-*"
   }
   all_secrets_arn = "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/*"
@@ -61,6 +59,8 @@ locals {
       namespace = "external-secrets"
       statements = [
         { sid = "ReadEnvironmentSecrets", actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources = [local.all_secrets_arn] },
+        # The pgBackRest passphrase is for the database hosts alone: no Kubernetes secret ever holds it.
+        { sid = "NeverTheBackupCipher", effect = "Deny", actions = ["secretsmanager:GetSecretValue"], resources = [local.secret_arn.backup_cipher] },
         { sid = "DecryptSecrets", actions = ["kms:Decrypt"], resources = local.secrets_keys },
       ]
     }
@@ -81,11 +81,12 @@ locals {
     }
   }
 
-  # The database hosts of both regions: both pgBackRest repositories, the database secrets.
+  # The database hosts of both regions: the pgBackRest repository in each region (the DR
+  # twin exists while replication is on), the database secrets and the repository passphrase.
   database_access = {
     backup_bucket_arns   = local.backup_buckets
     backup_kms_key_arns  = local.backup_keys
-    secret_arns          = [local.secret_arn.database_superuser, local.secret_arn.database_replication, local.secret_arn.database_app]
+    secret_arns          = [local.secret_arn.database_superuser, local.secret_arn.database_replication, local.secret_arn.database_app, local.secret_arn.backup_cipher]
     secrets_kms_key_arns = local.secrets_keys
   }
 }
@@ -139,4 +140,35 @@ module "edge" {
   deletion_protection  = var.alb_deletion_protection
   wait_for_certificate = var.wait_for_certificate
   tags                 = local.tags
+}
+
+# --- Private names inside both regions' VPCs -------------------------------------------
+
+locals {
+  # Every database host is listed: libpq connects to the one that fits the session it asks
+  # for (target_session_attrs=read-write finds the leader, prefer-standby a replica), so a
+  # Patroni failover changes no record. postgres-dr names the DR standby cluster.
+  internal_records = {
+    for name, r in {
+      postgres      = { type = "A", values = module.primary.database_private_ips, enabled = true }
+      "postgres-ro" = { type = "A", values = module.primary.database_private_ips, enabled = true }
+      "postgres-dr" = { type = "A", values = module.dr.database_private_ips, enabled = length(module.dr.database_hostnames) > 0 }
+      redis         = { type = "CNAME", values = [module.primary.cache_primary_endpoint], enabled = local.cache_primary }
+      logs          = { type = "CNAME", values = [one(module.observability[*].opensearch_endpoint)], enabled = var.opensearch_enabled }
+    } : name => { type = r.type, values = r.values } if r.enabled
+  }
+}
+
+module "internal_dns" {
+  source = "./modules/private_dns"
+  count  = local.cloud
+
+  name      = local.name
+  zone_name = "internal.${local.spec.domain}"
+  vpcs = [
+    { vpc_id = module.primary.vpc_id, region = local.spec.regions.primary },
+    { vpc_id = module.dr.vpc_id, region = local.spec.regions.dr },
+  ]
+  records = local.internal_records
+  tags    = local.tags
 }

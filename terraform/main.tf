@@ -46,7 +46,7 @@ module "dr" {
   key_deletion_window_days = var.kms_deletion_window_days
   log_retention_days       = var.log_retention_days
   kubernetes               = local.spec.kubernetes
-  database_hosts           = local.host_groups["database"]
+  database_hosts           = local.host_groups["database_dr"]
   database_access          = local.database_access
   host_ami                 = var.host_ami
   detailed_monitoring      = var.ec2_detailed_monitoring

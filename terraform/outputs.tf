@@ -59,6 +59,14 @@ output "cloud" {
   } : null
 }
 
+output "internal_dns" {
+  description = "The private zone both regions' VPCs resolve, and the name of each record in it (postgres, postgres-ro, postgres-dr, redis, logs; those that exist); null locally."
+  value = local.is_cloud ? {
+    zone    = module.internal_dns[0].zone_name
+    records = module.internal_dns[0].record_names
+  } : null
+}
+
 output "bucket_encryption" {
   description = "Default encryption of every bucket (algorithm and KMS key), for policy tests."
   value       = module.storage.encryption

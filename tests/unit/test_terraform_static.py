@@ -15,7 +15,8 @@ import yaml
 
 from tests.terraform_support import EMULATOR_KEYS, ROOT, TF_DIR, Workdir, terraform_binary
 
-MODULES = ["network", "security", "eks", "database_hosts", "host", "cache", "storage", "observability", "edge",
+MODULES = ["region", "network", "security", "eks", "database_hosts", "host", "cache", "storage", "observability", "edge",
+           "private_dns",
            "secrets", "state"]
 
 

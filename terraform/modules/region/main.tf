@@ -10,7 +10,7 @@ locals {
 
   network  = var.network == null ? 0 : 1
   cloud    = var.cloud ? 1 : 0
-  database = var.cloud && var.database_hosts.count > 0 ? 1 : 0
+  database = var.cloud && try(var.database_hosts.count, 0) > 0 ? 1 : 0
   cache    = var.cloud && var.cache.enabled ? 1 : 0
 }
 

@@ -127,6 +127,7 @@ variable "irsa" {
       namespace = string
       statements = list(object({
         sid       = string
+        effect    = optional(string, "Allow")
         actions   = list(string)
         resources = list(string)
       }))
@@ -136,16 +137,16 @@ variable "irsa" {
 }
 
 variable "database_hosts" {
-  description = "This region's Patroni cluster (a spec host group: count, instance_type, volume_gb); count 0 builds none."
+  description = "This region's Patroni cluster, a spec host group (count, instance_type, volume_gb); null or count 0 builds none."
   type = object({
     count         = number
     instance_type = optional(string)
     volume_gb     = optional(number)
   })
-  default = { count = 0 }
+  default = null
 
   validation {
-    condition     = var.database_hosts.count >= 0 && (var.database_hosts.count == 0 || (var.database_hosts.instance_type != null && var.database_hosts.volume_gb != null))
+    condition     = var.database_hosts == null ? true : var.database_hosts.count >= 0 && (var.database_hosts.count == 0 || (var.database_hosts.instance_type != null && var.database_hosts.volume_gb != null))
     error_message = "database_hosts needs instance_type and volume_gb when count > 0."
   }
 }
