@@ -161,7 +161,7 @@ locals {
 
 module "internal_dns" {
   source = "./modules/private_dns"
-  count  = local.cloud
+  count  = local.is_cloud && var.private_dns_enabled ? 1 : 0
 
   name      = local.name
   zone_name = "internal.${local.spec.domain}"

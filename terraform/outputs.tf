@@ -60,8 +60,8 @@ output "cloud" {
 }
 
 output "internal_dns" {
-  description = "The private zone both regions' VPCs resolve, and the name of each record in it (postgres, postgres-ro, postgres-dr, redis, logs; those that exist); null locally."
-  value = local.is_cloud ? {
+  description = "The private zone both regions' VPCs resolve, and the name of each record in it (postgres, postgres-ro, postgres-dr, redis, logs; those that exist); null locally or when private_dns_enabled is false."
+  value = length(module.internal_dns) > 0 ? {
     zone    = module.internal_dns[0].zone_name
     records = module.internal_dns[0].record_names
   } : null

@@ -41,6 +41,12 @@ variable "opensearch_enabled" {
   default     = true
 }
 
+variable "private_dns_enabled" {
+  description = "Create the private zone internal.<domain> in both VPCs (the emulator cannot: it makes a zone created with a VPC public unless the request says PrivateZone, which the provider does not send; plan and mock tests only there)."
+  type        = bool
+  default     = true
+}
+
 variable "ec2_detailed_monitoring" {
   description = "EC2 detailed monitoring of the hosts (the emulator cannot enable it: its tests turn it off)."
   type        = bool

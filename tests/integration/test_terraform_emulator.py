@@ -5,8 +5,8 @@
 - dev, staging and prod plan;
 - the dev topology applies (without ElastiCache and OpenSearch: the emulator cannot create
   them, they stay plan- and mock-tested; and without EC2 detailed monitoring, which it
-  cannot switch on), a second plan changes nothing but what the emulator is known to
-  report differently (MOTO_GAPS), the private zone serves both VPCs, the aws_ec2 inventory
+  cannot switch on, nor the private zone), a second plan changes nothing but what the
+  emulator is known to report differently (MOTO_GAPS), the aws_ec2 inventory
   lists the database hosts in their groups, and everything destroys;
 - the bootstrap root creates an encrypted, versioned state bucket.
 """
@@ -144,6 +144,7 @@ def test_cloud_environments_plan(emulator: str, tmp_path: Path) -> None:
         assert done.returncode == 2, f"plan of {env} failed:\n{done.stderr[-3000:]}"
         assert "aws_elasticache_replication_group" in done.stdout, f"{env}: the cache must be planned"
         assert "aws_opensearch_domain" in done.stdout
+        assert "module.internal_dns[0].aws_route53_zone.this" in done.stdout, f"{env}: the private zone must be planned"
     assert results["prod"].stdout.count("aws_nat_gateway.this[") >= 6, "prod: a NAT gateway per AZ in both regions"
 
 
@@ -151,7 +152,7 @@ def test_dev_topology_applies_lists_inventory_and_destroys(emulator: str, tmp_pa
     work = _workdir(tmp_path, emulator, "dev")
     args = ["-input=false", "-no-color", "-var-file=env/dev.tfvars", f"-var=aws_endpoint_url={emulator}",
             f"-var=host_ami={EMULATOR_AMI}", "-var=cache_enabled=false", "-var=opensearch_enabled=false",
-            "-var=ec2_detailed_monitoring=false"]
+            "-var=ec2_detailed_monitoring=false", "-var=private_dns_enabled=false"]
     try:
         work.run("apply", "-auto-approve", *args, timeout=900)
         outputs = {k: v["value"] for k, v in json.loads(work.run("output", "-json").stdout).items()}
@@ -165,18 +166,16 @@ def test_dev_topology_applies_lists_inventory_and_destroys(emulator: str, tmp_pa
         left = unconverged(second)
         assert not left, "a second plan changes more than the emulator's known gaps:\n" + "\n".join(left)
 
-        internal = outputs["internal_dns"]
-        assert internal["zone"] == "internal.dev.quantumvest.example.com"
-        assert set(internal["records"]) == {"postgres", "postgres-ro", "postgres-dr"}  # no cache, no OpenSearch here
-        r53 = boto3.client("route53", endpoint_url=emulator, region_name="us-east-1", **_keys())
-        zone_id = next(z["Id"] for z in r53.list_hosted_zones()["HostedZones"] if z["Name"].rstrip(".") == internal["zone"])
-        zone = r53.get_hosted_zone(Id=zone_id)
-        assert zone["HostedZone"]["Config"]["PrivateZone"]
-        assert {v["VPCRegion"] for v in zone["VPCs"]} == {"eu-west-1", "eu-central-1"}, zone["VPCs"]
-        records = {r["Name"].rstrip("."): r for r in r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]}
-        assert len(records[internal["records"]["postgres"]]["ResourceRecords"]) == 3
-        assert len(records[internal["records"]["postgres-dr"]]["ResourceRecords"]) == 2
+        assert outputs.get("internal_dns") is None  # null (left out): the emulator cannot make private zones
         assert outputs["secret_names"]["backup_cipher"] == "quantumvest/dev/backup/cipher"
+        iam = boto3.client("iam", endpoint_url=emulator, region_name="us-east-1", **_keys())
+        for region_role in ("primary", "dr"):
+            policy = json.dumps(iam.get_role_policy(RoleName=f"quantumvest-dev-{region_role}-database",
+                                                    PolicyName="pgbackrest-and-secrets")["PolicyDocument"])
+            assert "quantumvest/dev/backup/cipher" in policy, f"{region_role} database hosts must read the backup cipher"
+        external = json.dumps(iam.get_role_policy(RoleName="quantumvest-dev-irsa-external-secrets",
+                                                  PolicyName="least-privilege")["PolicyDocument"])
+        assert '"Deny"' in external and "backup/cipher" in external, "external-secrets must never read the backup cipher"
 
         env = {**os.environ, **EMULATOR_KEYS, "AWS_URL": emulator, "ANSIBLE_DEPRECATION_WARNINGS": "false"}
         inventory_cli = str(Path(sys.executable).parent / "ansible-inventory")

@@ -43,8 +43,8 @@ variable "cloud" {
   type        = bool
 
   validation {
-    condition     = !var.cloud || var.network != null
-    error_message = "A cloud region needs its network."
+    condition     = !var.cloud || (var.network != null && var.kubernetes != null)
+    error_message = "A cloud region needs its network and its kubernetes settings."
   }
 }
 
