@@ -120,12 +120,24 @@ class HclReader:
             raise ContractMissing(f'no resource "aws_iam_role" "irsa" with a name in {EKS_MODULE}/*.tf')
         return name.group(1)
 
+    # The root hands the eks module's IRSA arguments to the region module as one object,
+    # `irsa = { role_name_prefix, service_accounts, ... }` of `module "primary"`.
+    _REGION_IRSA = {"irsa_role_name_prefix": "role_name_prefix", "service_accounts": "service_accounts"}
+
     def module_argument(self, argument: str) -> str:
-        """An argument of the root module's `module "eks"` block, unresolved."""
+        """An IRSA argument of the eks module as the root sets it, unresolved: in a root
+        `module "eks"` block, or in the `irsa` object of the root's `module "primary"` (modules/region)."""
         block = re.search(r'module\s+"eks"\s*\{(.*?)^\}', self.root_text, re.DOTALL | re.MULTILINE)
         value = block and re.search(rf"^\s*{argument}\s*=\s*(.+?)\s*$", block.group(1), re.MULTILINE)
+        if not value and argument in self._REGION_IRSA:
+            region = re.search(r'module\s+"primary"\s*\{(.*?)^\}', self.root_text, re.DOTALL | re.MULTILINE)
+            irsa = region and re.search(r"^  irsa\s*=.*?\{\n(.*?)^  \}", region.group(1), re.DOTALL | re.MULTILINE)
+            key = self._REGION_IRSA[argument]
+            value = irsa and re.search(rf"^\s*{key}\s*=\s*(.+?)\s*$", irsa.group(1), re.MULTILINE)
         if not value:
-            raise ContractMissing(f'module "eks" in {TERRAFORM_ROOT}/*.tf does not set {argument}')
+            raise ContractMissing(
+                f'neither module "eks" nor the irsa object of module "primary" in {TERRAFORM_ROOT}/*.tf sets {argument}'
+            )
         return value.group(1)
 
     def role_names(self) -> dict[str, str]:
