@@ -172,10 +172,10 @@ def test_dev_topology_applies_lists_inventory_and_destroys(emulator: str, tmp_pa
         for region_role in ("primary", "dr"):
             policy = json.dumps(iam.get_role_policy(RoleName=f"quantumvest-dev-{region_role}-database",
                                                     PolicyName="pgbackrest-and-secrets")["PolicyDocument"])
-            assert "quantumvest/dev/backup/cipher" in policy, f"{region_role} database hosts must read the backup cipher"
+            assert "quantumvest/dev/backup/cipher" in policy, f"{region_role} database hosts read the backup cipher"
         external = json.dumps(iam.get_role_policy(RoleName="quantumvest-dev-irsa-external-secrets",
                                                   PolicyName="least-privilege")["PolicyDocument"])
-        assert '"Deny"' in external and "backup/cipher" in external, "external-secrets must never read the backup cipher"
+        assert '"Deny"' in external and "backup/cipher" in external, "external-secrets never reads the backup cipher"
 
         env = {**os.environ, **EMULATOR_KEYS, "AWS_URL": emulator, "ANSIBLE_DEPRECATION_WARNINGS": "false"}
         inventory_cli = str(Path(sys.executable).parent / "ansible-inventory")

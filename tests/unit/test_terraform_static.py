@@ -15,9 +15,8 @@ import yaml
 
 from tests.terraform_support import EMULATOR_KEYS, ROOT, TF_DIR, Workdir, terraform_binary
 
-MODULES = ["region", "network", "security", "eks", "database_hosts", "host", "cache", "storage", "observability", "edge",
-           "private_dns",
-           "secrets", "state"]
+MODULES = ["region", "network", "security", "eks", "database_hosts", "host", "cache", "storage", "observability",
+           "edge", "private_dns", "secrets", "state"]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +91,7 @@ def test_every_provider_sends_exactly_the_listed_services_to_the_emulator() -> N
         seen[alias.group(1) if alias else None] = re.findall(r"^\s*([a-z0-9]+)\s*=", content.group(1), re.M)
     assert set(seen) == set(expected)
     for alias, services in seen.items():
-        assert sorted(services) == sorted(expected[alias]), f"provider {alias or 'default'}: endpoints differ from the list"
+        assert sorted(services) == sorted(expected[alias]), f"provider {alias or 'default'}: endpoints differ"
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
