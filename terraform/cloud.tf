@@ -1,15 +1,23 @@
-# What only cloud environments (kind: cloud) have: the DR network's workloads, EKS in both
-# regions, the Patroni hosts (primary cluster and DR standby cluster), ElastiCache,
-# observability and the edge. Each module is counted on local.is_cloud.
+# What only cloud environments (kind: cloud) have besides the regions' slices (main.tf):
+# observability and the edge, each counted on local.is_cloud; and the inputs both
+# regions share: IAM for service accounts and database hosts, host groups, cache switches.
 
 locals {
   account = local.spec.account_id
   env     = local.spec.name
   project = local.spec.project
 
-  cloud  = local.is_cloud ? 1 : 0
-  cache  = local.is_cloud && var.cache_enabled ? 1 : 0
-  dr_sms = local.is_cloud && var.cache_enabled && var.secret_replicas_enabled ? 1 : 0
+  cloud = local.is_cloud ? 1 : 0
+  # The DR cache authenticates with the DR replica of the redis/auth secret.
+  cache_primary = local.is_cloud && var.cache_enabled
+  cache_dr      = local.cache_primary && var.secret_replicas_enabled
+
+  # Spec host groups as the region module takes them: the primary cluster, and the DR
+  # standby cluster (hosts.database_dr; absent means none). Local groups are loopback
+  # addresses, not EC2 hosts.
+  host_groups = {
+    for group in ["database", "database_dr"] : group => local.is_cloud ? try(local.spec.hosts[group], null) : null
+  }
 
   opensearch_domain = substr("${local.name}-logs", 0, 28)
   opensearch_arn    = "arn:aws:es:${local.spec.regions.primary}:${local.account}:domain/${local.opensearch_domain}"
@@ -23,12 +31,13 @@ locals {
       database_replication = "database/replication"
       database_app         = "database/app"
       redis_auth           = "redis/auth"
+      backup_cipher        = "backup/cipher"
     } : k => "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/${path}-*"
   }
   all_secrets_arn = "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/*"
 
-  secrets_keys = [module.security.kms_key_arns["secrets"], module.security_dr.kms_key_arns["secrets"]]
-  backup_keys  = [module.security.kms_key_arns["backup"], module.security_dr.kms_key_arns["backup"]]
+  secrets_keys = [module.primary.kms_key_arns["secrets"], module.dr.kms_key_arns["secrets"]]
+  backup_keys  = [module.primary.kms_key_arns["backup"], module.dr.kms_key_arns["backup"]]
   backup_buckets = compact([
     module.storage.bucket_arns["backup"],
     try("arn:aws:s3:::${module.storage.dr_bucket_names["backup"]}", ""),
@@ -50,6 +59,8 @@ locals {
       namespace = "external-secrets"
       statements = [
         { sid = "ReadEnvironmentSecrets", actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources = [local.all_secrets_arn] },
+        # The pgBackRest passphrase is for the database hosts alone: no Kubernetes secret ever holds it.
+        { sid = "NeverTheBackupCipher", effect = "Deny", actions = ["secretsmanager:GetSecretValue"], resources = [local.secret_arn.backup_cipher] },
         { sid = "DecryptSecrets", actions = ["kms:Decrypt"], resources = local.secrets_keys },
       ]
     }
@@ -69,129 +80,15 @@ locals {
       ]
     }
   }
-}
 
-# --- EKS: both regions; the IAM roles (global) trust both clusters' OIDC providers -----
-
-module "eks_dr" {
-  source    = "./modules/eks"
-  count     = local.cloud
-  providers = { aws = aws.dr }
-
-  name                   = "${local.name}-dr"
-  kubernetes_version     = local.spec.kubernetes.version
-  subnet_ids             = module.network_dr[0].private_app_subnet_ids
-  node_security_group_id = module.security_dr.security_group_ids["app"]
-  secrets_kms_key_arn    = module.security_dr.kms_key_arns["secrets"]
-  logs_kms_key_arn       = module.security_dr.kms_key_arns["logs"]
-  log_retention_days     = var.log_retention_days
-  node_groups            = local.spec.kubernetes.node_groups
-  create_irsa_roles      = false
-  tags                   = local.tags
-}
-
-module "eks" {
-  source = "./modules/eks"
-  count  = local.cloud
-
-  name                      = "${local.name}-primary"
-  kubernetes_version        = local.spec.kubernetes.version
-  subnet_ids                = module.network.private_app_subnet_ids
-  node_security_group_id    = module.security.security_group_ids["app"]
-  secrets_kms_key_arn       = module.security.kms_key_arns["secrets"]
-  logs_kms_key_arn          = module.security.kms_key_arns["logs"]
-  log_retention_days        = var.log_retention_days
-  node_groups               = local.spec.kubernetes.node_groups
-  create_irsa_roles         = true
-  irsa_role_name_prefix     = "${local.name}-irsa-"
-  additional_oidc_providers = [module.eks_dr[0].oidc_provider]
-  service_accounts          = local.service_accounts
-  tags                      = local.tags
-}
-
-# --- Database hosts: the Patroni cluster and, in DR, its standby cluster ---------------
-
-module "database_hosts" {
-  source = "./modules/database_hosts"
-  count  = local.cloud
-
-  name                 = "${local.name}-primary"
-  environment          = local.env
-  region_role          = "primary"
-  host_count           = local.spec.hosts.database.count
-  instance_type        = local.spec.hosts.database.instance_type
-  volume_gb            = local.spec.hosts.database.volume_gb
-  subnet_ids           = module.network.private_data_subnet_ids
-  security_group_id    = module.security.security_group_ids["database"]
-  kms_key_arn          = module.security.kms_key_arns["data"]
-  ami                  = var.host_ami
-  detailed_monitoring  = var.ec2_detailed_monitoring
-  backup_bucket_arns   = local.backup_buckets
-  backup_kms_key_arns  = local.backup_keys
-  secret_arns          = [local.secret_arn.database_superuser, local.secret_arn.database_replication, local.secret_arn.database_app]
-  secrets_kms_key_arns = local.secrets_keys
-  tags                 = local.tags
-}
-
-module "database_hosts_dr" {
-  source    = "./modules/database_hosts"
-  count     = local.cloud
-  providers = { aws = aws.dr }
-
-  name                 = "${local.name}-dr"
-  environment          = local.env
-  region_role          = "dr"
-  host_count           = local.spec.hosts.database.count
-  instance_type        = local.spec.hosts.database.instance_type
-  volume_gb            = local.spec.hosts.database.volume_gb
-  subnet_ids           = module.network_dr[0].private_data_subnet_ids
-  security_group_id    = module.security_dr.security_group_ids["database"]
-  kms_key_arn          = module.security_dr.kms_key_arns["data"]
-  ami                  = var.host_ami
-  detailed_monitoring  = var.ec2_detailed_monitoring
-  backup_bucket_arns   = local.backup_buckets
-  backup_kms_key_arns  = local.backup_keys
-  secret_arns          = [local.secret_arn.database_superuser, local.secret_arn.database_replication, local.secret_arn.database_app]
-  secrets_kms_key_arns = local.secrets_keys
-  tags                 = local.tags
-}
-
-# --- Cache -----------------------------------------------------------------------------
-
-module "cache" {
-  source = "./modules/cache"
-  count  = local.cache
-
-  name              = "${local.name}-primary"
-  node_type         = local.spec.cache.node_type
-  replicas          = local.spec.cache.replicas
-  subnet_ids        = module.network.private_data_subnet_ids
-  security_group_id = module.security.security_group_ids["cache"]
-  kms_key_arn       = module.security.kms_key_arns["data"]
-  logs_kms_key_arn  = module.security.kms_key_arns["logs"]
-  auth_secret_arn   = module.secrets.secret_arns["redis_auth"]
-  tags              = local.tags
-
-  depends_on = [module.secrets]
-}
-
-module "cache_dr" {
-  source    = "./modules/cache"
-  count     = local.dr_sms
-  providers = { aws = aws.dr }
-
-  name              = "${local.name}-dr"
-  node_type         = local.spec.cache.node_type
-  replicas          = local.spec.cache.replicas
-  subnet_ids        = module.network_dr[0].private_data_subnet_ids
-  security_group_id = module.security_dr.security_group_ids["cache"]
-  kms_key_arn       = module.security_dr.kms_key_arns["data"]
-  logs_kms_key_arn  = module.security_dr.kms_key_arns["logs"]
-  # The replica of the same secret, in the DR region.
-  auth_secret_arn = replace(module.secrets.secret_arns["redis_auth"], ":${local.spec.regions.primary}:", ":${local.spec.regions.dr}:")
-  tags            = local.tags
-
-  depends_on = [module.secrets]
+  # The database hosts of both regions: the pgBackRest repository in each region (the DR
+  # twin exists while replication is on), the database secrets and the repository passphrase.
+  database_access = {
+    backup_bucket_arns   = local.backup_buckets
+    backup_kms_key_arns  = local.backup_keys
+    secret_arns          = [local.secret_arn.database_superuser, local.secret_arn.database_replication, local.secret_arn.database_app, local.secret_arn.backup_cipher]
+    secrets_kms_key_arns = local.secrets_keys
+  }
 }
 
 # --- Observability (primary region; its host scrapes both regions through peering/VPN) -
@@ -207,15 +104,15 @@ module "observability" {
   host                         = { instance_type = local.spec.hosts.observability.instance_type, volume_gb = local.spec.hosts.observability.volume_gb }
   ami                          = var.host_ami
   detailed_monitoring          = var.ec2_detailed_monitoring
-  subnet_ids                   = module.network.private_data_subnet_ids
-  host_security_group_id       = module.security.security_group_ids["observability"]
-  opensearch_security_group_id = module.security.security_group_ids["opensearch"]
-  data_kms_key_arn             = module.security.kms_key_arns["data"]
-  logs_kms_key_arn             = module.security.kms_key_arns["logs"]
+  subnet_ids                   = module.primary.private_data_subnet_ids
+  host_security_group_id       = module.primary.security_group_ids["observability"]
+  opensearch_security_group_id = module.primary.security_group_ids["opensearch"]
+  data_kms_key_arn             = module.primary.kms_key_arns["data"]
+  logs_kms_key_arn             = module.primary.kms_key_arns["logs"]
   log_retention_days           = var.log_retention_days
   opensearch_enabled           = var.opensearch_enabled
-  log_writer_role_arns         = [module.eks[0].irsa_role_arns["fluent-bit"], module.database_hosts[0].role_arn]
-  monitored_instances          = zipmap(module.database_hosts[0].hostnames, module.database_hosts[0].instance_ids)
+  log_writer_role_arns         = [module.primary.irsa_role_arns["fluent-bit"], module.primary.database_role_arn]
+  monitored_instances          = zipmap(module.primary.database_hostnames, module.primary.database_instance_ids)
   tags                         = local.tags
 }
 
@@ -229,18 +126,49 @@ module "edge" {
   name   = local.name
   domain = local.spec.domain
   primary = {
-    vpc_id                = module.network.vpc_id
-    public_subnet_ids     = module.network.public_subnet_ids
-    alb_security_group_id = module.security.security_group_ids["alb"]
-    logs_kms_key_arn      = module.security.kms_key_arns["logs"]
+    vpc_id                = module.primary.vpc_id
+    public_subnet_ids     = module.primary.public_subnet_ids
+    alb_security_group_id = module.primary.security_group_ids["alb"]
+    logs_kms_key_arn      = module.primary.kms_key_arns["logs"]
   }
   dr = {
-    vpc_id                = module.network_dr[0].vpc_id
-    public_subnet_ids     = module.network_dr[0].public_subnet_ids
-    alb_security_group_id = module.security_dr.security_group_ids["alb"]
-    logs_kms_key_arn      = module.security_dr.kms_key_arns["logs"]
+    vpc_id                = module.dr.vpc_id
+    public_subnet_ids     = module.dr.public_subnet_ids
+    alb_security_group_id = module.dr.security_group_ids["alb"]
+    logs_kms_key_arn      = module.dr.kms_key_arns["logs"]
   }
   deletion_protection  = var.alb_deletion_protection
   wait_for_certificate = var.wait_for_certificate
   tags                 = local.tags
+}
+
+# --- Private names inside both regions' VPCs -------------------------------------------
+
+locals {
+  # Every database host is listed: libpq connects to the one that fits the session it asks
+  # for (target_session_attrs=read-write finds the leader, prefer-standby a replica), so a
+  # Patroni failover changes no record. postgres-dr names the DR standby cluster.
+  internal_records = {
+    for name, r in {
+      postgres      = { type = "A", values = module.primary.database_private_ips, enabled = true }
+      "postgres-ro" = { type = "A", values = module.primary.database_private_ips, enabled = true }
+      "postgres-dr" = { type = "A", values = module.dr.database_private_ips, enabled = length(module.dr.database_hostnames) > 0 }
+      redis         = { type = "CNAME", values = [module.primary.cache_primary_endpoint], enabled = local.cache_primary }
+      logs          = { type = "CNAME", values = [one(module.observability[*].opensearch_endpoint)], enabled = var.opensearch_enabled }
+    } : name => { type = r.type, values = r.values } if r.enabled
+  }
+}
+
+module "internal_dns" {
+  source = "./modules/private_dns"
+  count  = local.is_cloud && var.private_dns_enabled ? 1 : 0
+
+  name      = local.name
+  zone_name = "internal.${local.spec.domain}"
+  vpcs = [
+    { vpc_id = module.primary.vpc_id, region = local.spec.regions.primary },
+    { vpc_id = module.dr.vpc_id, region = local.spec.regions.dr },
+  ]
+  records = local.internal_records
+  tags    = local.tags
 }

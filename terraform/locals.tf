@@ -5,6 +5,11 @@ locals {
   name     = "${local.spec.project}-${local.spec.name}"
   is_cloud = local.spec.kind == "cloud"
 
+  # What differs between environments beyond their spec's sizes keys on the tier
+  # (development, staging, production), never on the environment's name.
+  tier       = try(local.spec.tier, null)
+  production = local.tier == "production"
+
   tags = {
     Project     = local.spec.project
     Environment = local.spec.name

@@ -1,68 +1,59 @@
-# The QuantumVest platform in two regions. The local environment (kind: local) applies
-# the slice the one-machine platform uses: primary network, KMS keys in both regions,
-# the buckets with DR replication, and the generated secrets. Cloud environments add
-# the DR network, EKS, database and observability hosts, cache and edge.
+# The QuantumVest platform in two regions: modules/region builds one region's slice and
+# is called once per region. The local environment (kind: local) applies the slice the
+# one-machine platform uses: primary network, KMS keys in both regions, the buckets with
+# DR replication, and the generated secrets. Cloud environments add the DR network, EKS,
+# database hosts and cache in both regions, observability and the edge (cloud.tf).
 
-module "security" {
-  source = "./modules/security"
+module "primary" {
+  source = "./modules/region"
 
   name                     = "${local.name}-primary"
+  region_role              = "primary"
+  environment              = local.spec.name
   account_id               = local.spec.account_id
+  cloud                    = local.is_cloud
+  network                  = local.spec.network.primary
+  app_port                 = local.spec.application.port
   key_deletion_window_days = var.kms_deletion_window_days
-  # Locally nothing runs in the VPC (hosts are loopback addresses), so no security groups.
-  create_security_groups = local.is_cloud
-  vpc_id                 = module.network.vpc_id
-  vpc_cidr               = local.spec.network.primary.vpc_cidr
-  ports                  = { app = local.spec.application.port }
-  tags                   = local.tags
+  log_retention_days       = var.log_retention_days
+  kubernetes               = local.spec.kubernetes
+  # IAM is global: the primary cluster creates the roles; the DR cluster's service accounts may assume them.
+  irsa = local.is_cloud ? {
+    role_name_prefix          = "${local.name}-irsa-"
+    additional_oidc_providers = [module.dr.eks_oidc_provider]
+    service_accounts          = local.service_accounts
+  } : null
+  database_hosts      = local.host_groups["database"]
+  database_access     = local.database_access
+  host_ami            = var.host_ami
+  detailed_monitoring = var.ec2_detailed_monitoring
+  cache               = { enabled = local.cache_primary, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas }
+  cache_auth_token    = local.cache_primary ? jsondecode(data.aws_secretsmanager_secret_version.redis_auth[0].secret_string)["password"] : null
+  tags                = local.tags
 }
 
-module "security_dr" {
-  source    = "./modules/security"
+module "dr" {
+  source    = "./modules/region"
   providers = { aws = aws.dr }
 
   name                     = "${local.name}-dr"
+  region_role              = "dr"
+  environment              = local.spec.name
   account_id               = local.spec.account_id
+  cloud                    = local.is_cloud
+  network                  = local.is_cloud ? local.spec.network.dr : null
+  app_port                 = local.spec.application.port
   key_deletion_window_days = var.kms_deletion_window_days
-  create_security_groups   = local.is_cloud
-  vpc_id                   = local.is_cloud ? module.network_dr[0].vpc_id : null
-  vpc_cidr                 = local.spec.network.dr.vpc_cidr
-  ports                    = { app = local.spec.application.port }
-  tags                     = local.tags
-}
-
-module "network" {
-  source = "./modules/network"
-
-  name                    = "${local.name}-primary"
-  vpc_cidr                = local.spec.network.primary.vpc_cidr
-  availability_zones      = local.spec.network.primary.availability_zones
-  public_subnets          = local.spec.network.primary.subnets.public
-  private_app_subnets     = local.spec.network.primary.subnets.private_app
-  private_data_subnets    = local.spec.network.primary.subnets.private_data
-  nat                     = local.spec.network.primary.nat
-  flow_log_kms_key_arn    = module.security.kms_key_arns["logs"]
-  flow_log_retention_days = var.log_retention_days
-  interface_endpoints     = local.is_cloud ? local.interface_endpoints : []
-  tags                    = local.tags
-}
-
-module "network_dr" {
-  source    = "./modules/network"
-  count     = local.is_cloud ? 1 : 0
-  providers = { aws = aws.dr }
-
-  name                    = "${local.name}-dr"
-  vpc_cidr                = local.spec.network.dr.vpc_cidr
-  availability_zones      = local.spec.network.dr.availability_zones
-  public_subnets          = local.spec.network.dr.subnets.public
-  private_app_subnets     = local.spec.network.dr.subnets.private_app
-  private_data_subnets    = local.spec.network.dr.subnets.private_data
-  nat                     = local.spec.network.dr.nat
-  flow_log_kms_key_arn    = module.security_dr.kms_key_arns["logs"]
-  flow_log_retention_days = var.log_retention_days
-  interface_endpoints     = local.interface_endpoints
-  tags                    = local.tags
+  log_retention_days       = var.log_retention_days
+  kubernetes               = local.spec.kubernetes
+  database_hosts           = local.host_groups["database_dr"]
+  database_access          = local.database_access
+  host_ami                 = var.host_ami
+  detailed_monitoring      = var.ec2_detailed_monitoring
+  # The DR cache authenticates with the secret's DR replica: no replicas, no DR cache.
+  cache            = { enabled = local.cache_dr, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas }
+  cache_auth_token = local.cache_dr ? jsondecode(data.aws_secretsmanager_secret_version.redis_auth_dr[0].secret_string)["password"] : null
+  tags             = local.tags
 }
 
 module "storage" {
@@ -71,8 +62,8 @@ module "storage" {
 
   name            = local.name
   account_id      = local.spec.account_id
-  kms_key_arns    = module.security.kms_key_arns
-  dr_kms_key_arns = module.security_dr.kms_key_arns
+  kms_key_arns    = module.primary.kms_key_arns
+  dr_kms_key_arns = module.dr.kms_key_arns
   buckets = {
     # pgBackRest expires its own backups; S3 only bounds the versions it leaves behind.
     backup    = { kms_class = "backup", noncurrent_version_expiration_days = local.spec.backup.retention_days }
@@ -91,16 +82,29 @@ module "secrets" {
 
   project              = local.spec.project
   environment          = local.spec.name
-  kms_key_arn          = module.security.kms_key_arns["secrets"]
+  kms_key_arn          = module.primary.kms_key_arns["secrets"]
   dr_region            = var.secret_replicas_enabled ? local.spec.regions.dr : null
-  dr_kms_key_arn       = module.security_dr.kms_key_arns["secrets"]
+  dr_kms_key_arn       = module.dr.kms_key_arns["secrets"]
   recovery_window_days = var.secret_recovery_window_days
   value_version        = var.secret_value_version
   generate_values      = var.generate_secret_values
   tags                 = local.tags
 }
 
-locals {
-  # Private access to AWS APIs for hosts and nodes (SSM Session Manager needs the first three).
-  interface_endpoints = ["ssm", "ssmmessages", "ec2messages", "secretsmanager", "kms", "logs", "sts", "ecr.api", "ecr.dkr"]
+# The Redis AUTH token, read once module.secrets has written it (and again in the apply
+# that rotates it), never earlier: hence here, with depends_on, and not in modules/cache.
+data "aws_secretsmanager_secret_version" "redis_auth" {
+  count = local.cache_primary ? 1 : 0
+
+  secret_id  = module.secrets.secret_arns["redis_auth"]
+  depends_on = [module.secrets]
+}
+
+data "aws_secretsmanager_secret_version" "redis_auth_dr" {
+  count    = local.cache_dr ? 1 : 0
+  provider = aws.dr
+
+  # The replica of the same secret, in the DR region.
+  secret_id  = replace(module.secrets.secret_arns["redis_auth"], ":${local.spec.regions.primary}:", ":${local.spec.regions.dr}:")
+  depends_on = [module.secrets]
 }

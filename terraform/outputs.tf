@@ -3,6 +3,16 @@
 output "environment" {
   description = "Environment name."
   value       = local.spec.name
+
+  precondition {
+    condition     = contains(["development", "staging", "production"], coalesce(local.tier, "none"))
+    error_message = "The spec's tier must be development, staging or production."
+  }
+  precondition {
+    # A production environment is never disposable, whatever its tfvars say.
+    condition     = !local.production || (!var.force_destroy && var.alb_deletion_protection && var.secret_recovery_window_days >= 7 && var.kms_deletion_window_days >= 7)
+    error_message = "A production environment needs force_destroy = false, alb_deletion_protection = true and recovery windows of at least 7 days."
+  }
 }
 
 output "primary_region" {
@@ -22,7 +32,7 @@ output "backup_bucket" {
 
 output "kms_key_arns" {
   description = "Primary-region KMS key ARN per data class: data, backup, secrets, logs."
-  value       = module.security.kms_key_arns
+  value       = module.primary.kms_key_arns
 }
 
 output "secret_names" {
@@ -32,20 +42,28 @@ output "secret_names" {
 
 output "vpc_id" {
   description = "Primary VPC ID."
-  value       = module.network.vpc_id
+  value       = module.primary.vpc_id
 }
 
 output "cloud" {
   description = "Cloud-only endpoints and handles (null for the local environment)."
   value = local.is_cloud ? {
-    eks_clusters         = { primary = module.eks[0].cluster_name, dr = module.eks_dr[0].cluster_name }
-    irsa_role_arns       = module.eks[0].irsa_role_arns
-    database_hosts       = { primary = module.database_hosts[0].hostnames, dr = module.database_hosts_dr[0].hostnames }
-    cache_endpoint       = try(module.cache[0].primary_endpoint, null)
+    eks_clusters         = { primary = module.primary.eks_cluster_name, dr = module.dr.eks_cluster_name }
+    irsa_role_arns       = module.primary.irsa_role_arns
+    database_hosts       = { primary = module.primary.database_hostnames, dr = module.dr.database_hostnames }
+    cache_endpoint       = module.primary.cache_primary_endpoint
     opensearch_endpoint  = module.observability[0].opensearch_endpoint
     alb_dns_names        = module.edge[0].alb_dns_names
     zone_name_servers    = module.edge[0].name_servers
     ingress_target_group = module.edge[0].target_group_arns
+  } : null
+}
+
+output "internal_dns" {
+  description = "The private zone both regions' VPCs resolve, and the name of each record in it (postgres, postgres-ro, postgres-dr, redis, logs; those that exist); null locally or when private_dns_enabled is false."
+  value = length(module.internal_dns) > 0 ? {
+    zone    = module.internal_dns[0].zone_name
+    records = module.internal_dns[0].record_names
   } : null
 }
 

@@ -1,7 +1,14 @@
-# One provider per region: primary (default) and disaster recovery (alias "dr").
-# When aws_endpoint_url is set (the local emulator), every service points at it and the
-# checks that need a real AWS account are skipped. Credentials always come from the
-# environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile), never from tfvars.
+# One provider per region: primary (default) and disaster recovery (alias "dr"), plus the
+# secrets module's password generator. When aws_endpoint_url is set (the local emulator),
+# every service points at it and the checks that need a real AWS account are skipped.
+# Credentials always come from the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or
+# a profile), never from tfvars.
+#
+# Why the blocks repeat: Terraform 1.11 cannot create provider configurations in a loop,
+# and the argument names inside a block (such as the services of `endpoints`) cannot be
+# computed from a list. So each block spells its settings and endpoint names out;
+# local.emulated_services is the one list they must match, and
+# tests/unit/test_terraform_static.py fails when a block's endpoints differ from it.
 
 locals {
   emulated = var.aws_endpoint_url != null
@@ -12,6 +19,8 @@ locals {
     "elasticache", "elbv2", "iam", "kms", "opensearch", "route53", "s3", "secretsmanager",
     "sns", "ssm", "sts", "wafv2",
   ]
+  # The password generator only calls these.
+  generator_services = ["secretsmanager", "sts"]
 }
 
 provider "aws" {
@@ -67,6 +76,7 @@ provider "aws" {
   alias  = "dr"
   region = local.spec.regions.dr
 
+  # The same settings as the primary provider; see there for why.
   allowed_account_ids = local.emulated ? null : [local.spec.account_id]
 
   skip_credentials_validation = local.emulated
@@ -74,9 +84,7 @@ provider "aws" {
   skip_requesting_account_id  = false
   skip_region_validation      = local.emulated
   s3_use_path_style           = local.emulated
-  # Few retries: an API moto lacks fails fast, yet the odd malformed answer moto gives under
-  # concurrent load (seen: KMS ListResourceTags) is retried instead of failing the run.
-  max_retries = local.emulated ? 4 : null
+  max_retries                 = local.emulated ? 4 : null
 
   dynamic "endpoints" {
     for_each = local.emulated ? [var.aws_endpoint_url] : []
@@ -121,9 +129,7 @@ provider "aws" {
   skip_metadata_api_check     = local.emulated
   skip_requesting_account_id  = local.emulated
   skip_region_validation      = local.emulated
-  # Few retries: an API moto lacks fails fast, yet the odd malformed answer moto gives under
-  # concurrent load (seen: KMS ListResourceTags) is retried instead of failing the run.
-  max_retries = local.emulated ? 4 : null
+  max_retries                 = local.emulated ? 4 : null
 
   dynamic "endpoints" {
     for_each = local.emulated ? [var.aws_endpoint_url] : []

@@ -6,8 +6,9 @@ variable "environment" {
   type        = string
 
   validation {
-    condition     = contains(["local", "dev", "staging", "prod"], var.environment)
-    error_message = "environment must be one of local, dev, staging, prod."
+    # An environment is any environments/<name>.yaml: adding one needs no change here.
+    condition     = can(regex("^[a-z][a-z0-9-]{0,30}$", var.environment)) ? fileexists("${path.module}/../environments/${var.environment}.yaml") : false
+    error_message = "environment must be a lowercase name (letters, digits, dashes; at most 31 characters) with a spec environments/<environment>.yaml."
   }
 }
 
@@ -36,6 +37,12 @@ variable "cache_enabled" {
 
 variable "opensearch_enabled" {
   description = "Create the OpenSearch domain (the emulator never finishes creating one: plan and mock tests only there)."
+  type        = bool
+  default     = true
+}
+
+variable "private_dns_enabled" {
+  description = "Create the private zone internal.<domain> in both VPCs (the emulator cannot: it makes a zone created with a VPC public unless the request says PrivateZone, which the provider does not send; plan and mock tests only there)."
   type        = bool
   default     = true
 }

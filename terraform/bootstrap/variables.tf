@@ -3,8 +3,9 @@ variable "environment" {
   type        = string
 
   validation {
-    condition     = contains(["local", "dev", "staging", "prod"], var.environment)
-    error_message = "environment must be one of local, dev, staging, prod."
+    # An environment is any environments/<name>.yaml: adding one needs no change here.
+    condition     = can(regex("^[a-z][a-z0-9-]{0,30}$", var.environment)) ? fileexists("${path.module}/../../environments/${var.environment}.yaml") : false
+    error_message = "environment must be a lowercase name (letters, digits, dashes; at most 31 characters) with a spec environments/<environment>.yaml."
   }
 }
 

@@ -1,4 +1,5 @@
-# Offline: database hosts are private, IMDSv2-only, encrypted, and tagged for the inventory.
+# Offline: database hosts (hardened by modules/host, see host.tftest.hcl) are spread over
+# the zones, tagged for the inventory, and their role names its resources.
 mock_provider "aws" {
   source = "./tests/mocks"
 }
@@ -26,24 +27,17 @@ run "hardened_hosts_one_per_zone" {
   }
 
   assert {
-    condition     = length(aws_instance.this) == 3 && length(distinct(aws_instance.this[*].subnet_id)) == 3
+    condition     = length(output.instance_ids) == 3 && length(distinct(module.host.subnet_ids)) == 3
     error_message = "three nodes, each in its own data subnet (AZ)"
   }
   assert {
-    condition     = alltrue([for i in aws_instance.this : i.metadata_options[0].http_tokens == "required"])
-    error_message = "IMDSv2 must be required"
+    condition     = output.hostnames == tolist(["quantumvest-prod-primary-db1", "quantumvest-prod-primary-db2", "quantumvest-prod-primary-db3"])
+    error_message = "hostnames are <name>-db<n>"
   }
   assert {
-    condition     = alltrue([for i in aws_instance.this : i.associate_public_ip_address == false])
-    error_message = "database hosts must have no public address"
-  }
-  assert {
-    condition     = alltrue([for i in aws_instance.this : i.root_block_device[0].encrypted && i.root_block_device[0].kms_key_id == var.kms_key_arn])
-    error_message = "volumes must be encrypted with the data CMK"
-  }
-  assert {
-    condition     = alltrue([for i in aws_instance.this : i.tags["qv:role"] == "database" && i.tags["qv:environment"] == "prod" && i.tags["qv:region-role"] == "primary"])
-    error_message = "the inventory tags (qv:role, qv:environment, qv:region-role) must be set"
+    condition = alltrue([for t in module.host.instance_tags : t["qv:role"] == "database" && t["qv:environment"] == "prod" && t["qv:region-role"] == "primary"
+    && t["qv:patroni-cluster"] == "quantumvest-prod-primary" && t["qv:patroni-standby"] == "false"])
+    error_message = "the inventory tags (qv:role, qv:environment, qv:region-role, qv:patroni-*) must be set"
   }
   assert {
     condition     = alltrue([for s in data.aws_iam_policy_document.this.statement : !contains(s.resources, "*")])

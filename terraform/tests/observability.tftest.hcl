@@ -44,11 +44,11 @@ run "opensearch_is_private_encrypted_and_access_controlled" {
     error_message = "audit logs must be published"
   }
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.status_check) == 2 && aws_instance.host.metadata_options[0].http_tokens == "required"
-    error_message = "status alarms for every monitored host and the observability host; IMDSv2 on the host"
+    condition     = length(aws_cloudwatch_metric_alarm.status_check) == 2 && contains(keys(aws_cloudwatch_metric_alarm.status_check), "quantumvest-prod-primary-obs1")
+    error_message = "status alarms for every monitored host and the observability host"
   }
   assert {
-    condition     = aws_instance.host.tags["qv:role"] == "observability"
+    condition     = module.host.instance_tags[0]["qv:role"] == "observability" && module.host.hostnames == tolist(["quantumvest-prod-primary-obs1"])
     error_message = "the observability host carries its inventory tag"
   }
 }

@@ -30,7 +30,7 @@ run "prod_has_a_nat_per_az_and_replicates_to_dr" {
   }
 
   assert {
-    condition     = length(module.network.nat_gateway_ids) == 3 && length(module.network_dr[0].nat_gateway_ids) == 3
+    condition     = length(module.primary.nat_gateway_ids) == 3 && length(module.dr.nat_gateway_ids) == 3
     error_message = "prod must have a NAT gateway per AZ in both regions"
   }
   assert {
@@ -42,16 +42,46 @@ run "prod_has_a_nat_per_az_and_replicates_to_dr" {
     error_message = "every bucket must be encrypted with a CMK"
   }
   assert {
-    condition     = length(module.database_hosts[0].instance_ids) == 3 && length(module.database_hosts_dr[0].instance_ids) == 3
-    error_message = "a three-node Patroni cluster in each region"
+    condition     = length(module.primary.database_instance_ids) == 3 && length(module.dr.database_instance_ids) == 3
+    error_message = "a three-node Patroni cluster in each region (prod: hosts.database and hosts.database_dr)"
   }
   assert {
-    condition     = length(module.cache) == 1 && output.secret_names.database_app == "quantumvest/prod/database/app"
+    condition = output.internal_dns.zone == "internal.quantumvest.example.com" && output.internal_dns.records == {
+      postgres      = "postgres.internal.quantumvest.example.com"
+      "postgres-ro" = "postgres-ro.internal.quantumvest.example.com"
+      "postgres-dr" = "postgres-dr.internal.quantumvest.example.com"
+      redis         = "redis.internal.quantumvest.example.com"
+      logs          = "logs.internal.quantumvest.example.com"
+    }
+    error_message = "the private zone names the clusters, the cache and the log store"
+  }
+  assert {
+    condition     = output.secret_names.backup_cipher == "quantumvest/prod/backup/cipher"
+    error_message = "the pgBackRest passphrase is a generated secret like the others"
+  }
+  assert {
+    condition     = length(data.aws_secretsmanager_secret_version.redis_auth) == 1 && length(data.aws_secretsmanager_secret_version.redis_auth_dr) == 1 && output.secret_names.database_app == "quantumvest/prod/database/app"
     error_message = "prod has the cache; secret names follow the contract"
   }
   assert {
-    condition     = toset(keys(module.eks[0].irsa_role_arns)) == toset(["api", "external-secrets", "fluent-bit", "backup"])
+    condition     = toset(keys(module.primary.irsa_role_arns)) == toset(["api", "external-secrets", "fluent-bit", "backup"])
     error_message = "IRSA roles for api, external-secrets, fluent-bit and backup"
+  }
+}
+
+run "dev_standby_cluster_follows_its_own_host_group" {
+  command = plan
+  variables {
+    environment = "dev"
+  }
+
+  assert {
+    condition     = length(module.primary.database_hostnames) == 3 && length(module.dr.database_hostnames) == 2
+    error_message = "dev: three primary nodes (hosts.database), two DR standby nodes (hosts.database_dr)"
+  }
+  assert {
+    condition     = length(module.internal_dns) == 1 && contains(keys(output.internal_dns.records), "postgres-dr")
+    error_message = "the DR standby cluster has its private name"
   }
 }
 
@@ -64,11 +94,32 @@ run "local_is_the_small_slice" {
   }
 
   assert {
-    condition     = length(module.eks) == 0 && length(module.database_hosts) == 0 && length(module.edge) == 0 && length(module.network_dr) == 0
+    condition     = module.primary.eks_cluster_name == null && length(module.primary.database_hostnames) == 0 && length(module.edge) == 0 && module.dr.vpc_id == null
     error_message = "the local environment creates no cloud-only component"
   }
   assert {
     condition     = output.environment == "local" && output.primary_region == "us-east-1" && length(output.kms_key_arns) == 4
     error_message = "the outputs qvctl hands to Ansible must be there"
   }
+  assert {
+    condition     = output.internal_dns == null && length(module.internal_dns) == 0
+    error_message = "the private zone is cloud only"
+  }
+}
+
+run "production_is_never_disposable" {
+  command = plan
+  variables {
+    environment   = "prod"
+    force_destroy = true
+  }
+  expect_failures = [output.environment]
+}
+
+run "an_environment_needs_a_spec_file" {
+  command = plan
+  variables {
+    environment = "qa"
+  }
+  expect_failures = [var.environment]
 }

@@ -36,6 +36,7 @@ run "contract_names_and_cmk" {
       database_replication = "quantumvest/dev/database/replication"
       database_app         = "quantumvest/dev/database/app"
       redis_auth           = "quantumvest/dev/redis/auth"
+      backup_cipher        = "quantumvest/dev/backup/cipher"
     }
     error_message = "secret names must follow <project>/<env>/... from contracts.md"
   }

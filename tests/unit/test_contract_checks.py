@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from qvctl.contract import api_routes, api_settings, terraform
 from qvctl.contract.api_settings import Variable
@@ -491,3 +492,13 @@ def test_problems_print_on_one_line() -> None:
     problem = Problem("probes", "kubernetes/dev/71-rollout.yaml", "x")
     assert str(problem) == "kubernetes/dev/71-rollout.yaml: [probes] x"
     assert copy.copy(problem) == problem
+
+
+def test_the_repositorys_terraform_names_the_roles_the_manifests_expect() -> None:
+    # The real root hands the IRSA arguments to modules/region (module "primary"), not to
+    # a root module "eks": the reader must follow it there. Spec read as plain YAML.
+    for env in ("dev", "staging", "prod"):
+        spec = yaml.safe_load((ROOT / "environments" / f"{env}.yaml").read_text())
+        reader = contract.HclReader(ROOT, spec)
+        assert reader.role_names() == {sa: f"quantumvest-{env}-irsa-{sa}" for sa in naming.IRSA_SERVICE_ACCOUNTS}
+        assert reader.service_account_namespaces()["fluent-bit"] == "logging"

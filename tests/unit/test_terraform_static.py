@@ -15,8 +15,8 @@ import yaml
 
 from tests.terraform_support import EMULATOR_KEYS, ROOT, TF_DIR, Workdir, terraform_binary
 
-MODULES = ["network", "security", "eks", "database_hosts", "cache", "storage", "observability", "edge",
-           "secrets", "state"]
+MODULES = ["region", "network", "security", "eks", "database_hosts", "host", "cache", "storage", "observability",
+           "edge", "private_dns", "secrets", "state"]
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,30 @@ def test_mock_provider_tests_pass(root_workdir: Workdir) -> None:
     summary = re.search(r"(Success|Failure)! (\d+) passed, (\d+) failed", done.stdout)
     assert done.returncode == 0 and summary and summary.group(3) == "0", done.stdout[-6000:] + done.stderr[-3000:]
     assert int(summary.group(2)) >= 25, f"fewer terraform test runs than expected: {summary.group(0)}"
+
+
+def _hcl_list(text: str, name: str) -> list[str]:
+    found = re.search(rf"\n  {name}\s*=\s*\[(.*?)\]", text, re.S)
+    assert found, f"local.{name} not found"
+    return re.findall(r'"([^"]+)"', found.group(1))
+
+
+def test_every_provider_sends_exactly_the_listed_services_to_the_emulator() -> None:
+    # Terraform cannot compute a block's argument names, so each provider block spells its
+    # endpoints out; this keeps them equal to the one list in providers.tf.
+    text = (TF_DIR / "providers.tf").read_text()
+    expected = {None: _hcl_list(text, "emulated_services"), "dr": _hcl_list(text, "emulated_services"),
+                "secrets_generator": _hcl_list(text, "generator_services")}
+    blocks = re.findall(r'\nprovider "aws" \{\n(.*?)\n\}', text, re.S)
+    seen = {}
+    for body in blocks:
+        alias = re.search(r'^  alias\s*=\s*"([^"]+)"', body, re.M)
+        content = re.search(r'dynamic "endpoints" \{.*?content \{\n(.*?)\n    \}', body, re.S)
+        assert content, f"provider {alias and alias.group(1)} has no emulator endpoints"
+        seen[alias.group(1) if alias else None] = re.findall(r"^\s*([a-z0-9]+)\s*=", content.group(1), re.M)
+    assert set(seen) == set(expected)
+    for alias, services in seen.items():
+        assert sorted(services) == sorted(expected[alias]), f"provider {alias or 'default'}: endpoints differ"
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])

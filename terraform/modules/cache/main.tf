@@ -1,13 +1,10 @@
 # ElastiCache Redis: Multi-AZ with automatic failover (at least one replica), TLS in
 # transit, KMS at rest, AUTH token from Secrets Manager. It only holds rebuildable data.
 #
-# The AUTH token is read from Secrets Manager here because auth_token is not a write-only
-# argument in the AWS provider 5.x: it is therefore in the state, which is why the state
-# bucket is SSE-KMS encrypted and access to it is restricted.
-
-data "aws_secretsmanager_secret_version" "auth" {
-  secret_id = var.auth_secret_arn
-}
+# The caller reads the AUTH token from Secrets Manager (only it can wait until the secrets
+# module has written the value). auth_token is not a write-only argument in the AWS
+# provider 5.x: the token is therefore in the state, which is why the state bucket is
+# SSE-KMS encrypted and access to it is restricted.
 
 resource "aws_elasticache_subnet_group" "this" {
   name       = var.name
@@ -41,7 +38,7 @@ resource "aws_elasticache_replication_group" "this" {
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
-  auth_token                 = jsondecode(data.aws_secretsmanager_secret_version.auth.secret_string)["password"]
+  auth_token                 = var.auth_token
   auth_token_update_strategy = "ROTATE"
 
   snapshot_retention_limit   = var.snapshot_retention_days

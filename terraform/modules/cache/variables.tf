@@ -54,9 +54,16 @@ variable "logs_kms_key_arn" {
   type        = string
 }
 
-variable "auth_secret_arn" {
-  description = "Secrets Manager secret whose JSON {\"password\": ...} is the Redis AUTH token."
+variable "auth_token" {
+  description = "Redis AUTH token: the password of the redis/auth secret in Secrets Manager."
   type        = string
+  sensitive   = true
+
+  validation {
+    # ElastiCache's rules for AUTH tokens.
+    condition     = length(var.auth_token) >= 16 && length(var.auth_token) <= 128
+    error_message = "auth_token must be 16 to 128 characters."
+  }
 }
 
 variable "snapshot_retention_days" {

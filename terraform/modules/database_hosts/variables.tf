@@ -19,12 +19,12 @@ variable "region_role" {
 }
 
 variable "host_count" {
-  description = "Number of Patroni + etcd nodes (odd, for an etcd quorum)."
+  description = "Number of Patroni + etcd nodes: odd in the primary cluster, whose etcd majority elects the leader; the DR standby cluster only follows the primary and may be smaller (spec: hosts.database_dr)."
   type        = number
 
   validation {
-    condition     = var.host_count >= 1 && var.host_count % 2 == 1
-    error_message = "host_count must be odd (etcd needs a majority)."
+    condition     = var.host_count >= 1 && (var.region_role == "dr" || var.host_count % 2 == 1)
+    error_message = "host_count must be at least 1, and odd in the primary cluster (etcd needs a majority)."
   }
 }
 

@@ -78,11 +78,12 @@ variable "additional_oidc_providers" {
 }
 
 variable "service_accounts" {
-  description = "Service accounts that get an IAM role: namespace and least-privilege statements (explicit actions and resources)."
+  description = "Service accounts that get an IAM role: namespace and least-privilege statements (explicit actions and resources; effect Allow by default, Deny to carve a named resource out of a broader grant)."
   type = map(object({
     namespace = string
     statements = list(object({
       sid       = string
+      effect    = optional(string, "Allow")
       actions   = list(string)
       resources = list(string)
     }))
@@ -92,10 +93,10 @@ variable "service_accounts" {
   validation {
     condition = alltrue(flatten([
       for sa in values(var.service_accounts) : [
-        for st in sa.statements : !contains(st.resources, "*") && alltrue([for a in st.actions : !endswith(a, "*")])
+        for st in sa.statements : contains(["Allow", "Deny"], st.effect) && !contains(st.resources, "*") && alltrue([for a in st.actions : !endswith(a, "*")])
       ]
     ]))
-    error_message = "Application roles must name their resources and actions: no \"*\" resource and no wildcard action."
+    error_message = "Application roles must name their resources and actions: no \"*\" resource and no wildcard action; effect is Allow (default) or Deny."
   }
 }
 

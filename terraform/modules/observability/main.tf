@@ -16,42 +16,7 @@ locals {
   }
 }
 
-# --- The observability host ------------------------------------------------------------
-
-data "aws_ami" "this" {
-  most_recent = true
-  owners      = var.ami.owners
-
-  filter {
-    name   = "name"
-    values = [var.ami.name_pattern]
-  }
-  filter {
-    name   = "architecture"
-    values = ["x86_64"]
-  }
-}
-
-data "aws_iam_policy_document" "host_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "host" {
-  name               = "${var.name}-observability"
-  assume_role_policy = data.aws_iam_policy_document.host_assume.json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy_attachment" "host_ssm" {
-  role       = aws_iam_role.host.name
-  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-}
+# --- The observability host (modules/host: IMDSv2 only, no public IP, encrypted, SSM) ---
 
 data "aws_iam_policy_document" "host" {
   # checkov:skip=CKV_AWS_356:ec2:DescribeInstances (Prometheus EC2 discovery) and cloudwatch:GetMetricData/ListMetrics (Grafana) support no resource-level permissions; AWS requires "*" for them.
@@ -72,53 +37,52 @@ data "aws_iam_policy_document" "host" {
   }
 }
 
-resource "aws_iam_role_policy" "host" {
-  name   = "discovery-and-logs"
-  role   = aws_iam_role.host.id
-  policy = data.aws_iam_policy_document.host.json
-}
+module "host" {
+  source = "../host"
 
-resource "aws_iam_instance_profile" "host" {
-  name = "${var.name}-observability"
-  role = aws_iam_role.host.name
-  tags = var.tags
-}
-
-resource "aws_instance" "host" {
-  ami                         = data.aws_ami.this.id
-  instance_type               = var.host.instance_type
-  subnet_id                   = var.subnet_ids[0]
-  vpc_security_group_ids      = [var.host_security_group_id]
-  iam_instance_profile        = aws_iam_instance_profile.host.name
-  associate_public_ip_address = false
-  monitoring                  = var.detailed_monitoring
-  ebs_optimized               = true
-
-  metadata_options {
-    http_endpoint               = "enabled"
-    http_tokens                 = "required"
-    http_put_response_hop_limit = 1
-    instance_metadata_tags      = "enabled"
-  }
-
-  root_block_device {
-    volume_type = "gp3"
-    volume_size = var.host.volume_gb
-    encrypted   = true
-    kms_key_id  = var.data_kms_key_arn
-  }
-
-  tags = merge(var.tags, {
-    Name             = "${var.name}-obs1"
+  name                = "${var.name}-observability"
+  hostnames           = ["${var.name}-obs1"]
+  instance_type       = var.host.instance_type
+  volume_gb           = var.host.volume_gb
+  subnet_ids          = [var.subnet_ids[0]]
+  security_group_id   = var.host_security_group_id
+  kms_key_arn         = var.data_kms_key_arn
+  ami                 = var.ami
+  detailed_monitoring = var.detailed_monitoring
+  policy_name         = "discovery-and-logs"
+  policy_json         = data.aws_iam_policy_document.host.json
+  instance_tags = {
     "qv:role"        = "observability"
     "qv:environment" = var.environment
     "qv:region-role" = "primary"
-  })
-  volume_tags = merge(var.tags, { Name = "${var.name}-obs1" })
-
-  lifecycle {
-    ignore_changes = [ami]
   }
+  tags = var.tags
+}
+
+# The host's resources lived in this module before the host module existed.
+moved {
+  from = aws_iam_role.host
+  to   = module.host.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.host_ssm
+  to   = module.host.aws_iam_role_policy_attachment.ssm
+}
+
+moved {
+  from = aws_iam_role_policy.host
+  to   = module.host.aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_iam_instance_profile.host
+  to   = module.host.aws_iam_instance_profile.this
+}
+
+moved {
+  from = aws_instance.host
+  to   = module.host.aws_instance.this[0]
 }
 
 # --- OpenSearch ------------------------------------------------------------------------
@@ -176,7 +140,7 @@ data "aws_iam_policy_document" "opensearch_access" {
     resources = ["${local.domain_arn}/*"]
     principals {
       type        = "AWS"
-      identifiers = concat([aws_iam_role.opensearch_admin.arn, aws_iam_role.host.arn], var.log_writer_role_arns)
+      identifiers = concat([aws_iam_role.opensearch_admin.arn, module.host.role_arn], var.log_writer_role_arns)
     }
   }
 }
@@ -282,7 +246,7 @@ resource "aws_sns_topic" "alarms" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "status_check" {
-  for_each = merge(var.monitored_instances, { "${var.name}-obs1" = aws_instance.host.id })
+  for_each = merge(var.monitored_instances, { "${var.name}-obs1" = one(module.host.instance_ids) })
 
   alarm_name          = "${each.key}-status-check-failed"
   alarm_description   = "EC2 status check failed on ${each.key}"

@@ -1,11 +1,11 @@
 output "host_instance_id" {
   description = "Instance ID of the observability host."
-  value       = aws_instance.host.id
+  value       = one(module.host.instance_ids)
 }
 
 output "host_private_ip" {
   description = "Private address of the observability host."
-  value       = aws_instance.host.private_ip
+  value       = one(module.host.private_ips)
 }
 
 output "opensearch_endpoint" {

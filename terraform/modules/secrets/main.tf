@@ -12,6 +12,8 @@ locals {
     database_replication = { path = "database/replication", username = "replicator" }
     database_app         = { path = "database/app", username = "${var.project}_app" }
     redis_auth           = { path = "redis/auth", username = null }
+    # pgBackRest's repository passphrase (repo cipher-pass): whoever reads it can read every backup.
+    backup_cipher = { path = "backup/cipher", username = null }
   }
 }
 
@@ -68,3 +70,4 @@ resource "aws_secretsmanager_secret_rotation" "database_app" {
 
   depends_on = [aws_secretsmanager_secret_version.this]
 }
+

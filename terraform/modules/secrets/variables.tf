@@ -76,3 +76,4 @@ variable "generate_values" {
   type        = bool
   default     = true
 }
+
