@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  postgresql-15 postgresql-client-15 patroni pgbackrest etcd-server etcd-client
+  postgresql-15 postgresql-client-15 patroni python3-idna pgbackrest etcd-server etcd-client
   redis-server nginx supervisor
   prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
   prometheus-redis-exporter prometheus-nginx-exporter

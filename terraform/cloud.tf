@@ -30,6 +30,8 @@ locals {
       database_superuser   = "database/superuser"
       database_replication = "database/replication"
       database_app         = "database/app"
+      database_owner       = "database/owner"
+      database_rest_api    = "database/patroni-api"
       redis_auth           = "redis/auth"
       backup_cipher        = "backup/cipher"
     } : k => "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/${path}-*"
@@ -84,9 +86,11 @@ locals {
   # The database hosts of both regions: the pgBackRest repository in each region (the DR
   # twin exists while replication is on), the database secrets and the repository passphrase.
   database_access = {
-    backup_bucket_arns   = local.backup_buckets
-    backup_kms_key_arns  = local.backup_keys
-    secret_arns          = [local.secret_arn.database_superuser, local.secret_arn.database_replication, local.secret_arn.database_app, local.secret_arn.backup_cipher]
+    backup_bucket_arns  = local.backup_buckets
+    backup_kms_key_arns = local.backup_keys
+    # The database hosts configure every database role (Ansible reads the secrets on the host).
+    secret_arns = [local.secret_arn.database_superuser, local.secret_arn.database_replication, local.secret_arn.database_app,
+    local.secret_arn.database_owner, local.secret_arn.database_rest_api, local.secret_arn.backup_cipher]
     secrets_kms_key_arns = local.secrets_keys
   }
 }

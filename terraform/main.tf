@@ -72,6 +72,7 @@ module "storage" {
   }
   replication_enabled = var.s3_replication_enabled
   lifecycle_enabled   = var.s3_lifecycle_enabled
+  tls_only            = var.s3_tls_only
   force_destroy       = var.force_destroy
   tags                = local.tags
 }

@@ -10,8 +10,8 @@ output "environment" {
   }
   precondition {
     # A production environment is never disposable, whatever its tfvars say.
-    condition     = !local.production || (!var.force_destroy && var.alb_deletion_protection && var.secret_recovery_window_days >= 7 && var.kms_deletion_window_days >= 7)
-    error_message = "A production environment needs force_destroy = false, alb_deletion_protection = true and recovery windows of at least 7 days."
+    condition     = !local.production || (!var.force_destroy && var.alb_deletion_protection && var.secret_recovery_window_days >= 7 && var.kms_deletion_window_days >= 7 && var.s3_tls_only)
+    error_message = "A production environment needs force_destroy = false, alb_deletion_protection = true, s3_tls_only = true and recovery windows of at least 7 days."
   }
 }
 

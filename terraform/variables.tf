@@ -29,6 +29,12 @@ variable "s3_lifecycle_enabled" {
   default     = true
 }
 
+variable "s3_tls_only" {
+  description = "A bucket policy on every bucket that denies requests without TLS. Off only on the emulator: moto cannot evaluate aws:SecureTransport and denies every request (the local clients reach it through its TLS front anyway)."
+  type        = bool
+  default     = true
+}
+
 variable "cache_enabled" {
   description = "Create the ElastiCache Redis replication group (the emulator cannot: plan and mock tests only there)."
   type        = bool

@@ -9,3 +9,4 @@ kms_deletion_window_days    = 7
 cache_enabled               = false
 secret_replicas_enabled     = false # the emulator forgets a replica's KMS key, so the plan never converges
 s3_replication_enabled      = false # the emulator drops parts of the replication rule, so the plan never converges
+s3_tls_only                 = false # the emulator cannot evaluate aws:SecureTransport and would deny every request

@@ -87,7 +87,7 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
      "backup.schedule.full: 'every sunday': string should match pattern"),
     ("same_regions", _set("regions.dr", "eu-west-1"),
      "regions: dr region 'eu-west-1' must differ from the primary region"),
-    ("emulator_in_cloud", _set("emulator", {"address": "127.0.0.1", "port": 5000}),
+    ("emulator_in_cloud", _set("emulator", {"address": "127.0.0.1", "port": 5000, "tls_port": 5443}),
      "only a local environment talks to the emulator"),
     ("wrong_account_id", _set("account_id", "12345"), "account_id: '12345': string should match pattern"),
     ("unknown_tier", _set("tier", "critical"), "tier: 'critical': input should be 'development', 'staging' or"),

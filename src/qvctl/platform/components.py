@@ -31,12 +31,16 @@ class Component:
 
 # inventory group -> (host name prefix, [(component, port name, program, check, description)]).
 # A port name is a field of the spec's `ports` (environments/shared/ports.yaml), or "application".
+_DATABASE_HOST = [
+    ("etcd", "etcd_client", "etcd", "etcd", "etcd, Patroni's consensus store (mutual TLS)"),
+    ("patroni", "patroni", "patroni", "patroni", "Patroni REST API (TLS; unsafe methods need credentials)"),
+    ("postgresql", "postgresql", "patroni", "postgresql", "PostgreSQL (run by Patroni)"),
+    ("pgbackrest", "pgbackrest", "pgbackrest", "pgbackrest", "pgBackRest TLS server (mutual TLS)"),
+]
 _LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
-    "database": ("db", [
-        ("etcd", "etcd_client", "etcd", "etcd", "etcd, Patroni's consensus store"),
-        ("patroni", "patroni", "patroni", "patroni", "Patroni REST API (leader checks)"),
-        ("postgresql", "postgresql", "patroni", "postgresql", "PostgreSQL (run by Patroni)"),
-    ]),
+    "database": ("db", _DATABASE_HOST),
+    # The standby cluster in the DR region: the same components, following the primary cluster.
+    "database_dr": ("drdb", _DATABASE_HOST),
     "cache": ("cache", [("redis", "redis", "redis", "redis", "Redis cache (TLS)")]),
     "app": ("app", [("api", "application", "api", "api", "QuantumVest API instance")]),
     "edge": ("edge", [("nginx", "https", "nginx", "nginx", "nginx: TLS edge, load balancer of the API")]),
@@ -45,7 +49,7 @@ _LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
 
 
 # TLS on the component's own port; the others answer plain HTTP on their host address.
-_TLS_COMPONENTS = {"nginx", "redis", "postgresql"}
+_TLS_COMPONENTS = {"nginx", "redis", "postgresql", "etcd", "patroni", "pgbackrest"}
 
 
 def _port(spec: Environment, name: str) -> int:
@@ -87,11 +91,18 @@ def edge_component(spec: Environment) -> Component:
     return next(c for c in local_components(spec) if c.name == "nginx")
 
 
+def database_endpoint(spec: Environment, groups: tuple[str, ...], attrs: str) -> str:
+    """A libpq URL over the database hosts of `groups`: clients keep the host `attrs` asks for."""
+    hosts = ",".join(f"{h.address}:{spec.ports.postgresql}" for h in local_hosts(spec) if h.group in groups)
+    return f"postgresql://{hosts}/{spec.database.name}?target_session_attrs={attrs}"
+
+
 def endpoints(spec: Environment) -> list[tuple[str, str]]:
     """(URL, what it is) for the endpoint table printed at the end of `up`."""
     comps = local_components(spec)
-    edge = next((c for c in comps if c.name == "nginx"), None)
+    first = {(c.name, c.host.rstrip("0123456789")): c for c in reversed(comps)}
     rows: list[tuple[str, str]] = []
+    edge = first.get(("nginx", "edge"))
     if edge is not None:
         rows.append((f"https://{edge.address}/api/v1/portfolios", "the QuantumVest API, through nginx (TLS)"))
         rows.append((f"https://{edge.address}/readyz", "API readiness through nginx"))
@@ -99,16 +110,20 @@ def endpoints(spec: Environment) -> list[tuple[str, str]]:
     for c in comps:
         if c.name == "api":
             rows.append((f"http://{c.address}:{c.port}/readyz", f"API instance on {c.host} (behind nginx)"))
-        elif c.name == "prometheus":
-            rows.append((f"http://{c.address}:{c.port}/", "Prometheus"))
-        elif c.name == "patroni":
-            rows.append((f"http://{c.address}:{c.port}/cluster", "Patroni REST API"))
-        elif c.name == "postgresql":
-            rows.append((f"postgresql://{c.address}:{c.port}/{spec.database.name}", "PostgreSQL (TLS, scram)"))
-        elif c.name == "redis":
+    if ("patroni", "db") in first:
+        rows.append((database_endpoint(spec, ("database", "database_dr"), "read-write"),
+                     "write endpoint: whichever member leads (TLS, scram)"))
+        rows.append((database_endpoint(spec, ("database",), "prefer-standby"), "read endpoint: a replica if one is up"))
+    for prefix, what in (("db", "the primary cluster"), ("drdb", "the DR standby cluster")):
+        if ("patroni", prefix) in first:
+            rows.append((f"https://{first['patroni', prefix].address}:{spec.ports.patroni}/cluster",
+                         f"Patroni: {what}"))
+    for (name, _), c in sorted(first.items()):
+        if name == "redis":
             rows.append((f"rediss://{c.address}:{c.port}/0", "Redis (TLS, password in Secrets Manager)"))
-        elif c.name == "etcd":
-            rows.append((f"http://{c.address}:{c.port}/health", "etcd"))
-        elif c.name == "emulator":
+        elif name == "prometheus":
+            rows.append((f"http://{c.address}:{c.port}/", "Prometheus"))
+        elif name == "emulator" and spec.emulator is not None:
             rows.append((f"http://{c.address}:{c.port}/", "AWS emulator (keys test/test)"))
+            rows.append((f"https://localhost:{spec.emulator.tls_port}/", "AWS emulator over TLS (for pgBackRest)"))
     return rows

@@ -20,6 +20,7 @@ import httpx
 from qvctl.context import QvError
 from qvctl.platform import emulator
 from qvctl.platform.components import Component
+from qvctl.platform.paths import EnvPaths
 
 
 @dataclass(frozen=True)
@@ -28,22 +29,40 @@ class Health:
     detail: str
 
 
-def _ssl_context(ca: Path | None) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(ca) if ca and ca.exists() else None)
-    return context
+@dataclass(frozen=True)
+class Trust:
+    """What qvctl trusts and shows: the environment CA, and its own client certificate for the
+    services that require one (etcd, pgBackRest)."""
+
+    ca: Path | None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+
+    @classmethod
+    def of(cls, paths: EnvPaths) -> Trust:
+        ca = paths.ca_cert if paths.ca_cert.exists() else None
+        if paths.client_cert.exists() and paths.client_key.exists():
+            return cls(ca, paths.client_cert, paths.client_key)
+        return cls(ca)
+
+    def context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=str(self.ca) if self.ca and self.ca.exists() else None)
+        if self.client_cert is not None and self.client_key is not None:
+            context.load_cert_chain(str(self.client_cert), str(self.client_key))
+        return context
 
 
-def _http(url: str, ca: Path | None, timeout: float) -> httpx.Response:
-    with httpx.Client(verify=_ssl_context(ca), timeout=timeout, follow_redirects=False) as client:
+def _http(url: str, trust: Trust, timeout: float) -> httpx.Response:
+    with httpx.Client(verify=trust.context(), timeout=timeout, follow_redirects=False) as client:
         return client.get(url)
 
 
-def _component_http(c: Component, path: str, ca: Path | None, timeout: float) -> httpx.Response:
+def _component_http(c: Component, path: str, trust: Trust, timeout: float) -> httpx.Response:
     scheme = "https" if c.tls else "http"
-    return _http(f"{scheme}://{c.address}:{c.port}{path}", ca, timeout)
+    return _http(f"{scheme}://{c.address}:{c.port}{path}", trust, timeout)
 
 
-def check_emulator(c: Component, ca: Path | None, timeout: float) -> Health:
+def check_emulator(c: Component, trust: Trust, timeout: float) -> Health:
     try:
         emulator.client(c.address, c.port, "us-east-1", "sts").get_caller_identity()
     except Exception as err:  # botocore has many error types
@@ -51,14 +70,14 @@ def check_emulator(c: Component, ca: Path | None, timeout: float) -> Health:
     return Health(True, "STS answers")
 
 
-def check_etcd(c: Component, ca: Path | None, timeout: float) -> Health:
-    r = _component_http(c, "/health", ca, timeout)
+def check_etcd(c: Component, trust: Trust, timeout: float) -> Health:
+    r = _component_http(c, "/health", trust, timeout)
     ok = r.status_code == 200 and str(r.json().get("health")) == "true"
     return Health(ok, f"/health {r.status_code} {r.text.strip()[:60]}")
 
 
-def check_patroni(c: Component, ca: Path | None, timeout: float) -> Health:
-    r = _component_http(c, "/health", ca, timeout)
+def check_patroni(c: Component, trust: Trust, timeout: float) -> Health:
+    r = _component_http(c, "/health", trust, timeout)
     state = ""
     try:
         state = r.json().get("state", "")
@@ -67,7 +86,7 @@ def check_patroni(c: Component, ca: Path | None, timeout: float) -> Health:
     return Health(r.status_code == 200, f"/health {r.status_code} {state}".strip())
 
 
-def check_postgresql(c: Component, ca: Path | None, timeout: float) -> Health:
+def check_postgresql(c: Component, trust: Trust, timeout: float) -> Health:
     """PostgreSQL's own answer to an SSLRequest: 'S' (TLS offered) or 'N' proves the server speaks."""
     with socket.create_connection((c.address, c.port), timeout=timeout) as sock:
         sock.sendall((8).to_bytes(4, "big") + (80877103).to_bytes(4, "big"))
@@ -77,11 +96,11 @@ def check_postgresql(c: Component, ca: Path | None, timeout: float) -> Health:
     return Health(False, f"unexpected answer {answer!r}")
 
 
-def check_redis(c: Component, ca: Path | None, timeout: float) -> Health:
+def check_redis(c: Component, trust: Trust, timeout: float) -> Health:
     """PING; without credentials Redis answers NOAUTH, which still proves it is up and speaking."""
     with socket.create_connection((c.address, c.port), timeout=timeout) as raw:
         if c.tls:
-            with _ssl_context(ca).wrap_socket(raw, server_hostname=c.address) as tls:
+            with trust.context().wrap_socket(raw, server_hostname=c.address) as tls:
                 tls.sendall(b"PING\r\n")
                 answer = tls.recv(128)
         else:
@@ -92,25 +111,32 @@ def check_redis(c: Component, ca: Path | None, timeout: float) -> Health:
     return Health(ok, f"PING ({'TLS' if c.tls else 'plain'}): {text[:40]}")
 
 
-def check_api(c: Component, ca: Path | None, timeout: float) -> Health:
-    r = _component_http(c, "/readyz", ca, timeout)
+def check_api(c: Component, trust: Trust, timeout: float) -> Health:
+    r = _component_http(c, "/readyz", trust, timeout)
     return Health(r.status_code == 200, f"/readyz {r.status_code}")
 
 
-def check_nginx(c: Component, ca: Path | None, timeout: float) -> Health:
-    r = _http(f"https://{c.address}/readyz", ca, timeout)
-    redirect = _http(f"http://{c.address}/", ca, timeout)
+def check_nginx(c: Component, trust: Trust, timeout: float) -> Health:
+    r = _http(f"https://{c.address}/readyz", trust, timeout)
+    redirect = _http(f"http://{c.address}/", trust, timeout)
     to_https = redirect.status_code in (301, 302, 307, 308) and redirect.headers.get("location", "").startswith("https://")
     ok = r.status_code == 200 and to_https
     return Health(ok, f"https /readyz {r.status_code}, http -> {'https' if to_https else redirect.status_code}")
 
 
-def check_prometheus(c: Component, ca: Path | None, timeout: float) -> Health:
-    r = _component_http(c, "/-/ready", ca, timeout)
+def check_prometheus(c: Component, trust: Trust, timeout: float) -> Health:
+    r = _component_http(c, "/-/ready", trust, timeout)
     return Health(r.status_code == 200, f"/-/ready {r.status_code}")
 
 
-CHECKS: dict[str, Callable[[Component, Path | None, float], Health]] = {
+def check_pgbackrest(c: Component, trust: Trust, timeout: float) -> Health:
+    """pgBackRest's TLS server: a handshake with qvctl's client certificate (it refuses any other)."""
+    with socket.create_connection((c.address, c.port), timeout=timeout) as raw, \
+            trust.context().wrap_socket(raw, server_hostname=c.address) as tls:
+        return Health(True, f"TLS {tls.version()}, client certificate accepted")
+
+
+CHECKS: dict[str, Callable[[Component, Trust, float], Health]] = {
     "emulator": check_emulator,
     "etcd": check_etcd,
     "patroni": check_patroni,
@@ -119,17 +145,18 @@ CHECKS: dict[str, Callable[[Component, Path | None, float], Health]] = {
     "api": check_api,
     "nginx": check_nginx,
     "prometheus": check_prometheus,
+    "pgbackrest": check_pgbackrest,
 }
 
 
-def check(component: Component, ca: Path | None, timeout: float = 3.0) -> Health:
+def check(component: Component, trust: Trust, timeout: float = 3.0) -> Health:
     try:
-        return CHECKS[component.check](component, ca, timeout)
+        return CHECKS[component.check](component, trust, timeout)
     except (OSError, httpx.HTTPError, ssl.SSLError, ValueError) as err:
         return Health(False, f"{type(err).__name__}: {str(err).splitlines()[0][:120] if str(err) else ''}".strip())
 
 
-def wait_healthy(components: list[Component], ca: Path | None, deadline_seconds: float,
+def wait_healthy(components: list[Component], trust: Trust, deadline_seconds: float,
                  note: Callable[[str], None] | None = None,
                  watchdog: Callable[[], str | None] | None = None) -> dict[Component, Health]:
     """Every component healthy, or QvError naming the ones that are not, with their own answers.
@@ -145,7 +172,7 @@ def wait_healthy(components: list[Component], ca: Path | None, deadline_seconds:
             raise QvError(reason)
         still: list[Component] = []
         for component in pending:
-            health = check(component, ca)
+            health = check(component, trust)
             results[component] = health
             if not health.healthy:
                 still.append(component)
@@ -161,10 +188,10 @@ def wait_healthy(components: list[Component], ca: Path | None, deadline_seconds:
         time.sleep(1.0)
 
 
-def portfolio_round_trip(base_url: str, ca: Path, timeout: float = 10.0) -> str:
+def portfolio_round_trip(base_url: str, trust: Trust, timeout: float = 10.0) -> str:
     """Create, read back and delete a portfolio through nginx; return a one-line summary."""
     name = f"qvctl health gate {uuid.uuid4().hex[:8]}"
-    with httpx.Client(base_url=base_url, verify=_ssl_context(ca), timeout=timeout) as client:
+    with httpx.Client(base_url=base_url, verify=trust.context(), timeout=timeout) as client:
         created = client.post("/api/v1/portfolios", json={"name": name, "base_currency": "USD"})
         if created.status_code != 201:
             raise QvError(f"POST /api/v1/portfolios answered {created.status_code}: {created.text[:200]}")

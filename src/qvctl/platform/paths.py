@@ -74,6 +74,28 @@ class EnvPaths:
     def ca_key(self) -> Path:
         return self.pki_dir / "ca.key"
 
+    # qvctl's own client certificate (etcd and pgBackRest require one)
+    @property
+    def client_cert(self) -> Path:
+        return self.pki_dir / "qvctl.crt"
+
+    @property
+    def client_key(self) -> Path:
+        return self.pki_dir / "qvctl.key"
+
+    # the emulator's TLS front (pgBackRest speaks only HTTPS to S3)
+    @property
+    def emulator_tls_cert(self) -> Path:
+        return self.emulator_dir / "tls.crt"
+
+    @property
+    def emulator_tls_key(self) -> Path:
+        return self.emulator_dir / "tls.key"
+
+    @property
+    def emulator_tls_conf(self) -> Path:
+        return self.emulator_dir / "tls-proxy.conf"
+
     # Terraform and Ansible hand-over
     @property
     def terraform_data_dir(self) -> Path:

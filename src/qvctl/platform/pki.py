@@ -101,3 +101,65 @@ def ensure_ca(cert_path: Path, key_path: Path, env: str, project: str = "quantum
     os.chmod(cert_path, 0o644)
     return CaResult(True, cert.subject.rfc4514_string(), cert.not_valid_after_utc,
                     cert.fingerprint(hashes.SHA256()).hex())
+
+
+def _load_ca(cert_path: Path, key_path: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise QvError(f"{key_path} is not the EC key qvctl makes", ExitStatus.INVALID_INPUT)
+    return cert, key
+
+
+def _leaf_usable(cert_path: Path, ca: x509.Certificate, names: list[str], now: datetime.datetime) -> bool:
+    if not cert_path.is_file():
+        return False
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (ValueError, x509.ExtensionNotFound):
+        return False
+    listed = [*sans.get_values_for_type(x509.DNSName),
+              *(str(ip) for ip in sans.get_values_for_type(x509.IPAddress))]
+    return (cert.issuer == ca.subject and sorted(listed) == sorted(names)
+            and cert.not_valid_after_utc - now > datetime.timedelta(days=RENEW_BEFORE_DAYS))
+
+
+def ensure_leaf(cert_path: Path, key_path: Path, ca_cert: Path, ca_key: Path, common_name: str,
+                names: list[str], now: datetime.datetime | None = None) -> bool:
+    """A certificate of the environment CA for qvctl's own use: the emulator's TLS front
+    (server) and qvctl's client certificate for etcd's and pgBackRest's mutual TLS (client).
+    Reissued when missing, for other names, from another CA or near expiry; True if (re)issued."""
+    import ipaddress
+
+    now = now or datetime.datetime.now(datetime.UTC)
+    ca, signer = _load_ca(ca_cert, ca_key)
+    if _leaf_usable(cert_path, ca, names, now) and key_path.is_file():
+        return False
+    key = ec.generate_private_key(ec.SECP256R1())
+    entries: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            entries.append(x509.DNSName(name))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName(entries), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
+                                              x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(signer, hashes.SHA256())
+    )
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    _write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    os.chmod(cert_path, 0o644)
+    return True

@@ -33,7 +33,7 @@ def find_process(component: Component, table: list[supervisor.ProcessState]) -> 
 def collect(paths: EnvPaths, components: list[Component]) -> list[StatusRow]:
     table = supervisor.processes(paths)
     running = bool(table) or supervisor.is_running(paths)
-    ca = paths.ca_cert if paths.ca_cert.exists() else None
+    trust = health.Trust.of(paths)
 
     def row(component: Component) -> StatusRow:
         proc = find_process(component, table)
@@ -41,7 +41,7 @@ def collect(paths: EnvPaths, components: list[Component]) -> list[StatusRow]:
             state = "not configured" if running else "supervisord down"
         else:
             state = proc.state
-        result = health.check(component, ca, timeout=2.0)
+        result = health.check(component, trust, timeout=2.0)
         return StatusRow(component.name, component.host, component.address, component.port,
                          proc.full_name if proc else None, state, proc.pid if proc and proc.pid else None,
                          result.healthy, result.detail)

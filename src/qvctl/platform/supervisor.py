@@ -284,12 +284,15 @@ class CrashWatch:
 
     A program that cannot start ends FATAL (supervisord gave up); one that starts and dies keeps
     being restarted and never reaches FATAL, so a few new starts within the watch count as a
-    crash too (a deliberate restart by a role is one new start). Pass it as a watchdog to a
-    long step: the step then fails at once with the real cause, not with a later health timeout.
+    crash too (a deliberate restart by a role is one new start). A program already failing when
+    the watch began is the run's to repair: it counts again once its program file is rewritten.
+    Pass it as a watchdog to a long step: the step then fails at once with the real cause, not
+    with a later health timeout.
     """
 
     paths: EnvPaths
     restarts_allowed: int = 3
+    _began: float = 0.0
     _baseline: dict[str, tuple[str, int]] | None = None
     _starts: dict[str, set[int]] = field(default_factory=dict)
 
@@ -299,18 +302,28 @@ class CrashWatch:
         except (OSError, xmlrpc.client.Error):
             return None  # supervisord itself not (yet) answering is the step's own business
         if self._baseline is None:
+            self._began = time.time()
             self._baseline = {self._name(i): (i["statename"], int(i["stop"])) for i in infos}
             return None
         for info in infos:
             name = self._name(info)
-            if info["statename"] == "FATAL" and self._baseline.get(name) != ("FATAL", int(info["stop"])):
+            before = self._baseline.get(name, ("", 0))
+            if before[0] in _FAILING and not self._rewritten(name):
+                continue
+            if info["statename"] == "FATAL" and before != ("FATAL", int(info["stop"])):
                 return self._describe(info, "cannot start (FATAL)")
-            if int(info["start"]) and self._baseline.get(name, ("", 0)) != (info["statename"], int(info["stop"])):
+            if int(info["start"]) and before != (info["statename"], int(info["stop"])):
                 starts = self._starts.setdefault(name, set())
                 starts.add(int(info["start"]))
                 if len(starts) > self.restarts_allowed:
                     return self._describe(info, f"keeps restarting ({len(starts)} starts)")
         return None
+
+    def _rewritten(self, name: str) -> bool:
+        try:
+            return (self.paths.supervisor_programs / f"{name}.conf").stat().st_mtime > self._began
+        except OSError:
+            return False
 
     @staticmethod
     def _name(info: dict[str, Any]) -> str:
@@ -326,6 +339,9 @@ class CrashWatch:
         if lines:
             parts.append(f"last lines of {log}: " + " | ".join(lines))
         return "; ".join(parts)
+
+
+_FAILING = {"FATAL", "BACKOFF", "EXITED"}
 
 
 def tail_lines(path: Path, count: int) -> list[str]:

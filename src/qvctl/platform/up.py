@@ -1,8 +1,8 @@
 """`qvctl up`: the environment through its layers, in order, each a named, timed, idempotent step.
 
-Local:  state folder -> addresses -> supervisord -> emulator -> state bucket -> terraform
-        init / plan / apply -> kept emulator data -> environment CA -> ansible-playbook ->
-        health gate -> a portfolio through nginx.
+Local:  state folder -> addresses -> supervisord -> environment CA -> emulator (and its TLS
+        front) -> state bucket -> terraform init / plan / apply -> kept emulator data ->
+        ansible-playbook -> health gate -> a portfolio through nginx.
 Cloud:  terraform init / plan / apply -> ansible-playbook; Kubernetes is the next step (kubectl).
 
 Ansible runs exactly the documented command, `ansible-playbook -i inventories/<env> main.yml`:
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from qvctl import tools
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.platform import emulator, health, pki, state, supervisor
@@ -97,14 +98,19 @@ def start_supervisord(run: UpRun, note: Note) -> str:
 
 def start_emulator(run: UpRun, note: Note) -> str:
     assert run.spec.emulator is not None
-    address, port = run.spec.emulator.address, run.spec.emulator.port
+    address, port, tls_port = run.spec.emulator.address, run.spec.emulator.port, run.spec.emulator.tls_port
     emulator.write_program(run.paths, sys.executable, address, port)
+    # Its TLS front (nginx) with a certificate of the environment CA, for pgBackRest.
+    pki.ensure_leaf(run.paths.emulator_tls_cert, run.paths.emulator_tls_key, run.paths.ca_cert,
+                    run.paths.ca_key, "localhost", ["localhost", address])
+    emulator.write_tls_front(run.paths, tools.require(run.ctx, "nginx"), address, port, tls_port)
     changed = supervisor.update(run.paths)
     note("waiting for moto")
     proc = supervisor.wait_running(run.paths, emulator.PROGRAM, timeout=30)
+    supervisor.wait_running(run.paths, emulator.TLS_PROGRAM, timeout=30)
     emulator.wait_ready(address, port, run.spec.regions.primary)
     started = "started" if emulator.PROGRAM in changed else "running"
-    return f"{started} on {emulator.endpoint_url(address, port)} (pid {proc.pid})"
+    return f"{started} on {emulator.endpoint_url(address, port)} (pid {proc.pid}), TLS on :{tls_port}"
 
 
 def state_bucket(run: UpRun, note: Note) -> str:
@@ -141,8 +147,11 @@ def restore_kept_data(run: UpRun, note: Note) -> str:
 
 def environment_ca(run: UpRun, note: Note) -> Outcome:
     made = pki.ensure_ca(run.paths.ca_cert, run.paths.ca_key, run.spec.name, run.spec.project)
+    # qvctl's own client certificate: etcd and pgBackRest accept no client without one.
+    client = pki.ensure_leaf(run.paths.client_cert, run.paths.client_key, run.paths.ca_cert, run.paths.ca_key,
+                             "qvctl", ["qvctl"])
     verb = "created" if made.created else "reused"
-    return Outcome(f"{verb} {run.paths.ca_cert} (sha256 {made.fingerprint[:16]}…)", changed=made.created)
+    return Outcome(f"{verb} {run.paths.ca_cert} (sha256 {made.fingerprint[:16]}…)", changed=made.created or client)
 
 
 def configure_hosts(run: UpRun, note: Note) -> Outcome:
@@ -151,12 +160,13 @@ def configure_hosts(run: UpRun, note: Note) -> Outcome:
 
 
 def health_gate(run: UpRun, note: Note) -> str:
-    health.wait_healthy(run.components, run.paths.ca_cert, HEALTH_DEADLINE_SECONDS, note, watchdog=run.watch)
+    health.wait_healthy(run.components, health.Trust.of(run.paths), HEALTH_DEADLINE_SECONDS, note,
+                        watchdog=run.watch)
     return f"{len(run.components)} components healthy"
 
 
 def portfolio_through_nginx(run: UpRun, note: Note) -> str:
-    return health.portfolio_round_trip(f"https://{edge_component(run.spec).address}", run.paths.ca_cert)
+    return health.portfolio_round_trip(f"https://{edge_component(run.spec).address}", health.Trust.of(run.paths))
 
 
 def _local(run: UpRun) -> bool:
@@ -176,13 +186,13 @@ STEPS: list[Step[UpRun]] = [
     Step("prepare the state folder", prepare_state, when=_local),
     Step("check the local addresses", check_addresses, when=_local),
     Step("start supervisord", start_supervisord, when=_local),
+    Step("environment CA", environment_ca, when=_local),
     Step("start the AWS emulator", start_emulator, when=_local),
     Step("bootstrap the Terraform state bucket", state_bucket, when=_local),
     Step("terraform init", terraform_init),
     Step("terraform plan", terraform_plan),
     Step("terraform apply", terraform_apply, when=_plan_has_changes),
     Step("restore the kept emulator data", restore_kept_data, when=_data_was_kept),
-    Step("environment CA", environment_ca, when=_local),
     Step("ansible-playbook main.yml", configure_hosts),
     Step("health: every component", health_gate, when=_local),
     Step("health: portfolio through nginx", portfolio_through_nginx, when=_local),

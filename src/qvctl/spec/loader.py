@@ -8,7 +8,6 @@ escapes, whatever bytes the file holds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +18,13 @@ from pydantic_core import ErrorDetails
 from qvctl.spec.model import Environment
 
 
-@dataclass(frozen=True)
 class SpecError(Exception):
     """A spec that cannot be used; `problems` holds one printable line each."""
 
-    problems: tuple[str, ...]
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
-    def __str__(self) -> str:
-        return "\n".join(self.problems)
 
 
 _ENVIRONMENT_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")

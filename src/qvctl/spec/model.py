@@ -326,6 +326,8 @@ class Alerting(Strict):
 class Emulator(Strict):
     address: str
     port: Annotated[int, Field(ge=1024, le=65535)]
+    # HTTPS in front of the emulator, for clients that speak only HTTPS to S3 (pgBackRest).
+    tls_port: Annotated[int, Field(ge=1024, le=65535)]
 
     @field_validator("address")
     @classmethod
@@ -333,6 +335,12 @@ class Emulator(Strict):
         if not ipaddress.IPv4Address(value).is_loopback:
             raise ValueError(f"{value!r} is not a loopback address: the emulator never leaves this machine")
         return value
+
+    @model_validator(mode="after")
+    def _two_ports(self) -> Emulator:
+        if self.port == self.tls_port:
+            raise ValueError(f"tls_port {self.tls_port} must differ from port")
+        return self
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -380,7 +388,8 @@ class Environment(Strict):
     regions: Regions
     emulator: Emulator | None = None
     network: Network
-    hosts: dict[Annotated[str, Field(pattern=_NAME)], HostGroup]
+    # Host groups are Ansible inventory groups too (database, database_dr, app, ...).
+    hosts: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,30}$")], HostGroup]
     kubernetes: Kubernetes
     application: Application
     database: Database

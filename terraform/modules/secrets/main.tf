@@ -11,6 +11,8 @@ locals {
     database_superuser   = { path = "database/superuser", username = "postgres" }
     database_replication = { path = "database/replication", username = "replicator" }
     database_app         = { path = "database/app", username = "${var.project}_app" }
+    database_owner       = { path = "database/owner", username = "${var.project}_owner" }
+    database_rest_api    = { path = "database/patroni-api", username = "patroni" }
     redis_auth           = { path = "redis/auth", username = null }
     # pgBackRest's repository passphrase (repo cipher-pass): whoever reads it can read every backup.
     backup_cipher = { path = "backup/cipher", username = null }

@@ -15,6 +15,7 @@ module "bucket" {
   kms_key_arn                        = var.kms_key_arns[each.value.kms_class]
   force_destroy                      = var.force_destroy
   lifecycle_enabled                  = var.lifecycle_enabled
+  tls_only                           = var.tls_only
   noncurrent_version_expiration_days = each.value.noncurrent_version_expiration_days
   current_version_expiration_days    = each.value.current_version_expiration_days
   transition_to_ia_days              = each.value.transition_to_ia_days
@@ -32,6 +33,7 @@ module "dr_bucket" {
   kms_key_arn                        = var.dr_kms_key_arns[each.value.kms_class]
   force_destroy                      = var.force_destroy
   lifecycle_enabled                  = var.lifecycle_enabled
+  tls_only                           = var.tls_only
   noncurrent_version_expiration_days = each.value.noncurrent_version_expiration_days
   current_version_expiration_days    = each.value.current_version_expiration_days
   transition_to_ia_days              = each.value.transition_to_ia_days

@@ -67,3 +67,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "tls_only" {
+  description = "Deny requests without TLS on every bucket (off only on the emulator: it cannot evaluate aws:SecureTransport and denies everything)."
+  type        = bool
+  default     = true
+}

@@ -23,6 +23,13 @@ def database_url(settings: Settings) -> URL:
     query = {
         "sslmode": settings.db_sslmode,
         "connect_timeout": str(settings.db_connect_timeout_seconds),
+        "target_session_attrs": settings.db_target_session_attrs,
+        "tcp_user_timeout": str(settings.db_tcp_user_timeout_ms),
+        # An idle connection to a host that vanished is noticed within about 10 s.
+        "keepalives": "1",
+        "keepalives_idle": "5",
+        "keepalives_interval": "2",
+        "keepalives_count": "2",
         "application_name": "quantumvest-api",
     }
     if settings.db_sslrootcert is not None:

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Minimum level of the JSON log lines written to stdout."
     )
-    db_host: str = Field(description="PostgreSQL host name or address.")
+    db_host: str = Field(description="PostgreSQL host name or address, or several separated by commas.")
     db_port: int = Field(5432, ge=1, le=65535, description="PostgreSQL port.")
     db_name: str = Field("quantumvest", description="PostgreSQL database name.")
     db_user: str = Field("quantumvest_app", description="PostgreSQL user the API connects as.")
@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(5, ge=1, le=100, description="Connections kept open per worker process.")
     db_connect_timeout_seconds: int = Field(
         3, ge=1, le=60, description="Seconds to wait for a new database connection before failing."
+    )
+    # With several hosts in QV_DB_HOST, libpq keeps the first that accepts writes: the API
+    # follows the leader through a failover without a proxy in between.
+    db_target_session_attrs: Literal["any", "read-write", "read-only", "primary", "standby", "prefer-standby"] = Field(
+        "read-write",
+        description="libpq target_session_attrs: which of the hosts in QV_DB_HOST to keep (read-write: the leader).",
+    )
+    db_tcp_user_timeout_ms: int = Field(
+        5000,
+        ge=1000,
+        le=600000,
+        description="Milliseconds unacknowledged data may wait before a database connection is dropped "
+        "(a leader cut off the network fails fast instead of hanging).",
     )
     redis_url: str | None = Field(
         None,

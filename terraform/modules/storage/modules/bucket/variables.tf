@@ -53,3 +53,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "tls_only" {
+  description = "Deny every request that does not use TLS (a bucket policy). Off only on the emulator, which cannot evaluate aws:SecureTransport and so denies every request."
+  type        = bool
+  default     = true
+}
