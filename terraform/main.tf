@@ -18,8 +18,8 @@ module "primary" {
   log_retention_days       = var.log_retention_days
   kubernetes               = local.spec.kubernetes
   # IAM is global: the primary cluster creates the roles; the DR cluster's service accounts may assume them.
+  irsa_role_name_prefix = "${local.name}-irsa-"
   irsa = local.is_cloud ? {
-    role_name_prefix          = "${local.name}-irsa-"
     additional_oidc_providers = [module.dr.eks_oidc_provider]
     service_accounts          = local.service_accounts
   } : null

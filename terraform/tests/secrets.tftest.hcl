@@ -35,10 +35,12 @@ run "contract_names_and_cmk" {
       database_superuser   = "quantumvest/dev/database/superuser"
       database_replication = "quantumvest/dev/database/replication"
       database_app         = "quantumvest/dev/database/app"
+      database_owner       = "quantumvest/dev/database/owner"
+      database_rest_api    = "quantumvest/dev/database/patroni-api"
       redis_auth           = "quantumvest/dev/redis/auth"
       backup_cipher        = "quantumvest/dev/backup/cipher"
     }
-    error_message = "secret names must follow <project>/<env>/... from contracts.md"
+    error_message = "secret names must follow <project>/<env>/<purpose>"
   }
   assert {
     condition     = alltrue([for s in aws_secretsmanager_secret.this : s.kms_key_id == var.kms_key_arn])

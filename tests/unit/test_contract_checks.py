@@ -499,6 +499,6 @@ def test_the_repositorys_terraform_names_the_roles_the_manifests_expect() -> Non
     # a root module "eks": the reader must follow it there. Spec read as plain YAML.
     for env in ("dev", "staging", "prod"):
         spec = yaml.safe_load((ROOT / "environments" / f"{env}.yaml").read_text())
-        reader = contract.HclReader(ROOT, spec)
+        reader = terraform.IrsaReader(ROOT, spec)
         assert reader.role_names() == {sa: f"quantumvest-{env}-irsa-{sa}" for sa in naming.IRSA_SERVICE_ACCOUNTS}
         assert reader.service_account_namespaces()["fluent-bit"] == "logging"

@@ -59,7 +59,7 @@ module "eks" {
   node_groups            = var.kubernetes.node_groups
   # IAM is global: only one region's cluster creates the roles, trusted by both clusters.
   create_irsa_roles         = var.irsa != null
-  irsa_role_name_prefix     = var.irsa != null ? var.irsa.role_name_prefix : ""
+  irsa_role_name_prefix     = var.irsa_role_name_prefix
   additional_oidc_providers = var.irsa != null ? var.irsa.additional_oidc_providers : []
   service_accounts          = var.irsa != null ? var.irsa.service_accounts : {}
   tags                      = var.tags

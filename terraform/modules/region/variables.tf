@@ -115,10 +115,15 @@ variable "kubernetes" {
   }
 }
 
+variable "irsa_role_name_prefix" {
+  description = "Name prefix of the IRSA roles (<prefix><serviceaccount>); used only with irsa. A plain argument, so qvctl's cross-layer check can read it."
+  type        = string
+  default     = ""
+}
+
 variable "irsa" {
   description = "IAM roles for service accounts, created by this region's cluster and trusted by the other region's too (IAM is global: exactly one region gets them); null creates none."
   type = object({
-    role_name_prefix = string
     additional_oidc_providers = list(object({
       arn         = string
       issuer_host = string
