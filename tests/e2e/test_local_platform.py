@@ -2,12 +2,10 @@
 by hand, status, a killed API instance under traffic, down (nothing left); then failures: a broken
 tfvars, a missing tool, a concurrent `up`.
 
-ONE platform, brought up once for the whole module (it takes a minute or two on 2 cores); the
-tests run in file order and share it. It runs from a copy of this checkout inside a mode-700
-folder, as a clone in a private home folder is: the services that run as their own users must
-still reach their state. Claims are checked with the tools' own output: Terraform's change
-summary and Ansible's recap in the run logs, `ss -ltn` for listening sockets, curl with the
-environment CA. Development machines: run under `flock /tmp/qv-local-platform.lock`.
+The platform is the session's shared one (conftest.py), brought up from a checkout inside a
+mode-700 folder. This module runs last: its last tests take the platform down. Claims are checked
+with the tools' own output: Terraform's change summary and Ansible's recap in the run logs,
+`ss -ltn` for listening sockets, curl with the environment CA.
 """
 
 from __future__ import annotations
@@ -20,108 +18,33 @@ import signal
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from qvctl.platform import procscan
-from qvctl.spec import load_environment, spec_path
+
+from .conftest import (
+    CHECKOUT,
+    EDGE,
+    EMULATOR,
+    ENVIRONMENT,
+    HOST_ADDRESSES,
+    ROOT,
+    SPEC,
+    Platform,
+    listening_sockets,
+    qvctl,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-SPEC = load_environment(spec_path(ROOT, "local"), ROOT)
-HOST_ADDRESSES = sorted({a for g in SPEC.hosts.values() for a in g.addresses or []})
-EMULATOR = (SPEC.emulator.address, SPEC.emulator.port) if SPEC.emulator else ("127.0.0.1", 5000)
-EDGE = SPEC.hosts["edge"].addresses[0]  # type: ignore[index]
-# The private folder (mode 700) that holds the checkout the platform runs from (set by `checkout`).
-PRIVATE = Path(tempfile.mkdtemp(prefix="qv-private-home-"))
-CHECKOUT = PRIVATE / "quantumvest"
-
-
-def qvctl(*args: str, root: Path = CHECKOUT, env: dict[str, str] | None = None,
-          timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "qvctl", *args], cwd=root, env=environ, capture_output=True,
-                          text=True, timeout=timeout, check=False)
-
-
-def copy_checkout(source: Path, target: Path) -> None:
-    """What a clone of this working tree holds: tracked files plus new ones git does not ignore."""
-    listed = subprocess.run(["git", "-C", str(source), "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], capture_output=True, text=True, check=True).stdout
-    for name in filter(None, listed.split("\0")):
-        if (source / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source / name, target / name)
-
-
-def listening_sockets() -> list[str]:
-    """`ss -ltn`: every listening TCP socket on the environment's addresses (and the emulator's port)."""
-    out = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout
-    found = []
-    for line in out.splitlines():
-        local = line.split()[3]
-        address, _, port = local.rpartition(":")
-        if address in HOST_ADDRESSES or (address, int(port)) == EMULATOR:
-            found.append(local)
-    return sorted(found)
-
-
-@dataclass
-class Platform:
-    state: Path
-    ca: Path
-    cold: subprocess.CompletedProcess[str]
-    cold_seconds: float
-    down_done: bool = False
-
-
-@pytest.fixture(scope="module", autouse=True)
-def restore_a_platform_that_was_up() -> Iterator[None]:
-    """`make up` then `make test` is the documented quickstart: the test needs a cold start, so a
-    platform this checkout already runs is taken down first and brought back up at the end."""
-    state = ROOT / ".qv" / "local"
-    was_up = bool(listening_sockets()) and (state / "supervisor").exists()
-    if was_up:
-        down = qvctl("down", timeout=300)
-        assert down.returncode == 0, f"could not take the running platform down:\n{down.stdout}\n{down.stderr}"
-    yield
-    if was_up:
-        again = qvctl("up")
-        assert again.returncode == 0, f"could not bring the platform back up:\n{again.stdout[-3000:]}"
-
-
-@pytest.fixture(scope="module")
-def platform() -> Iterator[Platform]:
-    taken = listening_sockets()
-    if taken:
-        pytest.fail(f"the local platform's addresses are in use before the test: {taken}; "
-                    "stop that environment first (qvctl down)")
-    assert PRIVATE.stat().st_mode & 0o777 == 0o700, "the checkout must sit in a private folder"
-    copy_checkout(ROOT, CHECKOUT)
-    started = time.monotonic()
-    cold = qvctl("up")
-    state = (CHECKOUT / ".qv" / "local").resolve()
-    platform = Platform(state, state / "pki" / "ca.crt", cold, time.monotonic() - started)
-    try:
-        assert cold.returncode == 0, f"cold up failed:\n{cold.stdout[-3000:]}\n{cold.stderr[-2000:]}"
-        yield platform
-    finally:
-        if not platform.down_done:
-            qvctl("down", timeout=300)
-        shutil.rmtree(PRIVATE, ignore_errors=True)
-
 
 def trust(platform: Platform) -> ssl.SSLContext:
-    """Trust exactly the environment CA."""
-    return ssl.create_default_context(cafile=str(platform.ca))
+    return platform.trust()
 
 
 def terraform_change_summary(state: Path, log: str = "terraform-plan.log") -> dict[str, int]:
@@ -172,7 +95,7 @@ def test_a_portfolio_round_trip_through_nginx(platform: Platform) -> None:
 def test_second_up_changes_nothing_and_a_concurrent_up_is_refused(platform: Platform) -> None:
     environ = {**os.environ, "COLUMNS": "200"}
     started = time.monotonic()
-    warm = subprocess.Popen([sys.executable, "-m", "qvctl", "up"], cwd=CHECKOUT, env=environ,
+    warm = subprocess.Popen([sys.executable, "-m", "qvctl", "up", ENVIRONMENT], cwd=CHECKOUT, env=environ,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = platform.state / "lock"
     deadline = time.monotonic() + 30
@@ -183,7 +106,7 @@ def test_second_up_changes_nothing_and_a_concurrent_up_is_refused(platform: Plat
     else:
         warm.kill()
         pytest.fail("the warm up never took the environment lock")
-    second = qvctl("up", timeout=60)
+    second = qvctl("up", ENVIRONMENT, timeout=60)
     assert second.returncode == 4, second.stderr
     assert f"locked by pid {warm.pid}" in second.stderr and "qvctl up" in second.stderr
     assert second.stderr.count("\n") == 1, "one line, no traceback"
@@ -213,12 +136,12 @@ def test_the_documented_workflow_runs_by_hand_as_written(platform: Platform) -> 
     """The README's commands, verbatim, in one shell, with only the emulator's credentials exported
     (and the offline provider mirror qvctl found): Terraform finds nothing to do, Ansible changes nothing.
     The last line, kubectl, is for cloud environments: the local one has no Kubernetes."""
-    commands = documented_workflow(CHECKOUT / "README.md", "local")
-    assert commands[-1] == "cd .. && kubectl apply -f kubernetes/local/", commands
-    script = "set -e\n" + "\n".join(commands[:-1]).replace(
-        "terraform apply -var-file=env/local.tfvars", "terraform apply -var-file=env/local.tfvars <<< yes")
-    environ = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": os.environ["HOME"],
-               "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    commands = documented_workflow(CHECKOUT / "README.md", ENVIRONMENT)
+    assert commands[-1] == f"cd .. && kubectl apply -f kubernetes/{ENVIRONMENT}/", commands
+    apply = f"terraform apply -var-file=env/{ENVIRONMENT}.tfvars"
+    script = "set -e\n" + "\n".join(commands[:-1]).replace(apply, f"{apply} <<< yes")
+    environ = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+               "HOME": os.environ["HOME"], "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
     mirror_config = CHECKOUT / ".tools" / "terraform.rc"
     if mirror_config.exists():  # an offline machine: the provider comes from its local mirror
         environ["TF_CLI_CONFIG_FILE"] = str(mirror_config)
@@ -233,7 +156,7 @@ def test_the_documented_workflow_runs_by_hand_as_written(platform: Platform) -> 
 
 
 def _status() -> dict:  # type: ignore[type-arg]
-    done = qvctl("status", "--output", "json", timeout=120)
+    done = qvctl("status", ENVIRONMENT, "--output", "json", timeout=120)
     data = json.loads(done.stdout)
     return data
 
@@ -284,15 +207,15 @@ def test_killing_an_api_instance_is_invisible_through_nginx(platform: Platform) 
 
 
 def test_logs_shows_a_components_log(platform: Platform) -> None:
-    done = qvctl("logs", "nginx", "-n", "5", timeout=30)
+    done = qvctl("logs", "nginx", "--env", ENVIRONMENT, "-n", "5", timeout=30)
     assert done.returncode == 0, done.stderr
-    unknown = qvctl("logs", "no-such-component", timeout=30)
+    unknown = qvctl("logs", "no-such-component", "--env", ENVIRONMENT, timeout=30)
     assert unknown.returncode == 2 and "no log file for 'no-such-component'" in unknown.stderr
 
 
 def test_a_missing_tool_stops_up_with_the_doctor_line(platform: Platform) -> None:
     """terraform not on the PATH: the step names it, exit 3, and the running platform is untouched."""
-    done = qvctl("up", env={"PATH": "/usr/bin:/bin"}, timeout=120)
+    done = qvctl("up", ENVIRONMENT, env={"PATH": "/usr/bin:/bin"}, timeout=120)
     assert done.returncode == 3, done.stdout + done.stderr
     assert done.stderr.startswith("error: step 'terraform init' failed: terraform is missing")
     assert "install:" in done.stderr and done.stderr.count("\n") == 1
@@ -305,7 +228,7 @@ def test_down_keep_data_then_up_keeps_the_database_and_its_passwords(platform: P
         created = client.post("/api/v1/portfolios", json={"name": "kept", "base_currency": "USD"})
         assert created.status_code == 201, created.text
     kept_id = created.json()["id"]
-    down = qvctl("down", "--keep-data", timeout=300)
+    down = qvctl("down", ENVIRONMENT, "--keep-data", timeout=300)
     assert down.returncode == 0, down.stdout + down.stderr
     assert listening_sockets() == []
     assert (platform.state / "pki" / "ca.key").exists()
@@ -313,7 +236,7 @@ def test_down_keep_data_then_up_keeps_the_database_and_its_passwords(platform: P
     assert (platform.state / "hosts" / "db1" / "data").is_dir()
     assert not (platform.state / "supervisor").exists()
 
-    up = qvctl("up")
+    up = qvctl("up", ENVIRONMENT)
     assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-2000:]
     assert "✓ restore the kept emulator data" in up.stdout
     assert "reused" in next(line for line in up.stdout.splitlines() if "environment CA" in line)
@@ -323,7 +246,7 @@ def test_down_keep_data_then_up_keeps_the_database_and_its_passwords(platform: P
 
 def test_down_leaves_no_process_and_no_listening_socket(platform: Platform) -> None:
     started = time.monotonic()
-    done = qvctl("down", timeout=300)
+    done = qvctl("down", ENVIRONMENT, timeout=300)
     platform.down_done = True
     assert done.returncode == 0, done.stdout + done.stderr
     print(f"down: {time.monotonic() - started:.1f}s")
@@ -344,23 +267,24 @@ def test_a_broken_tfvars_fails_in_one_line_naming_the_step_and_down_cleans_up(tm
     if listening_sockets():
         pytest.fail(f"addresses still in use: {listening_sockets()}")
     root = _copy_tree(tmp_path / "repo")
-    tfvars = root / "terraform" / "env" / "local.tfvars"
+    tfvars = root / "terraform" / "env" / f"{ENVIRONMENT}.tfvars"
 
-    broken, count = re.subn(r'(?m)^environment\s*=\s*"local"', 'environment = "nowhere"', tfvars.read_text())
+    broken, count = re.subn(rf'(?m)^environment\s*=\s*"{ENVIRONMENT}"', 'environment = "nowhere"',
+                            tfvars.read_text())
     assert count == 1, "the copied tfvars no longer sets environment; adjust the test"
     tfvars.write_text(broken)
     env = {"QV_ROOT": str(root)}
     try:
-        done = qvctl("up", env=env, timeout=300)
+        done = qvctl("up", ENVIRONMENT, env=env, timeout=300)
         assert done.returncode == 1, done.stdout + done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: step 'terraform plan' failed: terraform plan: "), lines
         assert "Traceback" not in done.stdout + done.stderr
     finally:
-        cleaned = qvctl("down", env=env, timeout=300)
+        cleaned = qvctl("down", ENVIRONMENT, env=env, timeout=300)
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
     assert listening_sockets() == []
-    assert not (root / ".qv" / "local").exists()
+    assert not (root / ".qv" / ENVIRONMENT).exists()
 
 
 def test_ctrl_c_during_terraform_apply_stops_cleanly_and_down_cleans_up(tmp_path: Path) -> None:
@@ -369,10 +293,10 @@ def test_ctrl_c_during_terraform_apply_stops_cleanly_and_down_cleans_up(tmp_path
         pytest.fail(f"addresses still in use: {listening_sockets()}")
     root = _copy_tree(tmp_path / "repo")
     env = {**os.environ, "COLUMNS": "200", "QV_ROOT": str(root)}
-    up = subprocess.Popen([sys.executable, "-m", "qvctl", "up"], cwd=root, env=env, stdout=subprocess.PIPE,
+    up = subprocess.Popen([sys.executable, "-m", "qvctl", "up", ENVIRONMENT], cwd=root, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
     try:
-        apply_log = root / ".qv" / "local" / "logs" / "terraform-apply.log"
+        apply_log = root / ".qv" / ENVIRONMENT / "logs" / "terraform-apply.log"
         deadline = time.monotonic() + 120
         # Wait until Terraform is really creating resources (and holds its state lock).
         while time.monotonic() < deadline and up.poll() is None:
@@ -393,11 +317,11 @@ def test_ctrl_c_during_terraform_apply_stops_cleanly_and_down_cleans_up(tmp_path
         s3 = emulator.client(EMULATOR[0], EMULATOR[1], SPEC.regions.primary, "s3")
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="quantumvest-local-tfstate").get("Contents", [])]
         assert not [k for k in keys if k.endswith(".tflock")], f"Terraform's state lock was left behind: {keys}"
-        assert not (root / ".qv" / "local" / "lock").exists(), "qvctl's own lock was released"
+        assert not (root / ".qv" / ENVIRONMENT / "lock").exists(), "qvctl's own lock was released"
     finally:
         if up.poll() is None:
             up.kill()
             up.wait()
-        cleaned = qvctl("down", env={"QV_ROOT": str(root)}, timeout=300)
+        cleaned = qvctl("down", ENVIRONMENT, env={"QV_ROOT": str(root)}, timeout=300)
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
     assert listening_sockets() == []
