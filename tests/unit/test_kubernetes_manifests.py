@@ -93,6 +93,18 @@ def test_migration_job_runs_qv_api_migrate(rendered: Rendered) -> None:
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
 
 
+def test_migrations_run_as_the_schema_owner_and_only_they_see_its_password(rendered: Rendered) -> None:
+    env = rendered.env
+    job = _one(rendered, "Job")["spec"]["template"]["spec"]
+    migrate = {e["name"]: e["value"] for e in job["containers"][0]["env"]}
+    assert migrate == {"QV_DB_USER": "quantumvest_owner", "QV_DB_PASSWORD_FILE": naming.DB_OWNER_PASSWORD_FILE}
+    assert {v["name"] for v in job["volumes"] if "secret" in v} == {"api-database-owner", "environment-ca"}
+    owner = next(o for o in _objects(rendered, "ExternalSecret") if o["metadata"]["name"] == "api-database-owner")
+    assert owner["spec"]["data"][0]["remoteRef"]["key"] == f"{env.project}/{env.name}/database/owner"
+    server = _one(rendered, "Rollout")["spec"]["template"]["spec"]
+    assert "api-database-owner" not in {v["name"] for v in server["volumes"]}, "the API never holds the owner's password"
+
+
 def test_pods_spread_over_zones(rendered: Rendered) -> None:
     constraints = _one(rendered, "Rollout")["spec"]["template"]["spec"]["topologySpreadConstraints"]
     zone = [c for c in constraints if c["topologyKey"] == "topology.kubernetes.io/zone"]

@@ -36,6 +36,14 @@ def secret_file_env() -> list[dict[str, str]]:
     ]
 
 
+def migration_env() -> list[dict[str, str]]:
+    """The migration connects as the schema's owner (it creates and alters tables) and needs no cache."""
+    return [
+        {"name": "QV_DB_USER", "value": naming.DATABASE_OWNER},
+        {"name": "QV_DB_PASSWORD_FILE", "value": naming.DB_OWNER_PASSWORD_FILE},
+    ]
+
+
 def config_map_name(env: Environment) -> str:
     """Content-addressed, like kustomize: a settings change makes a new pod template, hence a rollout."""
     digest = hashlib.sha256(json.dumps(config_data(env), sort_keys=True).encode()).hexdigest()[:10]

@@ -18,7 +18,7 @@ def migration_job(env: Environment) -> Manifest:
     version = pinned.digest.removeprefix("sha256:")[:12] if pinned.digest else pinned.tag
     name = f"api-migrate-{naming.dns_label(version)}"
     job_labels = labels(env, naming.API, MIGRATE)
-    migrate = container(env, "migrate", ["migrate"], False)
+    migrate = container(env, "migrate", ["migrate"], MIGRATE)
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -32,6 +32,6 @@ def migration_job(env: Environment) -> Manifest:
             "backoffLimit": 3,
             "activeDeadlineSeconds": 900,
             "ttlSecondsAfterFinished": 86400,
-            "template": {"metadata": {"labels": job_labels}, "spec": pod_spec(env, migrate, "Never")},
+            "template": {"metadata": {"labels": job_labels}, "spec": pod_spec(env, migrate, MIGRATE)},
         },
     }

@@ -32,12 +32,16 @@ IRSA_SERVICE_ACCOUNTS = ("api", "external-secrets", "fluent-bit", "backup")
 # Where mounted secrets appear in the API container (env vars *_FILE point here).
 SECRETS_DIR = "/var/run/secrets/quantumvest"
 DB_PASSWORD_FILE = f"{SECRETS_DIR}/database/password"
+# Only the migration Job mounts the schema owner's password.
+DB_OWNER_PASSWORD_FILE = f"{SECRETS_DIR}/database-owner/password"
 REDIS_PASSWORD_FILE = f"{SECRETS_DIR}/redis/password"
 ENVIRONMENT_CA_FILE = f"{SECRETS_DIR}/pki/ca.crt"
 # ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 DATABASE_USER = "quantumvest_app"
+# Migrations run as the owner of the schema; the API's role can change rows, never tables.
+DATABASE_OWNER = "quantumvest_owner"
 
 
 def service_account_namespace(env: Environment, service_account: str) -> str:

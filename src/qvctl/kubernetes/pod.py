@@ -10,7 +10,7 @@ from qvctl.kubernetes.common import (
     restricted_container_security,
     restricted_pod_security,
 )
-from qvctl.kubernetes.config import config_map_name, secret_file_env
+from qvctl.kubernetes.config import config_map_name, migration_env, secret_file_env
 from qvctl.kubernetes.secrets import synced_secrets
 from qvctl.spec import Environment
 
@@ -19,17 +19,28 @@ SERVER = "server"
 MIGRATE = "migrate"
 
 
-def _secret_volumes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    mounts_at = {
+# Which synced secret each kind of pod mounts, and where: a pod sees only what it uses.
+_MOUNTS = {
+    SERVER: {
         "api-database": naming.DB_PASSWORD_FILE.rsplit("/", 1)[0],
         "api-redis": naming.REDIS_PASSWORD_FILE.rsplit("/", 1)[0],
         "environment-ca": naming.ENVIRONMENT_CA_FILE.rsplit("/", 1)[0],
-    }
+    },
+    MIGRATE: {
+        "api-database-owner": naming.DB_OWNER_PASSWORD_FILE.rsplit("/", 1)[0],
+        "environment-ca": naming.ENVIRONMENT_CA_FILE.rsplit("/", 1)[0],
+    },
+}
+
+
+def _secret_volumes(role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    mounts_at = _MOUNTS[role]
     volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
     mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108 - the container's own emptyDir
     for secret in synced_secrets():
-        volumes.append({"name": secret.name, "secret": {"secretName": secret.name, "defaultMode": 0o440}})
-        mounts.append({"name": secret.name, "mountPath": mounts_at[secret.name], "readOnly": True})
+        if secret.name in mounts_at:
+            volumes.append({"name": secret.name, "secret": {"secretName": secret.name, "defaultMode": 0o440}})
+            mounts.append({"name": secret.name, "mountPath": mounts_at[secret.name], "readOnly": True})
     return volumes, mounts
 
 
@@ -41,9 +52,10 @@ def image(env: Environment) -> str:
     return f"{repository}:{pinned.tag}"
 
 
-def container(env: Environment, name: str, args: list[str], probes: bool) -> dict[str, Any]:
+def container(env: Environment, name: str, args: list[str], role: str) -> dict[str, Any]:
+    """The API's container for `role`: SERVER (probes, the API's own role) or MIGRATE (the owner's)."""
     resources = env.application.resources
-    _, mounts = _secret_volumes()
+    _, mounts = _secret_volumes(role)
     spec: dict[str, Any] = {
         "name": name,
         "image": image(env),
@@ -51,7 +63,7 @@ def container(env: Environment, name: str, args: list[str], probes: bool) -> dic
         "command": ["qv-api"],
         "args": args,
         "envFrom": [{"configMapRef": {"name": config_map_name(env)}}],
-        "env": secret_file_env(),
+        "env": secret_file_env() if role == SERVER else migration_env(),
         "resources": {
             "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
             "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
@@ -59,7 +71,7 @@ def container(env: Environment, name: str, args: list[str], probes: bool) -> dic
         "securityContext": restricted_container_security(),
         "volumeMounts": mounts,
     }
-    if probes:
+    if role == SERVER:
         port = env.application.port
         spec["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
 
@@ -79,8 +91,8 @@ def container(env: Environment, name: str, args: list[str], probes: bool) -> dic
     return spec
 
 
-def pod_spec(env: Environment, main: dict[str, Any], restart: str | None) -> dict[str, Any]:
-    volumes, _ = _secret_volumes()
+def pod_spec(env: Environment, main: dict[str, Any], role: str) -> dict[str, Any]:
+    volumes, _ = _secret_volumes(role)
     spec: dict[str, Any] = {
         "serviceAccountName": "api",
         "automountServiceAccountToken": False,
@@ -89,8 +101,8 @@ def pod_spec(env: Environment, main: dict[str, Any], restart: str | None) -> dic
         "volumes": volumes,
         "terminationGracePeriodSeconds": 30,
     }
-    if restart:
-        spec["restartPolicy"] = restart
+    if role == MIGRATE:
+        spec["restartPolicy"] = "Never"  # the Job retries (backoffLimit), not the kubelet
     return spec
 
 

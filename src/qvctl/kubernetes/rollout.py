@@ -20,9 +20,9 @@ def rollout(env: Environment) -> Manifest:
         env,
         "api",
         ["serve", "--host", "0.0.0.0", "--port", str(env.application.port), "--workers", "1"],  # noqa: S104 - a pod
-        True,
+        SERVER,
     )
-    pod = pod_spec(env, server, None)
+    pod = pod_spec(env, server, SERVER)
     pod["topologySpreadConstraints"] = [
         {
             "maxSkew": 1,
