@@ -102,7 +102,7 @@ def test_migrations_run_as_the_schema_owner_and_only_they_see_its_password(rende
     owner = next(o for o in _objects(rendered, "ExternalSecret") if o["metadata"]["name"] == "api-database-owner")
     assert owner["spec"]["data"][0]["remoteRef"]["key"] == f"{env.project}/{env.name}/database/owner"
     server = _one(rendered, "Rollout")["spec"]["template"]["spec"]
-    assert "api-database-owner" not in {v["name"] for v in server["volumes"]}, "the API never holds the owner's password"
+    assert "api-database-owner" not in {v["name"] for v in server["volumes"]}, "the API never holds its password"
 
 
 def test_pods_spread_over_zones(rendered: Rendered) -> None:
