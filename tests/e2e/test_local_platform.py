@@ -93,9 +93,10 @@ def test_a_portfolio_round_trip_through_nginx(platform: Platform) -> None:
 
 
 def test_second_up_changes_nothing_and_a_concurrent_up_is_refused(platform: Platform) -> None:
+    """`--refresh`: Terraform plans for real, so its own change summary (all zeros) is the proof."""
     environ = {**os.environ, "COLUMNS": "200"}
     started = time.monotonic()
-    warm = subprocess.Popen([sys.executable, "-m", "qvctl", "up", ENVIRONMENT], cwd=CHECKOUT, env=environ,
+    warm = subprocess.Popen([sys.executable, "-m", "qvctl", "up", ENVIRONMENT, "--refresh"], cwd=CHECKOUT, env=environ,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = platform.state / "lock"
     deadline = time.monotonic() + 30
@@ -121,7 +122,20 @@ def test_second_up_changes_nothing_and_a_concurrent_up_is_refused(platform: Plat
     recap = ansible_recap(platform.state)
     assert recap and all(host["changed"] == 0 for host in recap.values()), recap
     assert "no changes: Terraform planned none and Ansible changed nothing" in out
-    print(f"warm up: {warm_seconds:.1f}s")
+    print(f"warm up --refresh: {warm_seconds:.1f}s")
+
+
+def test_a_warm_up_does_not_plan_what_cannot_have_changed(platform: Platform) -> None:
+    """Nothing Terraform reads changed since its last plan found nothing: no plan; Ansible still converges."""
+    started = time.monotonic()
+    warm = qvctl("up", ENVIRONMENT)
+    seconds = time.monotonic() - started
+    assert warm.returncode == 0, warm.stdout[-3000:] + warm.stderr[-2000:]
+    assert "unchanged since Terraform's last plan" in warm.stdout and "✓ terraform plan" not in warm.stdout
+    recap = ansible_recap(platform.state)
+    assert recap and all(host["changed"] == 0 for host in recap.values()), recap
+    assert "no changes: nothing Terraform reads changed and Ansible changed nothing" in warm.stdout
+    print(f"warm up: {seconds:.1f}s")
 
 
 def documented_workflow(readme: Path, env: str) -> list[str]:
@@ -215,7 +229,7 @@ def test_logs_shows_a_components_log(platform: Platform) -> None:
 
 def test_a_missing_tool_stops_up_with_the_doctor_line(platform: Platform) -> None:
     """terraform not on the PATH: the step names it, exit 3, and the running platform is untouched."""
-    done = qvctl("up", ENVIRONMENT, env={"PATH": "/usr/bin:/bin"}, timeout=120)
+    done = qvctl("up", ENVIRONMENT, "--refresh", env={"PATH": "/usr/bin:/bin"}, timeout=120)
     assert done.returncode == 3, done.stdout + done.stderr
     assert done.stderr.startswith("error: step 'terraform init' failed: terraform is missing")
     assert "install:" in done.stderr and done.stderr.count("\n") == 1

@@ -20,7 +20,10 @@ from qvctl.spec import require_environment
 ENV_ARGUMENT = typer.Argument("local", help="Environment name (a file environments/<name>.yaml).")
 
 
-def up(env: str = ENV_ARGUMENT) -> None:
+def up(
+    env: str = ENV_ARGUMENT,
+    refresh: bool = typer.Option(False, "--refresh", help="Run terraform plan even when nothing it reads changed."),
+) -> None:
     """Bring ENV up: emulator, Terraform, Ansible, health gate; print its endpoints.
 
     Safe to run again: a running environment is converged, and qvctl says "no changes" when
@@ -36,7 +39,7 @@ def up(env: str = ENV_ARGUMENT) -> None:
         if lock.previous is not None:
             console.print(f"taking over the lock left by {lock.previous.describe()} (no longer running)",
                           highlight=False, markup=False)
-        run = bring_up(ctx, spec, console)
+        run = bring_up(ctx, spec, console, refresh)
     elapsed = time.monotonic() - started
     if spec.kind == "local":
         print_table(f"{env} endpoints", ["URL", "what"], [list(row) for row in endpoints(spec)])
@@ -46,8 +49,8 @@ def up(env: str = ENV_ARGUMENT) -> None:
         console.print(f"next: kubectl apply -f kubernetes/{env}/", highlight=False, markup=False)
     console.print(f"state folder: {paths.state}", highlight=False, markup=False)
     if run.no_changes:
-        console.print(f"no changes: Terraform planned none and Ansible changed nothing ({elapsed:.1f}s)",
-                      highlight=False)
+        terraform = "nothing Terraform reads changed" if run.plan_skipped else "Terraform planned none"
+        console.print(f"no changes: {terraform} and Ansible changed nothing ({elapsed:.1f}s)", highlight=False)
     else:
         console.print(f"{env} is up ({elapsed:.1f}s)", highlight=False)
 

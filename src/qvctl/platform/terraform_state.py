@@ -91,3 +91,28 @@ def read_outputs(backend: Backend, environ: Mapping[str, str]) -> dict[str, Any]
         return {name: entry["value"] for name, entry in state.get("outputs", {}).items()}
     except (ValueError, KeyError, TypeError, AttributeError):
         raise QvError(f"the Terraform state at {where} is not a state file", ExitStatus.FAILED) from None
+
+
+def state_version(backend: Backend, environ: Mapping[str, str]) -> str | None:
+    """The state object's ETag (None when there is no state yet): it changes with every apply."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    session = boto3.session.Session(
+        aws_access_key_id=environ.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=environ.get("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=environ.get("AWS_SESSION_TOKEN"),
+        profile_name=environ.get("AWS_PROFILE") or None,
+        region_name=backend.region,
+    )
+    s3 = session.client("s3", endpoint_url=backend.s3_endpoint,
+                        config=Config(retries={"max_attempts": 2}, connect_timeout=3, read_timeout=20,
+                                      s3={"addressing_style": "path" if backend.path_style else "auto"}))
+    try:
+        return str(s3.head_object(Bucket=backend.bucket, Key=backend.key)["ETag"]).strip('"')
+    except ClientError:
+        return None
+    except BotoCoreError as err:
+        raise QvError(f"cannot read the Terraform state at s3://{backend.bucket}/{backend.key}: {err}",
+                      ExitStatus.UNREACHABLE) from None

@@ -32,7 +32,8 @@ from qvctl.platform.down import describe_foreign, foreign_listeners
 from qvctl.platform.paths import EnvPaths
 from qvctl.platform.steps import Note, Outcome, Step, StepRunner
 from qvctl.platform.terraform import ApplySummary, Terraform
-from qvctl.platform.terraform_state import backend_file, read_backend
+from qvctl.platform.terraform_inputs import fingerprint
+from qvctl.platform.terraform_state import backend_file, read_backend, state_version
 from qvctl.spec import Environment
 
 HEALTH_DEADLINE_SECONDS = 90.0
@@ -48,7 +49,10 @@ class UpRun:
     terraform: Terraform
     playbook: Playbook
     watch: supervisor.CrashWatch
+    # Plan even when nothing Terraform reads has changed (`qvctl up --refresh`).
+    refresh: bool = False
     plan: ApplySummary | None = None
+    plan_skipped: bool = False
     ansible: PlaybookRun | None = None
     components: list[Component] = field(default_factory=list)
 
@@ -62,8 +66,18 @@ class UpRun:
 
     @property
     def no_changes(self) -> bool:
-        """Both tools said so themselves: Terraform's plan and Ansible's recap."""
+        """Both tools said so themselves: Terraform's plan (or nothing it reads changed) and Ansible's recap."""
         return bool(self.plan and self.plan.no_changes and self.ansible and self.ansible.changed == 0)
+
+    @property
+    def planned_marker(self) -> Path:
+        """The fingerprint of what Terraform read when it last found nothing to do."""
+        return self.paths.terraform_data_dir / "planned.sha256"
+
+    def terraform_fingerprint(self) -> str:
+        backend = read_backend(backend_file(self.paths.root, self.spec.name))
+        version = state_version(backend, {**self.ctx.environ, **self.terraform.extra_env})
+        return fingerprint(self.paths.root, self.spec.name, version)
 
 
 # --- the steps, in the order they run ---------------------------------------------------------
@@ -120,6 +134,17 @@ def state_bucket(run: UpRun, note: Note) -> str:
                                         run.spec.regions.primary, backend.bucket)
 
 
+def terraform_inputs(run: UpRun, note: Note) -> Outcome:
+    """Nothing Terraform reads changed since it last found nothing to do: a plan would find nothing."""
+    current = run.terraform_fingerprint()
+    if not run.refresh and run.planned_marker.is_file() and run.planned_marker.read_text() == current:
+        run.plan, run.plan_skipped = ApplySummary(seen=True), True
+        return Outcome(f"unchanged since Terraform's last plan (sha256 {current[:12]}…): no plan needed; "
+                       "--refresh plans anyway", changed=False)
+    run.planned_marker.unlink(missing_ok=True)
+    return Outcome("--refresh: plan" if run.refresh else "changed since the last plan: plan", changed=None)
+
+
 def terraform_init(run: UpRun, note: Note) -> str:
     return run.terraform.init(Path("env") / f"{run.spec.name}.tfbackend", note)
 
@@ -129,6 +154,7 @@ def terraform_plan(run: UpRun, note: Note) -> Outcome:
     # apply walk (and its provider start-ups), most of a warm `up`'s Terraform time.
     run.plan = run.terraform.plan(Path("env") / f"{run.spec.name}.tfvars", run.plan_file, note)
     if run.plan.no_changes:
+        run.planned_marker.write_text(run.terraform_fingerprint())
         return Outcome("no changes", changed=False)
     if run.plan.outputs_only:
         return Outcome("only outputs change", changed=True)
@@ -136,7 +162,10 @@ def terraform_plan(run: UpRun, note: Note) -> Outcome:
 
 
 def terraform_apply(run: UpRun, note: Note) -> Outcome:
-    return Outcome(run.terraform.apply_plan(run.plan_file, note).describe(), changed=True)
+    applied = run.terraform.apply_plan(run.plan_file, note)
+    # The state now matches the configuration: the next warm run need not plan again.
+    run.planned_marker.write_text(run.terraform_fingerprint())
+    return Outcome(applied.describe(), changed=True)
 
 
 def restore_kept_data(run: UpRun, note: Note) -> str:
@@ -173,6 +202,10 @@ def _local(run: UpRun) -> bool:
     return run.local
 
 
+def _must_plan(run: UpRun) -> bool:
+    return not run.plan_skipped
+
+
 def _plan_has_changes(run: UpRun) -> bool:
     return run.plan is not None and not run.plan.no_changes
 
@@ -189,8 +222,9 @@ STEPS: list[Step[UpRun]] = [
     Step("environment CA", environment_ca, when=_local),
     Step("start the AWS emulator", start_emulator, when=_local),
     Step("bootstrap the Terraform state bucket", state_bucket, when=_local),
-    Step("terraform init", terraform_init),
-    Step("terraform plan", terraform_plan),
+    Step("terraform: what it reads", terraform_inputs),
+    Step("terraform init", terraform_init, when=_must_plan),
+    Step("terraform plan", terraform_plan, when=_must_plan),
     Step("terraform apply", terraform_apply, when=_plan_has_changes),
     Step("restore the kept emulator data", restore_kept_data, when=_data_was_kept),
     Step("ansible-playbook main.yml", configure_hosts),
@@ -210,17 +244,18 @@ def aws_environ(spec: Environment) -> dict[str, str]:
     return env
 
 
-def new_run(ctx: Context, spec: Environment) -> UpRun:
+def new_run(ctx: Context, spec: Environment, refresh: bool = False) -> UpRun:
     paths = EnvPaths.of(ctx, spec.name)
     aws = aws_environ(spec)
     terraform = Terraform(ctx, paths.root / "terraform", paths.terraform_data_dir, aws, paths.run_log_dir)
     playbook = Playbook(ctx, paths.root / "ansible", f"inventories/{spec.name}", "main.yml", aws,
                         paths.run_log_dir / "ansible.log")
     components = local_components(spec) if spec.kind == "local" else []
-    return UpRun(ctx, spec, paths, terraform, playbook, supervisor.CrashWatch(paths), components=components)
+    return UpRun(ctx, spec, paths, terraform, playbook, supervisor.CrashWatch(paths), refresh=refresh,
+                 components=components)
 
 
-def bring_up(ctx: Context, spec: Environment, console: Console) -> UpRun:
-    run = new_run(ctx, spec)
+def bring_up(ctx: Context, spec: Environment, console: Console, refresh: bool = False) -> UpRun:
+    run = new_run(ctx, spec, refresh)
     StepRunner(console).run_all(STEPS, run)
     return run

@@ -1,0 +1,33 @@
+"""Everything Terraform reads for one environment, as one fingerprint.
+
+A warm `qvctl up` skips `terraform plan` when the fingerprint equals the one recorded after the
+last plan that found nothing (or the last apply): the configuration, the lock file, the
+environment's tfvars and backend file, its spec and the shared spec files, and the state object
+itself (its ETag changes with every apply, by qvctl or by hand, and vanishes with the emulator).
+What it cannot see is a change made behind Terraform's back in the cloud or the emulator: that
+is drift, for `terraform plan` itself, which `qvctl up --refresh` always runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+
+def terraform_inputs(root: Path, env: str) -> list[Path]:
+    """The files Terraform reads for `env` (never its tests or working folders), in a stable order."""
+    terraform = root / "terraform"
+    config = [p for p in terraform.rglob("*.tf")
+              if p.relative_to(terraform).parts[0] not in ("tests", "bootstrap", ".terraform")]
+    files = [*config, terraform / ".terraform.lock.hcl", terraform / "env" / f"{env}.tfvars",
+             terraform / "env" / f"{env}.tfbackend", root / "environments" / f"{env}.yaml",
+             *sorted((root / "environments" / "shared").glob("*.yaml"))]
+    return sorted({p for p in files if p.is_file()})
+
+
+def fingerprint(root: Path, env: str, state_version: str | None) -> str:
+    digest = hashlib.sha256()
+    for path in terraform_inputs(root, env):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"state:{state_version}".encode())
+    return digest.hexdigest()
