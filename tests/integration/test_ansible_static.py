@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE = ROOT / "ansible"
 VENV_BIN = ROOT / ".venv" / "bin"
 ROLES = ("qv_service", "qv_pki", "etcd", "patroni", "redis", "api", "nginx", "prometheus")
-GROUPS = ("database", "cache", "app", "edge", "observability")
+GROUPS = ("database", "database_dr", "cache", "app", "edge", "observability")
 
 
 def _tool(name: str) -> str:
@@ -106,6 +106,10 @@ def test_spec_values_reach_the_hosts_through_the_vars_plugin(tmp_path: Path) -> 
             f"msg={expression}",
             "-e",
             f"qv_state_dir={tmp_path}",
+            # Terraform's outputs normally come from the environment's state (the qv_platform lookup).
+            "-e",
+            json.dumps({"qv_terraform": {"primary_region": spec["regions"]["primary"], "secret_names": {
+                "database_app": f"{spec['project']}/local/database/app"}}}),
         ],
         cwd=ANSIBLE,
         env=env,

@@ -55,7 +55,9 @@ def test_the_local_components_follow_the_spec() -> None:
     assert components[("emulator", "controller")].port == 5000
     assert components[("api", "app2")].program_name == "api-app2"
     own, shared = environment_addresses(spec)
-    assert own == {"127.0.1.1", "127.0.2.1", "127.0.3.1", "127.0.3.2", "127.0.4.1", "127.0.5.1"}
-    assert shared == {"127.0.0.1": {5000}}
+    assert own == {a for group in spec.hosts.values() for a in group.addresses or []}
+    assert {"127.0.1.3", "127.0.6.2"} <= own, "both database clusters' hosts are the environment's"
+    assert spec.emulator is not None
+    assert shared == {"127.0.0.1": {spec.emulator.port, spec.emulator.tls_port}}
     urls = [url for url, _ in endpoints(spec)]
     assert "https://127.0.4.1/api/v1/portfolios" in urls

@@ -31,7 +31,7 @@ def environment_addresses(spec: Environment) -> tuple[set[str], dict[str, set[in
     own = {a for group in spec.hosts.values() for a in group.addresses or []}
     shared: dict[str, set[int]] = {}
     if spec.emulator is not None:
-        shared.setdefault(spec.emulator.address, set()).add(spec.emulator.port)
+        shared.setdefault(spec.emulator.address, set()).update({spec.emulator.port, spec.emulator.tls_port})
     return own, shared
 
 
