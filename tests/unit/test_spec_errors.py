@@ -90,6 +90,8 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
     ("emulator_in_cloud", _set("emulator", {"address": "127.0.0.1", "port": 5000, "tls_port": 5443}),
      "only a local environment talks to the emulator"),
     ("wrong_account_id", _set("account_id", "12345"), "account_id: '12345': string should match pattern"),
+    ("production_without_a_standby_cluster", lambda s: s["hosts"].pop("database_dr"),
+     "hosts.database_dr.count: production needs a standby cluster of at least 2 nodes in the DR region, got 0"),
     ("unknown_tier", _set("tier", "critical"), "tier: 'critical': input should be 'development', 'staging' or"),
     ("name_not_a_name", _set("name", "Prod Env"), "name: 'Prod Env': string should match pattern"),
 ]

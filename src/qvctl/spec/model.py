@@ -421,13 +421,19 @@ class Environment(Strict):
             if len(set(all_addresses)) != len(all_addresses):
                 raise ValueError("hosts: a loopback address is used by two hosts")
         else:
-            database_hosts = self.hosts.get("database")
-            if database_hosts is None or database_hosts.count != self.database.nodes:
-                got = database_hosts.count if database_hosts else 0
-                raise ValueError(f"hosts.database.count ({got}) must equal database.nodes ({self.database.nodes})")
             if not self.kubernetes.node_groups:
                 raise ValueError("kubernetes.node_groups: a cloud environment needs at least one node group")
+        database_hosts = self.hosts.get("database")
+        if database_hosts is None or database_hosts.count != self.database.nodes:
+            got = database_hosts.count if database_hosts else 0
+            raise ValueError(f"hosts.database.count ({got}) must equal database.nodes ({self.database.nodes})")
         if self.tier == "production":
+            standby = self.hosts.get("database_dr")
+            if standby is None or standby.count < 2:
+                raise ValueError(
+                    "hosts.database_dr.count: production needs a standby cluster of at least 2 nodes in the DR region, "
+                    f"got {standby.count if standby else 0}"
+                )
             for region in ("primary", "dr"):
                 net: RegionNetwork = getattr(self.network, region)
                 if len(net.availability_zones) < 3:
