@@ -1,8 +1,9 @@
 """Vars plugin: the environment spec as the variable `qv_spec`.
 
-`environments/<env>.yaml` is the one source of truth for an environment (ARCHITECTURE.md
-section 2). The inventory folder names the environment (`inventories/<env>/`), so every
-inventory (the static local one and the aws_ec2 ones) gets the spec without repeating it.
+`environments/<env>.yaml` is the one source of truth for an environment (docs/
+infrastructure_guide.md, "Environments"). The inventory folder names the environment
+(`inventories/<env>/`), so every inventory (the generated local one and the aws_ec2 ones) gets
+the spec without repeating it.
 The spec is attached to the `all` group: hosts and group_vars may override any derived
 variable, never the file itself.
 """
