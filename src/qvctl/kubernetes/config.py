@@ -19,12 +19,12 @@ def config_data(env: Environment) -> dict[str, str]:
     """
     return {
         "QV_ENVIRONMENT": env.name,
-        "QV_DB_HOST": naming.database_host(env),
+        "QV_DB_HOST": naming.internal_host(env, "postgres"),
         "QV_DB_PORT": str(env.ports.postgresql),
         "QV_DB_NAME": env.database.name,
         "QV_DB_USER": naming.DATABASE_USER,
         "QV_DB_SSLROOTCERT": naming.ENVIRONMENT_CA_FILE,
-        "QV_REDIS_URL": f"rediss://{naming.redis_host(env)}:{env.ports.redis}/0",
+        "QV_REDIS_URL": f"rediss://{naming.internal_host(env, 'redis')}:{env.ports.redis}/0",
         "QV_REDIS_SSL_CA_FILE": naming.SYSTEM_CA_BUNDLE,
     }
 

@@ -47,7 +47,7 @@ def fluent_bit_config(env: Environment) -> str:
         "[OUTPUT]",
         "    Name               opensearch",
         "    Match              kube.*",
-        f"    Host               {naming.opensearch_host(env)}",
+        f"    Host               {naming.internal_host(env, 'logs')}",
         "    Port               443",
         "    tls                On",
         "    tls.verify         On",

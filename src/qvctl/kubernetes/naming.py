@@ -69,18 +69,10 @@ def internal_zone(env: Environment) -> str:
     return f"internal.{env.domain}"
 
 
-def database_host(env: Environment) -> str:
-    """Always points at the Patroni leader (the record follows fail-over)."""
-    return f"postgres.{internal_zone(env)}"
-
-
-def redis_host(env: Environment) -> str:
-    return f"redis.{internal_zone(env)}"
-
-
-def opensearch_host(env: Environment) -> str:
-    """The OpenSearch domain's custom endpoint (TLS, SigV4 through IRSA)."""
-    return f"logs.{internal_zone(env)}"
+def internal_host(env: Environment, record: str) -> str:
+    """A record of the private zone (Terraform's private_dns module): `postgres` (every member of
+    the primary cluster: libpq keeps the writable one), `redis`, `logs` (OpenSearch)."""
+    return f"{record}.{internal_zone(env)}"
 
 
 def image_registry(env: Environment) -> str:

@@ -44,50 +44,16 @@ def network_policies(env: Environment) -> list[Manifest]:
     api_pods = {"matchLabels": {"app.kubernetes.io/name": naming.API}}
     data_subnets = env.network.primary.subnets.private_data
     out = _baseline(env, ns)
-    out.append(
-        _policy(
-            env,
-            "api-from-ingress",
-            ns,
-            server,
-            {
+    # Only the ingress controller (users) and Prometheus (metrics) reach the API's port.
+    for name, namespace, app in (("api-from-ingress", naming.INGRESS_NAMESPACE, "ingress-nginx"),
+                                 ("api-from-prometheus", naming.MONITORING_NAMESPACE, "prometheus")):
+        source = {**_namespace(namespace), "podSelector": {"matchLabels": {"app.kubernetes.io/name": app}}}
+        out.append(
+            _policy(env, name, ns, server, {
                 "policyTypes": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [
-                            {
-                                **_namespace(naming.INGRESS_NAMESPACE),
-                                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}},
-                            }
-                        ],
-                        "ports": [{"protocol": "TCP", "port": port}],
-                    }
-                ],
-            },
+                "ingress": [{"from": [source], "ports": [{"protocol": "TCP", "port": port}]}],
+            })
         )
-    )
-    out.append(
-        _policy(
-            env,
-            "api-from-prometheus",
-            ns,
-            server,
-            {
-                "policyTypes": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [
-                            {
-                                **_namespace(naming.MONITORING_NAMESPACE),
-                                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
-                            }
-                        ],
-                        "ports": [{"protocol": "TCP", "port": port}],
-                    }
-                ],
-            },
-        )
-    )
     out.append(
         _policy(
             env,

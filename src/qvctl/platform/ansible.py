@@ -80,12 +80,8 @@ def failure_message(result: Mapping[str, Any]) -> str:
 
 def parse_event(line: str, run: PlaybookRun) -> str | None:
     """Fold one jsonl event into `run`; return a progress note (the task now running)."""
-    line = line.strip()
-    if not line.startswith("{"):
-        return None
-    try:
-        event = json.loads(line)
-    except ValueError:
+    event = process.json_line(line)
+    if event is None:
         return None
     kind = event.get("_event", "")
     if kind in ("v2_runner_on_start", "v2_playbook_on_task_start", "v2_playbook_on_handler_task_start"):

@@ -8,12 +8,14 @@ the very line doctor shows for it.
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
@@ -143,6 +145,18 @@ def _stop_gently(proc: subprocess.Popen[str], grace: float = 30.0) -> None:
     except (KeyboardInterrupt, QvError):  # a second Ctrl-C: the user insists
         proc.kill()
         proc.wait()
+
+
+def json_line(line: str) -> dict[str, Any] | None:
+    """One line of a tool's JSON-lines output as an object; None for anything else it printed."""
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def tail_text(text: str, lines: int = 20) -> str:

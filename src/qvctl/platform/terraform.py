@@ -8,7 +8,6 @@ pick up after the other.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,12 +64,8 @@ def _diagnostic_text(diag: Mapping[str, Any]) -> str:
 
 def parse_json_line(line: str, run: JsonRun) -> str | None:
     """Fold one line of `-json` output into `run`; return a short progress note, if any."""
-    line = line.strip()
-    if not line.startswith("{"):
-        return None
-    try:
-        message = json.loads(line)
-    except ValueError:
+    message = process.json_line(line)
+    if message is None:
         return None
     kind = message.get("type")
     text = str(message.get("@message", ""))

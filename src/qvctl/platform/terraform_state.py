@@ -59,11 +59,10 @@ def read_backend(path: Path) -> Backend:
                    _text(s3) if s3 else None, bool(data.get("use_path_style", False)))
 
 
-def read_outputs(backend: Backend, environ: Mapping[str, str]) -> dict[str, Any]:
-    """The root module's outputs from the state object, with the credentials in `environ`."""
+def _s3(backend: Backend, environ: Mapping[str, str]) -> Any:
+    """An S3 client for the backend's bucket, with the credentials in `environ` (as Terraform would)."""
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
 
     session = boto3.session.Session(
         aws_access_key_id=environ.get("AWS_ACCESS_KEY_ID"),
@@ -72,9 +71,16 @@ def read_outputs(backend: Backend, environ: Mapping[str, str]) -> dict[str, Any]
         profile_name=environ.get("AWS_PROFILE") or None,
         region_name=backend.region,
     )
-    s3 = session.client("s3", endpoint_url=backend.s3_endpoint,
-                        config=Config(retries={"max_attempts": 2}, connect_timeout=3, read_timeout=20,
-                                      s3={"addressing_style": "path" if backend.path_style else "auto"}))
+    return session.client("s3", endpoint_url=backend.s3_endpoint,
+                          config=Config(retries={"max_attempts": 2}, connect_timeout=3, read_timeout=20,
+                                        s3={"addressing_style": "path" if backend.path_style else "auto"}))
+
+
+def read_outputs(backend: Backend, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The root module's outputs from the state object, with the credentials in `environ`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    s3 = _s3(backend, environ)
     where = f"s3://{backend.bucket}/{backend.key} ({backend.file.name})"
     try:
         body = s3.get_object(Bucket=backend.bucket, Key=backend.key)["Body"].read()
@@ -95,20 +101,9 @@ def read_outputs(backend: Backend, environ: Mapping[str, str]) -> dict[str, Any]
 
 def state_version(backend: Backend, environ: Mapping[str, str]) -> str | None:
     """The state object's ETag (None when there is no state yet): it changes with every apply."""
-    import boto3
-    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    session = boto3.session.Session(
-        aws_access_key_id=environ.get("AWS_ACCESS_KEY_ID"),
-        aws_secret_access_key=environ.get("AWS_SECRET_ACCESS_KEY"),
-        aws_session_token=environ.get("AWS_SESSION_TOKEN"),
-        profile_name=environ.get("AWS_PROFILE") or None,
-        region_name=backend.region,
-    )
-    s3 = session.client("s3", endpoint_url=backend.s3_endpoint,
-                        config=Config(retries={"max_attempts": 2}, connect_timeout=3, read_timeout=20,
-                                      s3={"addressing_style": "path" if backend.path_style else "auto"}))
+    s3 = _s3(backend, environ)
     try:
         return str(s3.head_object(Bucket=backend.bucket, Key=backend.key)["ETag"]).strip('"')
     except ClientError:
