@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from qvctl.context import Context, QvError
-from qvctl.platform.ansible import Playbook, explain_failure, parse_events
+from qvctl.platform.ansible import Playbook, PlaybookRun, explain_failure, parse_event
+
+
+def parse_events(text: str) -> PlaybookRun:
+    """A whole run's output, line by line, as qvctl reads it while the playbook runs."""
+    run = PlaybookRun()
+    for line in text.splitlines():
+        parse_event(line, run)
+    return run
 
 
 def _event(kind: str, **fields: object) -> str:

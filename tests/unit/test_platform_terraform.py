@@ -15,8 +15,9 @@ import pytest
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.platform.terraform import (
+    JsonRun,
     Terraform,
-    parse_json_output,
+    parse_json_line,
 )
 
 SUMMARY_NO_CHANGES = (
@@ -34,6 +35,14 @@ DIAGNOSTIC = json.dumps({
                    "detail": "environment must be one of local,\ndev, staging or prod.",
                    "range": {"filename": "env/local.tfvars", "start": {"line": 2}}},
 })
+
+
+def parse_json_output(text: str) -> JsonRun:
+    """A whole run's output, line by line, as qvctl reads it while Terraform runs."""
+    run = JsonRun()
+    for line in text.splitlines():
+        parse_json_line(line, run)
+    return run
 
 
 def test_no_changes_is_read_from_the_change_summary() -> None:

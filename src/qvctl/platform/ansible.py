@@ -103,13 +103,6 @@ def parse_event(line: str, run: PlaybookRun) -> str | None:
     return None
 
 
-def parse_events(text: str) -> PlaybookRun:
-    run = PlaybookRun()
-    for line in text.splitlines():
-        parse_event(line, run)
-    return run
-
-
 def explain_failure(run: PlaybookRun, returncode: int, stderr: str) -> str:
     """One line: the failing task and its message; else Ansible's own error (syntax, inventory)."""
     failed_hosts = set(run.failed_hosts)

@@ -93,13 +93,6 @@ def parse_json_line(line: str, run: JsonRun) -> str | None:
     return None
 
 
-def parse_json_output(text: str) -> JsonRun:
-    run = JsonRun()
-    for line in text.splitlines():
-        parse_json_line(line, run)
-    return run
-
-
 @dataclass(frozen=True)
 class Terraform:
     ctx: Context
