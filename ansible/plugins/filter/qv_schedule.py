@@ -15,7 +15,8 @@ def cron_to_oncalendar(expression):
     try:
         from qvctl.backup.calendar import CalendarError, oncalendar
     except ImportError as err:
-        raise AnsibleFilterError(f"cron_to_oncalendar needs qvctl: run ansible-playbook from the project's .venv ({err})")
+        raise AnsibleFilterError(
+            f"cron_to_oncalendar needs qvctl: run ansible-playbook from the project's .venv ({err})") from None
     try:
         return oncalendar(str(expression))
     except CalendarError as err:

@@ -40,8 +40,11 @@ class Site:
         """The repository's view of the stanza (any member can read it; the leader by default)."""
         return parse_info(self.on(member or self.leader()).info(), self.stanza)
 
-    def log(self, name: str) -> str:
-        return str(self.paths.run_log_dir / name)
+    def repository_url(self, member: cluster.Member) -> str:
+        """s3://<bucket><repo1-path>, from the member's pgBackRest configuration."""
+        settings = dict(line.split("=", 1) for line in member.pgbackrest_config.read_text().splitlines()
+                        if "=" in line and not line.startswith("#"))
+        return f"s3://{settings.get('repo1-s3-bucket', '?')}{settings.get('repo1-path', '')}"
 
 
 def run_backup(site: Site, kind: str, note: Note) -> tuple[cluster.Member, str]:

@@ -37,17 +37,18 @@ class PgBackRest:
     stanza: str
     host: str  # for messages
 
-    def argv(self, command: str, *options: str) -> list[str]:
+    def argv(self, command: str, *options: str, arguments: Sequence[str] = ()) -> list[str]:
         binary = tools.require(self.ctx, "pgbackrest")
         runuser = self.ctx.which("runuser") or "/usr/sbin/runuser"
         return [runuser, "-u", RUN_AS, "--", binary, f"--config={self.config}", f"--stanza={self.stanza}",
-                *options, command]
+                *options, command, *arguments]
 
-    def run(self, command: str, *options: str, note: Callable[[str], None] | None = None,
-            log: Path | None = None, timeout: float | None = None) -> process.Completed:
+    def run(self, command: str, *options: str, arguments: Sequence[str] = (),
+            note: Callable[[str], None] | None = None, log: Path | None = None,
+            timeout: float | None = None) -> process.Completed:
         """Run `command`; raise QvError with pgBackRest's own error when it fails."""
-        done = process.run(self.argv(command, *options), env=self.ctx.environ, on_line=_progress(note),
-                           log=log, timeout=timeout)
+        done = process.run(self.argv(command, *options, arguments=arguments), env=self.ctx.environ,
+                           on_line=_progress(note), log=log, timeout=timeout)
         if done.returncode != 0:
             raise QvError(f"pgbackrest {command} on {self.host} failed: "
                           f"{error_message(done.stdout + done.stderr, done.returncode)}",

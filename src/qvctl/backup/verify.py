@@ -10,7 +10,7 @@ happens.
 
 from __future__ import annotations
 
-import re
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from qvctl.backup import compare, credentials
+from qvctl.backup import compare, credentials, repository
 from qvctl.backup.operations import Site
 from qvctl.backup.pgbackrest import BackupSet
 from qvctl.backup.scratch import Scratch
@@ -74,29 +74,27 @@ def latest_backup(run: VerifyRun, note: Note) -> str:
 
 
 def repository_check(run: VerifyRun, note: Note) -> str:
-    """`pgbackrest verify`; a damaged or missing file fails here, its path in the message."""
+    """`pgbackrest verify`; a damaged or missing object fails here, named by its place in the bucket."""
     leader = run.site.leader()
-    done = run.site.on(leader).run("verify", "--log-level-console=info", note=note,
-                                   log=run.site.paths.run_log_dir / "pgbackrest-verify.log")
-    output = done.stdout + done.stderr
-    problems = damaged_files(output)
-    if problems:
-        raise QvError("pgbackrest verify found damaged repository files: " + "; ".join(problems))
-    return "every backup file and archived WAL segment matches its checksum"
-
-
-_FILE_PROBLEM = re.compile(r"(invalid checksum|invalid size|missing|file missing|checksum mismatch|invalid result)"
-                           r"[^:]*:?\s*(\S+)", re.IGNORECASE)
-
-
-def damaged_files(output: str) -> list[str]:
-    """Lines of `pgbackrest verify` output that name a damaged or missing file (what, which file)."""
-    found = []
-    for line in output.splitlines():
-        text = re.sub(r"^.*?P\d\d\s+\w+:\s*", "", line).strip()
-        if _FILE_PROBLEM.search(text) and "/" in text:
-            found.append(text)
-    return found
+    pgbackrest = run.site.on(leader)
+    done = pgbackrest.run("verify", "--log-level-console=detail", note=note,
+                          log=run.site.paths.run_log_dir / "pgbackrest-verify.log")
+    found = repository.parse_verify(done.stdout + done.stderr)
+    backups = run.site.info(leader).backups
+    holes = repository.wal_holes(found.ranges, backups)
+    if found.status == "ok" and not found.problems and not holes:
+        return "every backup file and archived WAL segment matches its checksum; no WAL segment missing"
+    labels = {p.path.split("/", 1)[0] for p in found.problems}
+    manifests = {}
+    for label in labels & {b.label for b in backups}:
+        with contextlib.suppress(QvError):  # a missing manifest is itself among the problems
+            manifests[label] = pgbackrest.run(
+                "repo-get", arguments=[f"backup/{run.site.stanza}/{label}/backup.manifest"]).stdout
+    where = run.site.repository_url(leader)
+    lines = repository.describe(found.problems, manifests, holes, f"{where}/backup/{run.site.stanza}",
+                                f"{where}/archive/{run.site.stanza}")
+    raise QvError("the backup repository is damaged: " + "; ".join(
+        lines or [f"pgbackrest verify says status {found.status}"]))
 
 
 def consistent_point(run: VerifyRun, note: Note) -> str:

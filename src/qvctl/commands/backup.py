@@ -14,7 +14,7 @@ from qvctl.backup.pgbackrest import BackupSet
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.output import OutputFormat, console, print_json, print_table
-from qvctl.platform.steps import StepRunner
+from qvctl.platform.steps import Note, StepRunner
 from qvctl.spec import require_environment
 
 ENV_ARGUMENT = typer.Argument("local", help="Environment name (a file environments/<name>.yaml).")
@@ -67,7 +67,7 @@ def run_command(
     started = time.monotonic()
     found: dict[str, str] = {}
 
-    def step(note: operations.Note) -> str:
+    def step(note: Note) -> str:
         leader, label = operations.run_backup(site, kind, note)
         found["label"] = label
         return f"{label} on {leader.name}"
@@ -128,8 +128,109 @@ def verify_command(env: str = ENV_ARGUMENT, output: OutputFormat = OUTPUT_OPTION
          f"the backup is {human_age(report['backup_age_seconds'])} old")
 
 
+@backup_app.command("schedule")
+def schedule_command(
+    env: str = ENV_ARGUMENT,
+    show: int = typer.Option(0, "--show", min=0, help="Print the next N fire times and exit."),
+    every: float = typer.Option(0, "--every", min=0, help="Tests and drills: fire every SECONDS instead of the "
+                                                          "spec's schedules (with --type)."),
+    kind: str = typer.Option("incr", "--type", "-t", help="The backup type --every runs."),
+    max_runs: int = typer.Option(0, "--max-runs", min=0, help="Stop after N backups (0: never)."),
+) -> None:
+    """Run backups on the spec's schedules (backup.schedule): the local stand-in for the hosts' systemd timers.
+
+    `qvctl up` runs it under the environment's supervisord (program backup-scheduler). A failed
+    backup is logged and the schedule goes on; the next one tries again.
+    """
+    from qvctl.backup import schedule
+
+    site = _site(env)
+    expressions = schedule.schedules(site.spec.backup.schedule)
+    if every:
+        if kind not in schedule.TYPES:
+            raise QvError(f"--type must be full, diff or incr, not {kind!r}", ExitStatus.INVALID_INPUT)
+        interval = schedule.Every(every, kind)
+        next_of = interval.next_fire
+    else:
+        def next_of(after: datetime) -> schedule.Fire:
+            return schedule.next_fire(expressions, after)
+    if show:
+        fires = schedule.upcoming(expressions, datetime.now(UTC), show) if not every else [
+            schedule.Every(every, kind).next_fire(datetime.now(UTC))]
+        if not every:
+            print_table(f"{env} backup schedule ({', '.join(f'{k}: {v}' for k, v in expressions.items())})",
+                        ["at (UTC)", "type"], [[f.at.strftime("%Y-%m-%d %H:%M"), f.type] for f in fires])
+        else:
+            _say(f"every {every:g}s: {kind}")
+        return
+
+    def fire(due: schedule.Fire) -> None:
+        _say(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {due.type} backup due at {due.at:%H:%M:%S}")
+        try:
+            leader, label = operations.run_backup(site, due.type, lambda _text: None)
+            _say(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {due.type} backup {label} done on {leader.name}")
+        except QvError as err:
+            _say(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {due.type} backup failed: {err.message}")
+
+    _say(f"scheduling backups of {env}: " + (f"every {every:g}s ({kind})" if every else
+                                              ", ".join(f"{k} {v!r}" for k, v in expressions.items())))
+    schedule.run_forever(next_of, fire, time.sleep, max_runs=max_runs or None)
+
+
+def restore_command(
+    env: str = ENV_ARGUMENT,
+    to_time: str = typer.Option("", "--to-time", help="Recover to this instant (ISO 8601; UTC when no offset "
+                                                      "is given), e.g. 2026-01-31T14:05:00Z."),
+    target: str = typer.Option("scratch", "--target", help="scratch (a separate instance, left running) or "
+                                                           "in-place (the primary cluster itself)."),
+    yes: bool = typer.Option(False, "--yes", help="in-place: do not ask (scripts)."),
+    keep_old_data: bool = typer.Option(False, "--keep-old-data",
+                                       help="in-place: keep the members' old data directories afterwards."),
+    cleanup: bool = typer.Option(False, "--cleanup", help="Stop and remove the scratch instance of a restore."),
+) -> None:
+    """Point-in-time restore with pgBackRest (--type=time): into a scratch instance, or the cluster in place.
+
+    in-place stops the primary cluster, bootstraps it from the backup through Patroni, clones the
+    replicas, reinitialises the DR standby cluster, checks a write through the API, and only then
+    removes the old data directories (kept as <data>.pre-restore-<time> until then).
+    """
+    from qvctl.backup import restore
+    from qvctl.backup.scratch import Scratch
+    from qvctl.platform.lock import environment_lock
+
+    site = _site(env)
+    scratch = Scratch.of(site.paths, "restore", site.spec.ports.postgresql, site.spec.database.versions.postgresql)
+    if cleanup:
+        _say(f"removed the scratch instance {scratch.folder}" if scratch.remove(site.ctx)
+             else "no scratch instance to remove")
+        return
+    if not to_time:
+        raise QvError("--to-time is required (or --cleanup)", ExitStatus.INVALID_INPUT)
+    if target not in ("scratch", "in-place"):
+        raise QvError(f"--target must be scratch or in-place, not {target!r}", ExitStatus.INVALID_INPUT)
+    run = restore.RestoreRun(site, restore.parse_time(to_time), keep_old_data=keep_old_data)
+    runner = StepRunner(console, resume_hint="see docs/runbooks/backup-and-restore.md")
+    if target == "scratch":
+        runner.run_all(restore.SCRATCH_STEPS, run)
+        meta = scratch.read_meta()
+        _say(f"connect: {scratch.connection_hint(str(meta.get('superuser', 'postgres')), site.spec.database.name)}")
+        _say(f"remove it: qvctl restore {env} --cleanup")
+        return
+    if not yes:
+        if not _stdin_is_terminal():
+            raise QvError("an in-place restore replaces the cluster's data: confirm on a terminal, or pass --yes",
+                          ExitStatus.INVALID_INPUT)
+        typer.confirm(f"Replace the data of {env}'s primary cluster with its state at {run.target:%Y-%m-%d %H:%M:%S}"
+                      " UTC (and reinitialise the DR standby cluster)?", abort=True)
+    with environment_lock(site.paths.lock_file, env):
+        runner.run_all(restore.IN_PLACE_STEPS, run)
+    _say(f"{env}'s primary cluster is restored to {run.target:%Y-%m-%d %H:%M:%S.%f} UTC, leader {run.new_leader}; "
+         f"take a full backup of the new timeline: qvctl backup run {env} --type full")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(backup_app, name="backup")
+    app.command("restore")(restore_command)
 
 
 def _stdin_is_terminal() -> bool:
