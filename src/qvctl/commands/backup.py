@@ -164,16 +164,19 @@ def schedule_command(
             _say(f"every {every:g}s: {kind}")
         return
 
+    def log(text: str) -> None:  # a log file, not a terminal: one plain line each, no wrapping
+        typer.echo(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {text}")
+
     def fire(due: schedule.Fire) -> None:
-        _say(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {due.type} backup due at {due.at:%H:%M:%S}")
+        log(f"{due.type} backup due at {due.at:%H:%M:%S}")
         try:
             leader, label = operations.run_backup(site, due.type, lambda _text: None)
-            _say(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {due.type} backup {label} done on {leader.name}")
+            log(f"{due.type} backup {label} done on {leader.name}")
         except QvError as err:
-            _say(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {due.type} backup failed: {err.message}")
+            log(f"{due.type} backup failed: {err.message}")
 
-    _say(f"scheduling backups of {env}: " + (f"every {every:g}s ({kind})" if every else
-                                              ", ".join(f"{k} {v!r}" for k, v in expressions.items())))
+    log(f"scheduling backups of {env}: " + (f"every {every:g}s ({kind})" if every else
+                                             ", ".join(f"{k} {v!r}" for k, v in expressions.items())))
     schedule.run_forever(next_of, fire, time.sleep, max_runs=max_runs or None)
 
 
