@@ -25,6 +25,7 @@ import pytest
 from qvctl.backup import cluster, credentials
 from qvctl.backup.operations import Site
 from qvctl.backup.scratch import Scratch
+from qvctl.backup.supervised import PROGRAM
 from qvctl.backup.verify import verify
 from qvctl.context import Context, QvError
 from qvctl.platform import emulator, supervisor
@@ -40,6 +41,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 def site(platform: Platform) -> Site:
     ctx = Context(root=platform.checkout, environ=dict(os.environ))
     return Site.of(ctx, require_environment(ctx, ENVIRONMENT))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scheduler_state(site: Site) -> Iterator[dict[str, str]]:
+    """The supervised scheduler as `up` left it; paused meanwhile, so that an hourly backup firing
+    during the module cannot take pgBackRest's lock from a test or add a backup the test did not make."""
+    found = {p.name: p.state for p in supervisor.processes(site.paths)}
+    api = supervisor.rpc(site.paths)
+    if found.get(PROGRAM) == "RUNNING":
+        api.stop_process(PROGRAM)
+    yield found
+    api.start_process(PROGRAM)
+    supervisor.wait_running(site.paths, PROGRAM, timeout=60)
 
 
 def backups(platform: Platform) -> list[dict[str, Any]]:
@@ -199,9 +213,9 @@ def test_verify_fails_naming_a_corrupted_and_a_removed_repository_object(
     assert message.count("error:") == 1 and "Traceback" not in done.stderr
 
 
-def test_the_scheduler_runs_under_supervisord_and_really_triggers_a_backup(platform: Platform, site: Site) -> None:
-    programs = {p.name: p.state for p in supervisor.processes(site.paths)}
-    assert programs.get("backup-scheduler") == "RUNNING", programs
+def test_the_scheduler_runs_under_supervisord_and_really_triggers_a_backup(
+        platform: Platform, scheduler_state: dict[str, str]) -> None:
+    assert scheduler_state.get(PROGRAM) == "RUNNING", scheduler_state
     shown = platform.qvctl("backup", "schedule", ENVIRONMENT, "--show", "3")
     assert shown.returncode == 0 and SPEC.backup.schedule.incremental in shown.stdout
     before = {b["label"] for b in backups(platform)}

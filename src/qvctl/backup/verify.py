@@ -77,7 +77,8 @@ def repository_check(run: VerifyRun, note: Note) -> str:
     """`pgbackrest verify`; a damaged or missing object fails here, named by its place in the bucket."""
     leader = run.site.leader()
     pgbackrest = run.site.on(leader)
-    done = pgbackrest.run("verify", "--log-level-console=detail", note=note,
+    # --verbose: the summary (with "status: ok") is printed even when nothing is wrong.
+    done = pgbackrest.run("verify", "--verbose", "--log-level-console=detail", note=note,
                           log=run.site.paths.run_log_dir / "pgbackrest-verify.log")
     found = repository.parse_verify(done.stdout + done.stderr)
     backups = run.site.info(leader).backups
