@@ -30,6 +30,7 @@ directories so that Patroni clones them again:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import shutil
@@ -214,13 +215,32 @@ def _move_aside(run: RestoreRun, members: list[cluster.Member]) -> None:
         os.chown(member.data_dir, user.pw_uid, user.pw_gid)
 
 
+def _patronictl(run: RestoreRun) -> str:
+    return run.site.ctx.which("patronictl") or str(
+        Path(tools.require(run.site.ctx, "patroni")).with_name("patronictl"))
+
+
+def _dcs_leader(run: RestoreRun, member: cluster.Member) -> str:
+    """The leader name the DCS still holds (a stopped standby leader may leave its key until it expires)."""
+    done = subprocess.run([_patronictl(run), "-c", str(member.patroni_config), "list", "--format", "json"],
+                          env=run.site.ctx.environ, capture_output=True, text=True, timeout=60, check=False)
+    try:
+        rows = json.loads(done.stdout or "[]")
+    except ValueError:
+        return ""
+    return next((str(r.get("Member")) for r in rows if "Leader" in str(r.get("Role", ""))), "")
+
+
 def _patronictl_remove(run: RestoreRun, member: cluster.Member, scope: str) -> None:
-    patronictl = run.site.ctx.which("patronictl") or str(Path(tools.require(run.site.ctx, "patroni")).with_name(
-        "patronictl"))
-    # Its confirmations, answered: the cluster's name, then the sentence it asks for (no leader runs now).
-    done = subprocess.run([patronictl, "-c", str(member.patroni_config), "remove", scope], env=run.site.ctx.environ,
-                          input=f"{scope}\nYes I am aware\n", capture_output=True, text=True, timeout=60,
-                          check=False)
+    # Its confirmations, answered: the cluster's name, the sentence it asks for, and the leader's name
+    # when the DCS still names one (every member is already stopped: nothing runs that key's owner).
+    answers = [scope, "Yes I am aware"]
+    leader = _dcs_leader(run, member)
+    if leader:
+        answers.append(leader)
+    done = subprocess.run([_patronictl(run), "-c", str(member.patroni_config), "remove", scope],
+                          env=run.site.ctx.environ, input="\n".join(answers) + "\n", capture_output=True, text=True,
+                          timeout=60, check=False)
     if done.returncode != 0:
         raise QvError(f"patronictl remove {scope} failed: {process.tail_text(done.stdout + done.stderr, 3)}")
 
