@@ -374,8 +374,8 @@ def _has_dr(run: RestoreRun) -> bool:
 IN_PLACE_STEPS: list[Step[RestoreRun]] = [
     Step("choose the backup before T", choose_backup),
     Step("archive the WAL up to now", archive_now),
-    Step("stop the primary cluster, keep its data", stop_primary),
-    Step("patronictl remove (the old cluster state)", forget_primary),
+    Step("stop the primary cluster, keep data", stop_primary),
+    Step("patronictl remove the old cluster", forget_primary),
     Step("bootstrap the leader from the backup", bootstrap_leader),
     Step("clone the replicas", clone_replicas),
     Step("reinitialise the DR standby cluster", reinit_dr, when=_has_dr),
