@@ -49,7 +49,7 @@ verify=$(timed verify "$QVCTL" backup verify "$ENV")
 write 5; sleep 1; target=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ); sleep 1; write 5
 pitr=$(timed pitr "$QVCTL" restore "$ENV" --to-time "$target")
 run cleanup "$QVCTL" restore "$ENV" --cleanup
-size=$("$QVCTL" backup list "$ENV" --output json | python3 -c 'import json, sys; b = json.load(sys.stdin)["backups"][-1]; print("%.0f MiB database, %.1f MiB written by the last backup" % (b["database_size"] / 2**20, b["repository_size"] / 2**20))')
+size=$("$QVCTL" backup list "$ENV" --output json | python3 -c 'import json, sys; b = json.load(sys.stdin)["backups"][-1]; print("%.0f MiB database, %.0f KiB written by the last backup" % (b["database_size"] / 2**20, b["repository_size"] / 2**10))')
 
 printf "%-28s %7s s\n" "backup full" "$full" "backup incr" "$incr" "backup verify" "$verify" "restore --to-time (scratch)" "$pitr"
 if [ "${IN_PLACE:-0}" = 1 ]; then
