@@ -50,10 +50,15 @@ def qvctl(*args: str, root: Path = CHECKOUT, env: dict[str, str] | None = None,
 
 
 def copy_checkout(source: Path, target: Path) -> None:
-    """What a clone of this working tree holds: tracked files plus new ones git does not ignore."""
+    """What a clone of this working tree holds: tracked files plus new ones git does not ignore, plus
+    the tested environment's own spec and scaffolded files (a private environment's are git-ignored)."""
     listed = subprocess.run(["git", "-C", str(source), "ls-files", "-z", "--cached", "--others",
                              "--exclude-standard"], capture_output=True, text=True, check=True).stdout
-    for name in filter(None, listed.split("\0")):
+    names = set(filter(None, listed.split("\0")))
+    for own in [Path("environments") / f"{ENVIRONMENT}.yaml", *(source / "terraform" / "env").glob(f"{ENVIRONMENT}.*"),
+                *(source / "ansible" / "inventories" / ENVIRONMENT).rglob("*")]:
+        names.add(str(own.relative_to(source) if own.is_absolute() else own))
+    for name in sorted(names):
         if (source / name).is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source / name, target / name)

@@ -84,7 +84,18 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
     ("zone_of_other_region", _set("network.dr.availability_zones.2", "eu-west-1c"),
      "network.dr.availability_zones: 'eu-west-1c' is not a zone of eu-central-1"),
     ("bad_cron", _set("backup.schedule.full", "every sunday"),
-     "backup.schedule.full: 'every sunday': string should match pattern"),
+     "backup.schedule.full: 'every sunday' is not a valid cron expression (Wrong number of fields)"),
+    # The regular shape, but a value no cron accepts: the parser's own reason, after the field path.
+    ("cron_minute_out_of_range", _set("backup.schedule.incremental", "61 * * * *"),
+     "backup.schedule.incremental: '61 * * * *' is not a valid cron expression (Bad minute)"),
+    ("cron_backwards_range", _set("backup.schedule.differential", "0 2 * * 6-1"),
+     "backup.schedule.differential: '0 2 * * 6-1' is not a valid cron expression (Bad day-of-week)"),
+    ("cron_seconds_field", _set("backup.schedule.full", "0 0 2 * * 0"),
+     "backup.schedule.full: '0 0 2 * * 0' is not a valid cron expression (a schedule has 5 fields"),
+    # Valid cron that a systemd timer could not fire as cron does (cloud hosts use timers).
+    ("cron_day_or_weekday", _set("backup.schedule.full", "0 2 1 * 0"),
+     "backup.schedule.full: '0 2 1 * 0' cannot be a systemd timer: day of month and day of week are both "
+     "restricted"),
     ("same_regions", _set("regions.dr", "eu-west-1"),
      "regions: dr region 'eu-west-1' must differ from the primary region"),
     ("emulator_in_cloud", _set("emulator", {"address": "127.0.0.1", "port": 5000, "tls_port": 5443}),

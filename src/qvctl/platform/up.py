@@ -2,7 +2,7 @@
 
 Local:  state folder -> addresses -> supervisord -> environment CA -> emulator (and its TLS
         front) -> state bucket -> terraform init / plan / apply -> kept emulator data ->
-        ansible-playbook -> health gate -> a portfolio through nginx.
+        ansible-playbook -> health gate -> a portfolio through nginx -> the backup scheduler.
 Cloud:  terraform init / plan / apply -> ansible-playbook; Kubernetes is the next step (kubectl).
 
 Ansible runs exactly the documented command, `ansible-playbook -i inventories/<env> main.yml`:
@@ -198,6 +198,13 @@ def portfolio_through_nginx(run: UpRun, note: Note) -> str:
     return health.portfolio_round_trip(f"https://{edge_component(run.spec).address}", health.Trust.of(run.paths))
 
 
+def backup_scheduler(run: UpRun, note: Note) -> Outcome:
+    from qvctl.backup import supervised
+
+    summary = supervised.install(run.paths, sys.executable)
+    return Outcome(summary, changed=summary.startswith("started"))
+
+
 def _local(run: UpRun) -> bool:
     return run.local
 
@@ -230,6 +237,8 @@ STEPS: list[Step[UpRun]] = [
     Step("ansible-playbook main.yml", configure_hosts),
     Step("health: every component", health_gate, when=_local),
     Step("health: portfolio through nginx", portfolio_through_nginx, when=_local),
+    # The local stand-in for the database hosts' backup timers (qvctl.backup.supervised).
+    Step("backup scheduler", backup_scheduler, when=_local),
 ]
 
 

@@ -8,18 +8,20 @@ reads well after the field path, because the loader prints exactly that.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import itertools
 import re
 from typing import Annotated, Literal
 
+from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from qvctl.backup.calendar import CalendarError, oncalendar
 
 _NAME = r"^[a-z][a-z0-9-]{0,30}$"
 _K8S_QUANTITY_CPU = r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$"
 _K8S_QUANTITY_MEM = r"^[0-9]+(Ki|Mi|Gi|Ti)?$"
-_CRON_FIELD = r"[0-9*/,\-]+"
-_CRON = rf"^{_CRON_FIELD}( {_CRON_FIELD}){{4}}$"
 
 
 class Strict(BaseModel):
@@ -243,9 +245,27 @@ class Cache(Strict):
 
 
 class BackupSchedule(Strict):
-    full: Annotated[str, Field(pattern=_CRON)]
-    differential: Annotated[str, Field(pattern=_CRON)]
-    incremental: Annotated[str, Field(pattern=_CRON)]
+    """Cron expressions, checked by the parser that fires them locally (cronsim) and by the conversion
+    the cloud hosts' systemd timers get (qvctl.backup.calendar): both must accept them as they are."""
+
+    full: str
+    differential: str
+    incremental: str
+
+    @field_validator("full", "differential", "incremental")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            CronSim(value, datetime.datetime(2000, 1, 1))
+            if len(value.split()) != 5:
+                raise CronSimError("a schedule has 5 fields: minute hour day month weekday")
+        except CronSimError as err:
+            raise ValueError(f"{value!r} is not a valid cron expression ({err})") from None
+        try:
+            oncalendar(value)
+        except CalendarError as err:
+            raise ValueError(f"{value!r} cannot be a systemd timer: {err}") from None
+        return value
 
 
 class Backup(Strict):
