@@ -39,3 +39,9 @@ def test_an_environment_that_is_not_running_is_unreachable(tmp_path: Path) -> No
 def test_an_unknown_environment_is_invalid_input() -> None:
     done = run_qvctl("dr", "drill", "nowhere", "--scenario", "leader-kill")
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_promote_and_rebuild_name_a_cluster() -> None:
+    for command in ("promote", "rebuild"):
+        done = run_qvctl("dr", command, "local", "--cluster", "moon")
+        assert done.returncode == 2 and "primary, dr" in done.stderr

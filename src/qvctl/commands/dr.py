@@ -9,9 +9,11 @@ from typing import Any
 import typer
 
 from qvctl.context import Context
-from qvctl.dr import drills
+from qvctl.dr import drills, switch
+from qvctl.dr.cluster import other
 from qvctl.dr.environment import DrEnv, require_local
 from qvctl.dr.report import DrillReport
+from qvctl.dr.topology import wait_healthy
 from qvctl.exit_status import ExitStatus
 from qvctl.output import OutputFormat, err_console, print_json, print_table
 from qvctl.platform.lock import environment_lock
@@ -74,9 +76,9 @@ def _tables(data: dict[str, Any]) -> None:
                    + (", ".join(f"{k} x{v}" for k, v in data["writes"]["failed"].items()) or "none")
                    + f"; read back from {data['writes']['read_back_from'] or '-'}", ""],
     ]
-    for switch in data["planned_switches"]:
-        rows.append([f"{switch['name']}: write outage", _figure(switch["write_outage_seconds"]),
-                     f"{switch['lost_writes']} acknowledged writes lost"])
+    for planned in data["planned_switches"]:
+        rows.append([f"{planned['name']}: write outage", _figure(planned["write_outage_seconds"]),
+                     f"{planned['lost_writes']} acknowledged writes lost"])
     rows.append(["put back as it was", "yes" if data["restored"] else "NO", "; ".join(data["left"])])
     if data["error"]:
         rows.append(["error", data["error"], ""])
@@ -143,8 +145,68 @@ def failback(
     _switch(env, "primary", output, rate)
 
 
+CLUSTER_OPTION = typer.Option(..., "--cluster", help="primary or dr.")
+
+
+def _operate(env: str, cluster: str, output: OutputFormat, action: str) -> None:
+    """promote / rebuild: the unplanned half of a region loss, by hand (the region-loss drill runs
+    the same code)."""
+    if cluster not in ("primary", "dr"):
+        raise typer.BadParameter("one of: primary, dr", param_hint="--cluster")
+    ctx = Context.discover()
+    spec = require_environment(ctx, env)
+    require_local(spec)
+    with environment_lock(EnvPaths.of(ctx, env).lock_file, env):
+        dr_env = DrEnv.open(ctx, spec)
+        patroni = dr_env.patroni()
+        try:
+            note = _progress(output)
+            if action == "promote":
+                leader = switch.promote_unplanned(dr_env, patroni, cluster, note)
+                summary = f"the {cluster} cluster accepts writes: {leader} leads"
+            else:
+                switch.rebuild_as_follower(dr_env, patroni, cluster, other(cluster), None, note)
+                wait_healthy(dr_env, patroni, other(cluster), 300, note)
+                summary = f"the {cluster} cluster is a standby cluster following the {other(cluster)} cluster"
+            states = {key: patroni.cluster(c) for key, c in dr_env.clusters.items()}
+        finally:
+            patroni.close()
+    members = {k: s.summary() if s else "no member answers" for k, s in states.items()}
+    data: dict[str, Any] = {"environment": env, "action": action, "cluster": cluster, "result": summary,
+                            "clusters": members}
+    if output is OutputFormat.json:
+        print_json(data)
+    else:
+        print_table(f"{action} {cluster} on {env}", ["cluster", "members"],
+                    [[k, v] for k, v in members.items()])
+        err_console.print(summary, markup=False, highlight=False)
+
+
+def promote(
+    env: str = ENV_ARGUMENT,
+    cluster: str = CLUSTER_OPTION,
+    output: OutputFormat = OUTPUT_OPTION,
+) -> None:
+    """Promote a standby cluster now, without demoting the other (its region is lost): what had not
+    reached it is lost. Refused while the other cluster still accepts writes (use failover then)."""
+    _operate(env, cluster, output, "promote")
+
+
+def rebuild(
+    env: str = ENV_ARGUMENT,
+    cluster: str = CLUSTER_OPTION,
+    output: OutputFormat = OUTPUT_OPTION,
+) -> None:
+    """Bring a lost cluster back as a standby cluster of the one that leads: what of it runs is
+    stopped, its members are reinitialised from the leading cluster (its history diverged).
+    Then `qvctl dr failback` makes the primary cluster primary again."""
+    _operate(env, cluster, output, "rebuild")
+
+
 def register(root: typer.Typer) -> None:
     app.command("drill")(drill)
     app.command("failover")(failover)
     app.command("failback")(failback)
+    app.command("promote")(promote)
+    app.command("rebuild")(rebuild)
     root.add_typer(app, name="dr")

@@ -275,6 +275,11 @@ class Etcd:
                                            "keys_only": True})
         return [base64.b64decode(kv["key"]).decode() for kv in data.get("kvs", [])]
 
+    def get(self, key: str) -> str | None:
+        data = self._post("/v3/kv/range", {"key": _b64(key)})
+        kvs = data.get("kvs") or []
+        return base64.b64decode(kvs[0]["value"]).decode() if kvs and "value" in kvs[0] else None
+
     def delete_prefix(self, prefix: str) -> int:
         data = self._post("/v3/kv/deleterange", {"key": _b64(prefix), "range_end": _b64(prefix_end(prefix))})
         return int(data.get("deleted", 0))

@@ -294,7 +294,6 @@ class Drill:
 
     def region_loss(self) -> None:
         primary = self.env.clusters["primary"]
-        saved_config = self.patroni.config(primary)
         hosts = primary.names
 
         def inject() -> tuple[float, str]:
@@ -312,7 +311,8 @@ class Drill:
         leader, promoted_at = switch.promote(self.env, self.patroni, "dr", self.options.recovery_timeout)
         self.report.event(promoted_at, "DR cluster accepts writes", leader)
         self._first_ack(at)
-        switch.rebuild_as_follower(self.env, self.patroni, "primary", "dr", saved_config, self.note)
+        # As `qvctl dr rebuild ENV --cluster primary` does: the configuration from the cluster's own etcd.
+        switch.rebuild_as_follower(self.env, self.patroni, "primary", "dr", None, self.note)
         wait_healthy(self.env, self.patroni, "dr", self.options.restore_timeout, self.note, self.repair)
         self.report.event(self.clock.now(), "primary cluster rebuilt", "a standby cluster following the DR cluster")
         self.report.left.pop()

@@ -18,6 +18,7 @@ follows, how); removing the section promotes its standby leader. So:
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -26,7 +27,16 @@ from typing import Any, TypeVar
 
 from qvctl.context import QvError
 from qvctl.dr import faults
-from qvctl.dr.cluster import ClusterSpec, ClusterState, Patroni, json_text, member_files, patroni_prefix, wal_position
+from qvctl.dr.cluster import (
+    ClusterSpec,
+    ClusterState,
+    Patroni,
+    json_text,
+    member_files,
+    other,
+    patroni_prefix,
+    wal_position,
+)
 from qvctl.dr.environment import DrEnv
 from qvctl.exit_status import ExitStatus
 from qvctl.platform import supervisor
@@ -113,6 +123,22 @@ def promote(env: DrEnv, patroni: Patroni, key: str, timeout: float = 60.0) -> tu
     return promoted.leader.name, time.monotonic()
 
 
+def promote_unplanned(env: DrEnv, patroni: Patroni, key: str, note: Note) -> str:
+    """Promote a standby cluster whose leading cluster is gone; refused while that one takes writes
+    (two clusters would accept writes: a planned failover demotes it first)."""
+    leading = patroni.cluster(env.clusters[other(key)])
+    if leading is not None and leading.accepts_writes:
+        raise QvError(f"the {other(key)} cluster still accepts writes ({leading.summary()}): promoting the {key} "
+                      f"cluster now would make two primaries; use qvctl dr failover --to {key}", ExitStatus.FAILED)
+    state = patroni.cluster(env.clusters[key])
+    if state is None or not state.is_standby_cluster:
+        raise QvError(f"the {key} cluster is not a standby cluster with a running standby leader "
+                      f"({state.summary() if state else 'no member answers'})", ExitStatus.FAILED)
+    note(f"promoting the {key} cluster (removing its standby_cluster configuration)")
+    leader, _ = promote(env, patroni, key)
+    return leader
+
+
 def planned_switch(env: DrEnv, patroni: Patroni, source: str, target: str, note: Note,
                    timeout: float = 120.0) -> SwitchResult:
     """Move the write role from `source` to `target` losing no acknowledged write."""
@@ -154,26 +180,40 @@ def _empty(folder: Any) -> None:
             entry.unlink()
 
 
-def rebuild_as_follower(env: DrEnv, patroni: Patroni, key: str, leader_key: str, saved_config: dict[str, Any],
-                        note: Note, timeout: float = 240.0) -> None:
+def rebuild_as_follower(env: DrEnv, patroni: Patroni, key: str, leader_key: str,
+                        saved_config: dict[str, Any] | None, note: Note) -> None:
     """Bring a lost cluster back as a standby cluster of `leader_key`, its members reinitialised.
 
-    `saved_config` is the cluster's dynamic configuration from before the loss (GET /config)."""
+    `saved_config`: the cluster's dynamic configuration from before the loss (GET /config); None
+    reads it from the cluster's own etcd. Whatever of the cluster still runs is stopped first: its
+    old leader must never come back as a second primary."""
     cluster = env.clusters[key]
+    leading = patroni.cluster(env.clusters[leader_key])
+    if leading is None or not leading.accepts_writes:
+        raise QvError(f"the {leader_key} cluster does not accept writes: nothing to rebuild the {key} cluster from",
+                      ExitStatus.FAILED)
     table = supervisor.processes(env.paths)
     programs = [p for h in cluster.names for p in faults.host_programs(table, h)]
+    if any(p.state not in ("STOPPED", "EXITED", "FATAL") for p in programs):
+        note(f"stopping what runs of the {key} cluster ({', '.join(cluster.names)})")
+        faults.crash(env.paths, {h.name: h.address for h in cluster.hosts}, stay_down=True)
     etcd_programs = [p.full_name for p in programs if p.name.startswith("etcd-")]
     patroni_programs = [p.full_name for p in programs if p.name.startswith("patroni-")]
     others = [p.full_name for p in programs if p.full_name not in etcd_programs + patroni_programs]
     note(f"starting the {key} cluster's etcd")
     faults.start_programs(env.paths, etcd_programs)
+    prefix = patroni_prefix(cluster)
     etcd = env.etcd(key)
     try:
         wait_for(f"the {key} cluster's etcd to be healthy", lambda: True if etcd.healthy() else None, 60)
-        config = dict(saved_config)
+        if saved_config is None:
+            stored = etcd.get(prefix + "config")
+            if stored is None:
+                raise QvError(f"no Patroni configuration under {prefix} in the {key} cluster's etcd", ExitStatus.FAILED)
+            saved_config = dict(json.loads(stored))
+        config = {k: v for k, v in saved_config.items() if k != "standby_cluster"}
         config["standby_cluster"] = standby_section(saved_config, env.clusters[leader_key],
                                                     patroni.config(env.clusters[leader_key]))
-        prefix = patroni_prefix(cluster)
         note(f"replacing the Patroni state under {prefix} with a standby cluster configuration")
         etcd.delete_prefix(prefix)
         etcd.put(prefix + "config", json_text(config))
