@@ -54,7 +54,7 @@ started = time.monotonic()
 watch.start()
 time.sleep(float(sys.argv[2]))
 watch.stop()
-changes = [e for e in events_from(watch.snapshots, started + 1, "") if e.name in ("leader lost", "new leader")]
+changes = [e for e in events_from(watch.snapshots, started + 1) if e.name in ("leader lost", "new leader")]
 load = " ".join(f"{x:.1f}" for x in os.getloadavg())
 print(f"quiet period: {sys.argv[2]} s with no fault, load average {load}: {len(changes)} leader changes"
       + "".join(f"\n  {e.name}: {e.detail}" for e in changes))

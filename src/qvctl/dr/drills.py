@@ -130,8 +130,8 @@ class Drill:
             report.event(at, "reinitialised", f"{key}: {member} had diverged from its leader's timeline")
         report.writes = list(self.writer.writes)
         report.skipped_ticks = self.writer.skipped
-        report.events += events_from(self.watch.snapshots, report.fault_at or self.clock.start_monotonic,
-                                     self.leader)
+        # From the start: a leader change before the fault would be a spurious failover, shown as such.
+        report.events += events_from(self.watch.snapshots, self.clock.start_monotonic)
         self._read_back(writer_after)
         final = check(self.env, self.patroni, writer_after)
         report.restored = final.healthy and not report.error
@@ -339,7 +339,7 @@ class Drill:
         self.report.outages.append(Outage(name, source, target, started, result.promoted_at, result.last_lsn))
 
 
-def events_from(snapshots: list[Snapshot], since: float, leader: str) -> list[Event]:
+def events_from(snapshots: list[Snapshot], since: float) -> list[Event]:
     """What the `/cluster` watch saw change after `since`: leaders lost and won, synchronous
     standbys, a cluster no member of which answers."""
     events: list[Event] = []

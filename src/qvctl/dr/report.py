@@ -19,13 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from qvctl.dr.cluster import ClusterState
-from qvctl.dr.writer import Clock, Write
-
-
-def first_acknowledged_after(writes: Iterable[Write], since: float) -> Write | None:
-    """The acknowledged write, started at or after `since`, whose acknowledgement came first."""
-    acked = [w for w in writes if w.acknowledged and w.sent >= since and w.done is not None]
-    return min(acked, key=lambda w: w.done or 0.0, default=None)
+from qvctl.dr.writer import Clock, Write, first_acknowledged_after
 
 
 def rto_seconds(writes: Iterable[Write], fault_at: float) -> float | None:

@@ -13,11 +13,11 @@ acknowledgements and not as one stuck request hiding the recovery.
 
 from __future__ import annotations
 
-import contextlib
 import ssl
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -153,10 +153,9 @@ class Writer:
         self._pool.shutdown(wait=True)
 
     def acknowledged_since(self, since: float) -> Write | None:
-        """The first write started at or after `since` that was acknowledged (by its acknowledgement time)."""
         with self._lock:
-            acked = [w for w in self.writes if w.acknowledged and w.sent >= since and w.done is not None]
-        return min(acked, key=lambda w: w.done or 0.0, default=None)
+            writes = list(self.writes)
+        return first_acknowledged_after(writes, since)
 
     def wait_acknowledged_since(self, since: float, timeout: float) -> Write | None:
         deadline = time.monotonic() + timeout
@@ -168,10 +167,11 @@ class Writer:
         return None
 
 
+def first_acknowledged_after(writes: Iterable[Write], since: float) -> Write | None:
+    """The acknowledged write, started at or after `since`, whose acknowledgement came first."""
+    acked = [w for w in writes if w.acknowledged and w.sent >= since and w.done is not None]
+    return min(acked, key=lambda w: w.done or 0.0, default=None)
+
+
 def new_run_id() -> str:
     return "drill-" + uuid.uuid4().hex[:10]
-
-
-def close_quietly(writer: Writer) -> None:
-    with contextlib.suppress(Exception):
-        writer.stop()
