@@ -94,11 +94,12 @@ def _state(*members: tuple[str, str, str]) -> ClusterState:
 
 
 def test_events_name_the_lost_leader_the_new_one_and_the_synchronous_standby() -> None:
+    # Each cluster's first observation is where it started, not an event.
     before = _state(("db1", "leader", "running"), ("db2", "sync_standby", "running"), ("db3", "replica", "running"))
     after = _state(("db1", "replica", "running"), ("db2", "leader", "running"), ("db3", "replica", "running"))
     synced = _state(("db2", "leader", "running"), ("db3", "sync_standby", "running"))
-    events = events_from([(1.0, "primary", before), (5.0, "primary", after), (6.0, "primary", synced),
-                          (7.0, "dr", None)], since=2.0)
+    events = events_from([(0.5, "dr", synced), (1.0, "primary", before), (5.0, "primary", after),
+                          (6.0, "primary", synced), (7.0, "dr", None), (8.0, "dr", None)], since=0.0)
     assert [(e.at, e.name) for e in events] == [
         (5.0, "leader lost"), (5.0, "new leader"), (5.0, "synchronous standby"),
         (6.0, "synchronous standby"), (7.0, "cluster unreachable")]

@@ -345,14 +345,16 @@ def events_from(snapshots: list[Snapshot], since: float) -> list[Event]:
     events: list[Event] = []
     previous: dict[str, ClusterState | None] = {}
     for at, key, state in snapshots:
+        first = key not in previous
         before = previous.get(key)
         previous[key] = state
-        if at < since:
-            continue
+        if first or at < since:
+            continue  # the first observation is the starting point, not a change
         was = before.leader.name if before is not None and before.leader is not None else None
         now = state.leader.name if state is not None and state.leader is not None else None
         if state is None:
-            events.append(Event(at, "cluster unreachable", f"{key}: no member answers"))
+            if before is not None:
+                events.append(Event(at, "cluster unreachable", f"{key}: no member answers"))
             continue
         if was is not None and now != was:
             # Patroni's watch makes a replica take the key the moment it expires: the loss and the new
