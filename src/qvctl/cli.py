@@ -8,7 +8,7 @@ import sys
 import typer
 
 from qvctl import __version__
-from qvctl.commands import backup, doctor, env, validate
+from qvctl.commands import backup, doctor, dr, env, validate
 from qvctl.commands import platform as platform_commands
 from qvctl.commands import render as render_command
 from qvctl.context import QvError
@@ -46,6 +46,7 @@ validate.register(app)
 render_command.register(app)
 platform_commands.register(app)
 backup.register(app)
+dr.register(app)
 # (further families register here)
 
 

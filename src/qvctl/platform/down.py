@@ -20,6 +20,7 @@ from rich.console import Console
 
 from qvctl.context import SYSTEM_STATE_ROOT, Context, QvError
 from qvctl.platform import emulator, procscan, supervisor
+from qvctl.platform.components import local_hosts
 from qvctl.platform.paths import EnvPaths
 from qvctl.platform.steps import Note, Step, StepRunner
 from qvctl.platform.terraform_state import backend_file, read_backend
@@ -176,6 +177,27 @@ class DownRun:
     keep_data: bool
 
 
+def remove_drill_leftovers(run: DownRun, note: Note) -> str:
+    """What an interrupted `qvctl dr drill` may have left: its partition's nftables table and the
+    cgroups the partitioned host's processes were moved into (moved back before removal)."""
+    from qvctl.dr import faults
+
+    removed = []
+    nft = run.ctx.which("nft")
+    if nft is not None and faults.remove_table(nft, run.spec.name):
+        removed.append(f"nft table inet {faults.nft_table(run.spec.name)}")
+    try:
+        mount = faults.cgroup2_mount(Path("/proc/mounts").read_text())
+    except OSError:
+        mount = None
+    if mount is not None:
+        hosts = [host.name for host in local_hosts(run.spec)]
+        for cgroup in faults.leftover_cgroups(mount, run.spec.name, hosts):
+            faults.release_cgroup(cgroup, mount)
+            removed.append(f"cgroup {cgroup}")
+    return "removed " + ", ".join(removed) if removed else "none"
+
+
 def save_kept_emulator_data(run: DownRun, note: Note) -> str:
     bucket = read_backend(backend_file(run.paths.root, run.spec.name)).bucket
     return save_emulator_snapshot(run.paths, run.spec, bucket) or "emulator not running"
@@ -210,6 +232,7 @@ def remove_state_folder(run: DownRun, note: Note) -> str:
 
 
 STEPS: list[Step[DownRun]] = [
+    Step("remove a drill's network partition", remove_drill_leftovers),
     Step("save the emulator's data", save_kept_emulator_data, when=lambda run: run.keep_data),
     Step("stop supervisord and its programs", stop_supervisord),
     Step("stop left-over processes", stop_leftover_processes),

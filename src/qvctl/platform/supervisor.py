@@ -122,8 +122,9 @@ class Api:
     def start_process(self, name: str) -> None:
         self._supervisor.startProcess(name)
 
-    def stop_process(self, name: str) -> None:
-        self._supervisor.stopProcess(name)
+    def stop_process(self, name: str, wait: bool = True) -> None:
+        """wait=False: supervisord sends the stop signal and answers at once (the program is STOPPING)."""
+        self._supervisor.stopProcess(name, wait)
 
     def signal_process(self, name: str, signal_name: str) -> None:
         self._supervisor.signalProcess(name, signal_name)
