@@ -75,6 +75,23 @@ def test_a_rescued_failure_is_not_blamed() -> None:
     assert explain_failure(run, 2, "").startswith("task 'Render nginx.conf' failed on edge1: AnsibleUndefinedVariable")
 
 
+def test_the_first_failure_is_named_as_the_cause_and_later_ones_counted() -> None:
+    lines = [
+        _event("v2_runner_on_failed", task={"name": "Converge the cluster's failover timings"},
+               hosts={"db1": {"msg": "client certificate not found"}}),
+        _event("v2_runner_on_failed", task={"name": "Wait for the API to be ready"},
+               hosts={"app2": {"msg": "Status code was 503"}}),
+        _event("v2_runner_on_failed", task={"name": "Wait for the API to be ready"},
+               hosts={"app1": {"msg": "Status code was 503"}}),
+        _event("v2_playbook_on_stats", stats={
+            host: {"ok": 1, "changed": 0, "failures": 1, "unreachable": 0} for host in ("db1", "app1", "app2")}),
+    ]
+    assert explain_failure(parse_events("\n".join(lines)), 2, "") == (
+        "task 'Converge the cluster's failover timings' failed on db1: client certificate not found"
+        " (and 2 later failures)"
+    )
+
+
 def test_an_error_before_any_task_is_ansibles_own_line() -> None:
     stderr = "[WARNING]: something harmless\nERROR! the playbook: missing.yml could not be found\n"
     assert explain_failure(parse_events(""), 1, stderr) == "ERROR! the playbook: missing.yml could not be found"

@@ -109,7 +109,9 @@ def explain_failure(run: PlaybookRun, returncode: int, stderr: str) -> str:
     # A failure inside a block that was rescued is not why the run failed: prefer failed hosts.
     relevant = [f for f in run.failures if f.host in failed_hosts] or run.failures
     if relevant:
-        return relevant[-1].describe()
+        # The first failure is the cause; later ones (under strategy free) often follow from it.
+        later = len(relevant) - 1
+        return relevant[0].describe() + (f" (and {later} later failure{'s' if later > 1 else ''})" if later else "")
     errors = [line for line in stderr.splitlines() if line.startswith(("ERROR", "[ERROR]"))]
     text = errors[-1] if errors else process.tail_text(stderr, 3).replace("\n", " ")
     return " ".join(text.split()) or f"ansible-playbook exited {returncode}"
