@@ -78,7 +78,7 @@ variable "kms_deletion_window_days" {
 }
 
 variable "secret_value_version" {
-  description = "Bump to regenerate every generated credential (write-only values, never in state)."
+  description = "Bump to regenerate the generated credentials (write-only, never in state) and re-run Ansible to apply them; the backup passphrase is written once."
   type        = number
   default     = 1
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import ssl
@@ -23,9 +24,11 @@ import time
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+import redis
 
-from qvctl.platform import procscan
+from qvctl.platform import emulator, procscan
 
 from .conftest import (
     CHECKOUT,
@@ -234,6 +237,73 @@ def test_a_missing_tool_stops_up_with_the_doctor_line(platform: Platform) -> Non
     assert done.stderr.startswith("error: step 'terraform init' failed: terraform is missing")
     assert "install:" in done.stderr and done.stderr.count("\n") == 1
     assert _status()["healthy"] is True
+
+
+def _secret_name(path: str) -> str:
+    return f"{SPEC.database.name}/{ENVIRONMENT}/{path}"
+
+
+def _database_login(platform: Platform, username: str, password: str) -> str:
+    """'ok' or PostgreSQL's refusal, logging in to the writer over verify-full TLS."""
+    hosts = ",".join(SPEC.hosts["database"].addresses or [])
+    try:
+        with psycopg.connect(host=hosts, port=SPEC.ports["postgresql"], dbname=SPEC.database.name, user=username,
+                             password=password, sslmode="verify-full", sslrootcert=str(platform.ca),
+                             target_session_attrs="read-write", connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+        return "ok"
+    except psycopg.OperationalError as err:
+        return str(err)
+
+
+def _streaming_standbys(platform: Platform) -> dict[str, list[str]]:
+    """Per cluster, the members its leader streams WAL to (Patroni's view of pg_stat_replication)."""
+    port = SPEC.ports["patroni"]
+    found: dict[str, list[str]] = {}
+    with httpx.Client(verify=trust(platform), timeout=5) as client:
+        for group in ("database", "database_dr"):
+            member = (SPEC.hosts[group].addresses or [])[0]
+            cluster = client.get(f"https://{member}:{port}/cluster").json()["members"]
+            leader = next(m for m in cluster if m["role"] in ("leader", "standby_leader"))
+            replication = client.get(f"https://{leader['host']}:{port}/patroni").json().get("replication", [])
+            found[group] = sorted(r["application_name"] for r in replication if r["state"] == "streaming")
+    return found
+
+
+def test_rotated_passwords_reach_postgresql_redis_and_the_api(platform: Platform) -> None:
+    """New values in Secrets Manager (what a rotation Lambda or a Terraform value_version bump writes): the
+    next `up` puts them into PostgreSQL's roles, Redis and the API; the old ones stop working; the
+    replicas and the DR standby cluster stream again with the new replication password."""
+    manager = emulator.client(EMULATOR[0], EMULATOR[1], SPEC.regions.primary, "secretsmanager")
+    old: dict[str, dict[str, str]] = {}
+    for path in ("database/superuser", "database/replication", "database/app", "redis/auth"):
+        value = json.loads(manager.get_secret_value(SecretId=_secret_name(path))["SecretString"])
+        old[path] = value
+        rotated = {**value, "password": secrets.token_hex(20)}
+        manager.put_secret_value(SecretId=_secret_name(path), SecretString=json.dumps(rotated))
+
+    up = qvctl("up", ENVIRONMENT)
+    assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-2000:]
+
+    app = json.loads(manager.get_secret_value(SecretId=_secret_name("database/app"))["SecretString"])
+    assert _database_login(platform, app["username"], app["password"]) == "ok"
+    refused = _database_login(platform, app["username"], old["database/app"]["password"])
+    assert "password authentication failed" in refused, refused
+    superuser = old["database/superuser"]
+    assert "password authentication failed" in _database_login(platform, superuser["username"], superuser["password"])
+    cache = SPEC.hosts["cache"].addresses or []
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host=cache[0], port=SPEC.ports["redis"], password=old["redis/auth"]["password"], ssl=True,
+                    ssl_ca_certs=str(platform.ca)).ping()
+    with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
+        assert client.post("/api/v1/portfolios", json={"name": "rotated", "base_currency": "USD"}).status_code == 201
+    deadline = time.monotonic() + 60
+    streaming = _streaming_standbys(platform)
+    while time.monotonic() < deadline and [len(streaming[g]) for g in ("database", "database_dr")] != [3, 1]:
+        time.sleep(1)
+        streaming = _streaming_standbys(platform)
+    # The primary's leader feeds its two replicas and the DR standby leader, which feeds its replica.
+    assert [len(streaming[g]) for g in ("database", "database_dr")] == [3, 1], streaming
 
 
 def test_down_keep_data_then_up_keeps_the_database_and_its_passwords(platform: Platform) -> None:

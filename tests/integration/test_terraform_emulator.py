@@ -125,6 +125,12 @@ def test_local_slice_applies_converges_and_keeps_secrets_out_of_state(emulator: 
     for value in values.values():
         assert value["password"] not in state, "a generated password leaked into the Terraform state"
 
+    # A rotation (value_version bump) rewrites every credential but the backup passphrase, which
+    # the existing repository needs forever.
+    work.run("apply", "-auto-approve", *args, "-var=secret_value_version=2")
+    rotated = {k: json.loads(sm.get_secret_value(SecretId=n)["SecretString"]) for k, n in names.items()}
+    assert {k for k in names if rotated[k]["password"] == values[k]["password"]} == {"backup_cipher"}
+
     s3 = boto3.client("s3", endpoint_url=emulator, region_name="us-east-1", **_keys())
     rule = s3.get_bucket_encryption(Bucket=outputs["backup_bucket"])["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == outputs["kms_key_arns"]["backup"]

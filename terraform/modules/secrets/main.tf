@@ -58,7 +58,9 @@ resource "aws_secretsmanager_secret_version" "this" {
     ? { password = ephemeral.aws_secretsmanager_random_password.this[each.key].random_password }
     : { username = each.value.username, password = ephemeral.aws_secretsmanager_random_password.this[each.key].random_password }
   )
-  secret_string_wo_version = var.value_version
+  # The backup passphrase encrypts a repository that outlives it: pgBackRest cannot re-key one, so a
+  # new passphrase would make every backup and archived WAL unreadable. It is written once.
+  secret_string_wo_version = each.key == "backup_cipher" ? 1 : var.value_version
 }
 
 resource "aws_secretsmanager_secret_rotation" "database_app" {

@@ -48,7 +48,7 @@ variable "password_length" {
 }
 
 variable "value_version" {
-  description = "Bump to generate and write new values (the values are write-only and never stored in state)."
+  description = "Bump to generate and write new values (write-only, never stored in state), then re-run Ansible to apply them; the backup passphrase is never rewritten."
   type        = number
   default     = 1
 }
