@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -243,17 +244,38 @@ def _secret_name(path: str) -> str:
     return f"{SPEC.database.name}/{ENVIRONMENT}/{path}"
 
 
+def _database_connect(platform: Platform, username: str, password: str,
+                      target: str = "read-write") -> psycopg.Connection[Any]:
+    """A connection through the primary cluster's endpoint (all its hosts, libpq picks by `target`)."""
+    hosts = ",".join(SPEC.hosts["database"].addresses or [])
+    return psycopg.connect(host=hosts, port=SPEC.ports["postgresql"], dbname=SPEC.database.name, user=username,
+                           password=password, sslmode="verify-full", sslrootcert=str(platform.ca),
+                           target_session_attrs=target, connect_timeout=5)
+
+
 def _database_login(platform: Platform, username: str, password: str) -> str:
     """'ok' or PostgreSQL's refusal, logging in to the writer over verify-full TLS."""
-    hosts = ",".join(SPEC.hosts["database"].addresses or [])
     try:
-        with psycopg.connect(host=hosts, port=SPEC.ports["postgresql"], dbname=SPEC.database.name, user=username,
-                             password=password, sslmode="verify-full", sslrootcert=str(platform.ca),
-                             target_session_attrs="read-write", connect_timeout=5) as conn:
+        with _database_connect(platform, username, password) as conn:
             conn.execute("SELECT 1")
         return "ok"
     except psycopg.OperationalError as err:
         return str(err)
+
+
+def _app_credentials() -> dict[str, str]:
+    manager = emulator.client(EMULATOR[0], EMULATOR[1], SPEC.regions.primary, "secretsmanager")
+    value: dict[str, str] = json.loads(manager.get_secret_value(SecretId=_secret_name("database/app"))["SecretString"])
+    return value
+
+
+def test_the_write_endpoint_reaches_the_leader_and_the_read_endpoint_a_replica(platform: Platform) -> None:
+    """The endpoints `qvctl up` prints: one host list, libpq's target_session_attrs chooses."""
+    app = _app_credentials()
+    with _database_connect(platform, app["username"], app["password"], "read-write") as writer:
+        assert writer.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
+    with _database_connect(platform, app["username"], app["password"], "prefer-standby") as reader:
+        assert reader.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
 
 
 def _streaming_standbys(platform: Platform) -> dict[str, list[str]]:
@@ -285,7 +307,7 @@ def test_rotated_passwords_reach_postgresql_redis_and_the_api(platform: Platform
     up = qvctl("up", ENVIRONMENT)
     assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-2000:]
 
-    app = json.loads(manager.get_secret_value(SecretId=_secret_name("database/app"))["SecretString"])
+    app = _app_credentials()
     assert _database_login(platform, app["username"], app["password"]) == "ok"
     refused = _database_login(platform, app["username"], old["database/app"]["password"])
     assert "password authentication failed" in refused, refused
