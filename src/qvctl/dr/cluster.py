@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,22 @@ def cluster_specs(spec: Environment) -> dict[str, ClusterSpec]:
 
 def other(key: str) -> str:
     return "dr" if key == "primary" else "primary"
+
+
+def first_answer(attempts: Iterable[tuple[str, Callable[[], httpx.Response]]], what: str) -> dict[str, Any]:
+    """The JSON of the first member that answers 200; else one error naming what each said."""
+    errors = []
+    for name, send in attempts:
+        try:
+            response = send()
+        except httpx.HTTPError as err:
+            errors.append(f"{name}: {type(err).__name__}")
+            continue
+        if response.status_code == 200:
+            data = response.json()
+            return data if isinstance(data, dict) else {}
+        errors.append(f"{name}: {response.status_code} {response.text.strip()[:120]}")
+    raise QvError(f"{what} failed: " + "; ".join(errors), ExitStatus.UNREACHABLE)
 
 
 @dataclass(frozen=True)
@@ -176,20 +193,10 @@ class Patroni:
                      order: list[str] | None = None) -> dict[str, Any]:
         """PATCH /config (Patroni merges it; a null value removes the key) through the first member,
         in `order`, that takes it. The member that takes it acts on it at once (it wakes up)."""
-        errors = []
-        for host in order or cluster.names:
-            try:
-                response = self._client.patch(self._url(cluster, host, "/config"), json=patch,
-                                              auth=self._credentials)
-            except httpx.HTTPError as err:
-                errors.append(f"{host}: {type(err).__name__}")
-                continue
-            if response.status_code == 200:
-                data = response.json()
-                return data if isinstance(data, dict) else {}
-            errors.append(f"{host}: {response.status_code} {response.text.strip()[:120]}")
-        raise QvError(f"PATCH /config of the {cluster.key} cluster failed: " + "; ".join(errors),
-                      ExitStatus.UNREACHABLE)
+        return first_answer(
+            ((host, partial(self._client.patch, self._url(cluster, host, "/config"), json=patch,
+                            auth=self._credentials)) for host in order or cluster.names),
+            f"PATCH /config of the {cluster.key} cluster")
 
 
     def reinitialize(self, cluster: ClusterSpec, host: str) -> str:
@@ -246,19 +253,10 @@ class Etcd:
         self._client.close()
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        errors = []
-        for host in self._cluster.hosts:
-            try:
-                response = self._client.post(f"https://{host.address}:{self._cluster.etcd_port}{path}", json=body)
-            except httpx.HTTPError as err:
-                errors.append(f"{host.name}: {type(err).__name__}")
-                continue
-            if response.status_code == 200:
-                data = response.json()
-                return data if isinstance(data, dict) else {}
-            errors.append(f"{host.name}: {response.status_code} {response.text.strip()[:120]}")
-        raise QvError(f"etcd of the {self._cluster.key} cluster: {path} failed: " + "; ".join(errors),
-                      ExitStatus.UNREACHABLE)
+        return first_answer(
+            ((host.name, partial(self._client.post, f"https://{host.address}:{self._cluster.etcd_port}{path}",
+                                 json=body)) for host in self._cluster.hosts),
+            f"etcd of the {self._cluster.key} cluster: {path}")
 
     def healthy(self) -> bool:
         for host in self._cluster.hosts:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from qvctl.context import QvError
-from qvctl.dr.cluster import ClusterState, Patroni, other, streaming_clients
+from qvctl.dr.cluster import ClusterState, Member, Patroni, other, streaming_clients
 from qvctl.dr.environment import DrEnv
 from qvctl.dr.report import Snapshot
 from qvctl.exit_status import ExitStatus
@@ -73,6 +73,20 @@ def check(env: DrEnv, patroni: Patroni, writer: str = "primary") -> Topology:
     return Topology(actual, states, problems)
 
 
+def _member_problems(names: Iterable[str], state: ClusterState, leader: Member, leader_is: str) -> list[str]:
+    """Each member running, on its leader's timeline, and close behind it."""
+    problems = []
+    for name in names:
+        member = state.member(name)
+        if member is None or not member.running:
+            problems.append(f"{name} is {member.state if member else 'not a member'}")
+        elif member.timeline != leader.timeline:
+            problems.append(f"{name} is on timeline {member.timeline}, {leader_is} on {leader.timeline}")
+        elif member.lag is not None and member.lag > MAX_LAG_BYTES:
+            problems.append(f"{name} lags {member.lag} bytes")
+    return problems
+
+
 def _writer_problems(env: DrEnv, key: str, state: ClusterState | None) -> list[str]:
     cluster = env.clusters[key]
     if state is None:
@@ -80,15 +94,7 @@ def _writer_problems(env: DrEnv, key: str, state: ClusterState | None) -> list[s
     leader = state.leader
     if leader is None or leader.role == "standby_leader" or not leader.running:
         return [f"the {key} cluster has no running leader ({state.summary()})"]
-    problems = []
-    for name in cluster.names:
-        member = state.member(name)
-        if member is None or not member.running:
-            problems.append(f"{name} is {member.state if member else 'not a member'}")
-        elif member.timeline != leader.timeline:
-            problems.append(f"{name} is on timeline {member.timeline}, the leader on {leader.timeline}")
-        elif member.lag is not None and member.lag > MAX_LAG_BYTES:
-            problems.append(f"{name} lags {member.lag} bytes")
+    problems = _member_problems(cluster.names, state, leader, "the leader")
     if env.spec.database.synchronous_mode and len(cluster.names) > 1 and not state.sync_standbys:
         problems.append(f"the {key} cluster has no synchronous standby")
     return problems
@@ -103,15 +109,7 @@ def _standby_problems(env: DrEnv, patroni: Patroni, writer: str, write_state: Cl
     leader = state.leader
     if leader is None or leader.role != "standby_leader" or not leader.running:
         return [f"the {key} cluster has no running standby leader ({state.summary()})"]
-    problems = []
-    for name in cluster.names:
-        member = state.member(name)
-        if member is None or not member.running:
-            problems.append(f"{name} is {member.state if member else 'not a member'}")
-        elif member.timeline != leader.timeline:
-            problems.append(f"{name} is on timeline {member.timeline}, its standby leader on {leader.timeline}")
-        elif member.lag is not None and member.lag > MAX_LAG_BYTES:
-            problems.append(f"{name} lags {member.lag} bytes")
+    problems = _member_problems(cluster.names, state, leader, "its standby leader")
     if write_state is not None and write_state.leader is not None and leader.timeline != write_state.leader.timeline:
         problems.append(f"the {key} standby leader {leader.name} is on timeline {leader.timeline}, "
                         f"the {writer} cluster on {write_state.leader.timeline}")
