@@ -75,8 +75,10 @@ def test_a_rescued_failure_is_not_blamed() -> None:
     assert explain_failure(run, 2, "").startswith("task 'Render nginx.conf' failed on edge1: AnsibleUndefinedVariable")
 
 
-def test_the_first_failure_is_named_as_the_cause_and_later_ones_counted() -> None:
+def test_the_first_host_to_stop_is_named_as_the_cause_and_the_others_counted() -> None:
     lines = [
+        _event("v2_runner_on_failed", task={"name": "Ask Patroni for the cluster until a leader runs"},
+               hosts={"db1": {"msg": "OK (unknown bytes)"}}),
         _event("v2_runner_on_failed", task={"name": "Converge the cluster's failover timings"},
                hosts={"db1": {"msg": "client certificate not found"}}),
         _event("v2_runner_on_failed", task={"name": "Wait for the API to be ready"},
@@ -88,7 +90,7 @@ def test_the_first_failure_is_named_as_the_cause_and_later_ones_counted() -> Non
     ]
     assert explain_failure(parse_events("\n".join(lines)), 2, "") == (
         "task 'Converge the cluster's failover timings' failed on db1: client certificate not found"
-        " (and 2 later failures)"
+        " (and 2 other hosts)"
     )
 
 

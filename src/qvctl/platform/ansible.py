@@ -106,12 +106,13 @@ def parse_event(line: str, run: PlaybookRun) -> str | None:
 def explain_failure(run: PlaybookRun, returncode: int, stderr: str) -> str:
     """One line: the failing task and its message; else Ansible's own error (syntax, inventory)."""
     failed_hosts = set(run.failed_hosts)
-    # A failure inside a block that was rescued is not why the run failed: prefer failed hosts.
-    relevant = [f for f in run.failures if f.host in failed_hosts] or run.failures
-    if relevant:
-        # The first failure is the cause; later ones (under strategy free) often follow from it.
-        later = len(relevant) - 1
-        return relevant[0].describe() + (f" (and {later} later failure{'s' if later > 1 else ''})" if later else "")
+    # A host stops at its last failure (earlier ones were rescued); of the hosts that failed, the
+    # first to stop is the cause, and the others (under strategy free) often follow from it.
+    last = {f.host: f for f in run.failures if f.host in failed_hosts}
+    stops = sorted(last.values(), key=run.failures.index) or run.failures[-1:]
+    if stops:
+        others = len(stops) - 1
+        return stops[0].describe() + (f" (and {others} other host{'s' if others > 1 else ''})" if others else "")
     errors = [line for line in stderr.splitlines() if line.startswith(("ERROR", "[ERROR]"))]
     text = errors[-1] if errors else process.tail_text(stderr, 3).replace("\n", " ")
     return " ".join(text.split()) or f"ansible-playbook exited {returncode}"
