@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Time the local platform's life cycle: cold `qvctl up`, warm `qvctl up` (must say "no changes"),
-# and `qvctl down`. Prints the three figures against the targets (cold < 120 s, warm < 30 s).
+# and `qvctl down`. Prints the three figures against the targets (cold ≤ 150 s with the HA and DR
+# database topology, warm ≤ 30 s).
 # Starts from a clean slate (`qvctl down` first) and always ends with the platform down.
 #   bash bench/up.sh [ENV]      (ENV defaults to local)
 set -euo pipefail
@@ -30,10 +31,10 @@ run down "$QVCTL" down "$ENV"; t3=$(now)
 
 cold=$(seconds "$t0" "$t1"); warm=$(seconds "$t1" "$t2"); down=$(seconds "$t2" "$t3")
 if grep -q "no changes:" "$logs/warm.log"; then verdict="no changes"; else verdict="CHANGED (not idempotent)"; fi
-verdict_of() { awk -v v="$1" -v t="$2" 'BEGIN { print (v < t) ? "ok" : "OVER TARGET" }'; }
+verdict_of() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "ok" : "OVER TARGET" }'; }
 
-printf "%-8s %7s s   target < 120 s  %s\n" "cold up" "$cold" "$(verdict_of "$cold" 120)"
-printf "%-8s %7s s   target <  30 s  %s, %s\n" "warm up" "$warm" "$(verdict_of "$warm" 30)" "$verdict"
+printf "%-8s %7s s   target ≤ 150 s  %s\n" "cold up" "$cold" "$(verdict_of "$cold" 150)"
+printf "%-8s %7s s   target ≤  30 s  %s, %s\n" "warm up" "$warm" "$(verdict_of "$warm" 30)" "$verdict"
 printf "%-8s %7s s\n" "down" "$down"
 # Where the time went, step by step (qvctl's own timings).
 for run in cold warm; do
