@@ -248,7 +248,7 @@ def _database_connect(platform: Platform, username: str, password: str,
                       target: str = "read-write") -> psycopg.Connection[Any]:
     """A connection through the primary cluster's endpoint (all its hosts, libpq picks by `target`)."""
     hosts = ",".join(SPEC.hosts["database"].addresses or [])
-    return psycopg.connect(host=hosts, port=SPEC.ports["postgresql"], dbname=SPEC.database.name, user=username,
+    return psycopg.connect(host=hosts, port=SPEC.ports.postgresql, dbname=SPEC.database.name, user=username,
                            password=password, sslmode="verify-full", sslrootcert=str(platform.ca),
                            target_session_attrs=target, connect_timeout=5)
 
@@ -280,7 +280,7 @@ def test_the_write_endpoint_reaches_the_leader_and_the_read_endpoint_a_replica(p
 
 def _streaming_standbys(platform: Platform) -> dict[str, list[str]]:
     """Per cluster, the members its leader streams WAL to (Patroni's view of pg_stat_replication)."""
-    port = SPEC.ports["patroni"]
+    port = SPEC.ports.patroni
     found: dict[str, list[str]] = {}
     with httpx.Client(verify=trust(platform), timeout=5) as client:
         for group in ("database", "database_dr"):
@@ -315,7 +315,7 @@ def test_rotated_passwords_reach_postgresql_redis_and_the_api(platform: Platform
     assert "password authentication failed" in _database_login(platform, superuser["username"], superuser["password"])
     cache = SPEC.hosts["cache"].addresses or []
     with pytest.raises(redis.AuthenticationError):
-        redis.Redis(host=cache[0], port=SPEC.ports["redis"], password=old["redis/auth"]["password"], ssl=True,
+        redis.Redis(host=cache[0], port=SPEC.ports.redis, password=old["redis/auth"]["password"], ssl=True,
                     ssl_ca_certs=str(platform.ca)).ping()
     with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
         assert client.post("/api/v1/portfolios", json={"name": "rotated", "base_currency": "USD"}).status_code == 201

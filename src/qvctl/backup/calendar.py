@@ -12,6 +12,7 @@ tests compare both with `systemd-analyze calendar`.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _FIELDS = ("minute", "hour", "day of month", "month", "day of week")
@@ -79,26 +80,21 @@ def _runs(values: frozenset[int]) -> list[tuple[int, int]]:
 
 
 def _numbers(field: _Field, full: frozenset[int], width: int) -> str:
-    if field.values == full:
-        return "*"
-    parts = []
-    for start, end in _runs(field.values):
-        if end - start >= 2:
-            parts.append(f"{start:0{width}d}..{end:0{width}d}")
-        else:
-            parts.extend(f"{value:0{width}d}" for value in range(start, end + 1))
-    return ",".join(parts)
+    return "*" if field.values == full else _ranges(field.values, lambda value: f"{value:0{width}d}")
 
 
 def _weekdays(field: _Field) -> str:
-    if field.values == frozenset(range(7)):
-        return ""
+    return "" if field.values == frozenset(range(7)) else _ranges(field.values, _WEEKDAYS.__getitem__)
+
+
+def _ranges(values: frozenset[int], label: Callable[[int], str]) -> str:
+    """systemd's list syntax: runs of three or more as `first..last`, the rest one by one."""
     parts = []
-    for start, end in _runs(field.values):
+    for start, end in _runs(values):
         if end - start >= 2:
-            parts.append(f"{_WEEKDAYS[start]}..{_WEEKDAYS[end]}")
+            parts.append(f"{label(start)}..{label(end)}")
         else:
-            parts.extend(_WEEKDAYS[value] for value in range(start, end + 1))
+            parts.extend(label(value) for value in range(start, end + 1))
     return ",".join(parts)
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from qvctl.backup import cluster
 from qvctl.backup.pgbackrest import PgBackRest, StanzaInfo, parse_info
+from qvctl.backup.scratch import Scratch
 from qvctl.context import Context
 from qvctl.platform.paths import EnvPaths
 from qvctl.platform.steps import Note
@@ -39,6 +40,13 @@ class Site:
     def info(self, member: cluster.Member | None = None) -> StanzaInfo:
         """The repository's view of the stanza (any member can read it; the leader by default)."""
         return parse_info(self.on(member or self.leader()).info(), self.stanza)
+
+    def restore_into_scratch(self, name: str, source: cluster.Member, options: list[str], note: Note) -> Scratch:
+        """A scratch instance `name` with `source`'s settings, filled by `pgbackrest restore OPTIONS`."""
+        scratch = Scratch.of(self.paths, name, self.spec.ports.postgresql, self.spec.database.versions.postgresql)
+        scratch.prepare(source, self.stanza)
+        scratch.restore(self.ctx, self.stanza, options, note, self.paths.run_log_dir / "pgbackrest-restore.log")
+        return scratch
 
     def repository_url(self, member: cluster.Member) -> str:
         """s3://<bucket><repo1-path>, from the member's pgBackRest configuration."""

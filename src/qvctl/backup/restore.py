@@ -139,12 +139,9 @@ def archive_now(run: RestoreRun, note: Note) -> str:
 def restore_scratch(run: RestoreRun, note: Note) -> str:
     assert run.backup is not None
     source = cluster.members(run.spec, run.site.paths)[0]
-    run.scratch = Scratch.of(run.site.paths, "restore", run.spec.ports.postgresql,
-                             run.spec.database.versions.postgresql)
-    run.scratch.prepare(source, run.site.stanza)
-    run.scratch.restore(run.site.ctx, run.site.stanza,
-                        ["--type=time", f"--target={pgbackrest_target(run.target)}", "--target-action=promote"],
-                        note, run.site.paths.run_log_dir / "pgbackrest-restore.log")
+    run.scratch = run.site.restore_into_scratch(
+        "restore", source, ["--type=time", f"--target={pgbackrest_target(run.target)}", "--target-action=promote"],
+        note)
     return f"into {run.scratch.data_dir}"
 
 

@@ -112,12 +112,9 @@ def consistent_point(run: VerifyRun, note: Note) -> str:
 def restore_copy(run: VerifyRun, note: Note) -> str:
     assert run.backup is not None and run.point is not None
     leader = run.site.leader()
-    run.scratch = Scratch.of(run.site.paths, "verify", run.site.spec.ports.postgresql,
-                             run.site.spec.database.versions.postgresql)
-    run.scratch.prepare(leader, run.site.stanza)
-    run.scratch.restore(run.site.ctx, run.site.stanza,
-                        [f"--set={run.backup.label}", "--type=name", f"--target={run.point.restore_point}",
-                         "--target-action=promote"], note, run.site.paths.run_log_dir / "pgbackrest-restore.log")
+    run.scratch = run.site.restore_into_scratch(
+        "verify", leader, [f"--set={run.backup.label}", "--type=name", f"--target={run.point.restore_point}",
+                           "--target-action=promote"], note)
     return f"{run.backup.label} into {run.scratch.data_dir}"
 
 
