@@ -171,9 +171,6 @@ class Api:
     def signal_process(self, name: str, signal_name: str) -> None:
         self._supervisor.signalProcess(name, signal_name)
 
-    def stop_all(self) -> None:
-        self._supervisor.stopAllProcesses(True)
-
     def shutdown(self) -> None:
         self._supervisor.shutdown()
 
@@ -304,9 +301,10 @@ def stop(paths: EnvPaths, timeout: float = 60.0) -> str:
     pid = supervisord_pid(paths)
     if pid is None and not is_running(paths):
         return "not running"
-    with contextlib.suppress(OSError, xmlrpc.client.Error):
-        # stopAllProcesses first so we wait for the children (in reverse priority order) ourselves
-        rpc(paths, timeout=timeout).stop_all()
+    # supervisord's own shutdown stops one priority at a time, highest first, so the emulator (10)
+    # outlives the database's last WAL archiving and etcd (100) outlives Patroni (200).
+    # stopAllProcesses would stop them all at once: the leader's archiver then waited on a stopped
+    # emulator and held the stop until its SIGKILL.
     with contextlib.suppress(OSError, xmlrpc.client.Error):
         rpc(paths, timeout=10).shutdown()
     if pid is None:
