@@ -11,7 +11,7 @@ APT_PACKAGES=(
   redis-server nginx supervisor
   prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
   prometheus-redis-exporter prometheus-nginx-exporter
-  wrk curl ca-certificates iproute2 procps
+  wrk curl ca-certificates iproute2 procps nftables
 )
 PYTHON=${PYTHON:-python3}
 
