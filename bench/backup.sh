@@ -19,16 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-run() {
-  local name=$1; shift
-  if ! "$@" >"$logs/$name.log" 2>&1; then
-    echo "bench: '$*' failed:" >&2
-    tail -n 20 "$logs/$name.log" >&2
-    exit 1
-  fi
-}
-seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+. bench/lib/timing.sh
 timed() { local name=$1; shift; local t0; t0=$(now); run "$name" "$@"; seconds "$t0" "$(now)"; }
 
 if ! "$QVCTL" status "$ENV" >/dev/null 2>&1; then

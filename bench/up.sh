@@ -11,17 +11,7 @@ ENV=${1:-local}
 logs=$(mktemp -d)
 trap '"$QVCTL" down "$ENV" >/dev/null 2>&1 || true; rm -rf "$logs"' EXIT
 
-now() { date +%s.%N; }
-# run NAME CMD...: run a qvctl command, keep its output, fail loudly with its last lines
-run() {
-  local name=$1; shift
-  if ! "$@" >"$logs/$name.log" 2>&1; then
-    echo "bench: '$*' failed:" >&2
-    tail -n 20 "$logs/$name.log" >&2
-    exit 1
-  fi
-}
-seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+. bench/lib/timing.sh
 
 "$QVCTL" down "$ENV" >/dev/null 2>&1 || true
 
