@@ -148,8 +148,7 @@ def restore_scratch(run: RestoreRun, note: Note) -> str:
 def recover_scratch(run: RestoreRun, note: Note) -> str:
     assert run.scratch is not None and run.backup is not None
     note("replaying WAL up to the target time")
-    run.scratch.start(run.site.ctx)
-    run.scratch.wait_promoted(run.superuser, "postgres")
+    run.scratch.recover(run.site.ctx, run.superuser)
     run.scratch.write_meta(target=run.target.isoformat(), backup=run.backup.label, superuser=run.superuser,
                            database=run.spec.database.name)
     return f"recovered to {run.target:%H:%M:%S.%f} UTC and promoted; running for inspection"

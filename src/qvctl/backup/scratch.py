@@ -170,6 +170,11 @@ class Scratch:
         if done.returncode != 0:
             raise QvError(f"the scratch instance did not start: {self.log_tail()}")
 
+    def recover(self, ctx: Context, login_user: str) -> None:
+        """Start the restored copy and wait until it has replayed to its target and promoted."""
+        self.start(ctx)
+        self.wait_promoted(login_user, "postgres")
+
     def wait_promoted(self, login_user: str, dbname: str, timeout: float = 600) -> None:
         """Recovery reached its target and the copy was promoted (recovery_target_action=promote)."""
         deadline = time.monotonic() + timeout

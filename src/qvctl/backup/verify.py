@@ -121,8 +121,7 @@ def restore_copy(run: VerifyRun, note: Note) -> str:
 def recover_copy(run: VerifyRun, note: Note) -> str:
     assert run.scratch is not None and run.point is not None
     note("replaying WAL up to the restore point")
-    run.scratch.start(run.site.ctx)
-    run.scratch.wait_promoted(run.superuser, "postgres")
+    run.scratch.recover(run.site.ctx, run.superuser)
     return f"recovered to {run.point.restore_point} and promoted (unix socket {run.scratch.socket_dir} only)"
 
 
