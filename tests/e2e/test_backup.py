@@ -22,13 +22,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from qvctl.backup import cluster, credentials
+from qvctl.backup import cluster
 from qvctl.backup.operations import Site
 from qvctl.backup.scratch import Scratch
 from qvctl.backup.supervised import PROGRAM
 from qvctl.backup.verify import verify
 from qvctl.context import Context, QvError
-from qvctl.platform import emulator, supervisor
+from qvctl.platform import credentials, emulator, supervisor
 from qvctl.platform.steps import StepRunner
 from qvctl.spec import require_environment
 
@@ -153,7 +153,7 @@ def test_restore_to_time_in_a_scratch_instance_lands_exactly_at_t(platform: Plat
     assert "--cleanup" in done.stdout
     scratch = Scratch.of(site.paths, "restore", SPEC.ports.postgresql, SPEC.database.versions.postgresql)
     assert scratch.running()
-    superuser = credentials.superuser(site.paths.root, site.spec).username
+    superuser = credentials.login(site.paths.root, site.spec, "database_superuser").username
     with scratch.connect(superuser, SPEC.database.name) as conn:
         found = {str(r[0]) for r in conn.execute("SELECT id::text FROM portfolios WHERE id::text IN (%s, %s)",
                                                  (before, after)).fetchall()}

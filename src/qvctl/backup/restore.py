@@ -46,14 +46,14 @@ import psycopg
 import yaml
 
 from qvctl import tools
-from qvctl.backup import cluster, credentials
+from qvctl.backup import cluster
 from qvctl.backup.compare import Server
 from qvctl.backup.operations import Site
 from qvctl.backup.pgbackrest import RUN_AS, BackupSet
 from qvctl.backup.scratch import Scratch
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform import health, process, supervisor
+from qvctl.platform import credentials, health, process, supervisor
 from qvctl.platform.components import edge_component
 from qvctl.platform.steps import Note, Step
 
@@ -111,7 +111,7 @@ class RestoreRun:
 def choose_backup(run: RestoreRun, note: Note) -> str:
     if run.target >= datetime.now(UTC):
         raise QvError(f"--to-time {run.target:%Y-%m-%d %H:%M:%S} UTC is not in the past", ExitStatus.INVALID_INPUT)
-    login = credentials.superuser(run.site.paths.root, run.spec)
+    login = credentials.login(run.site.paths.root, run.spec, "database_superuser")
     run.superuser = login.username
     backups = run.site.info(cluster.members(run.spec, run.site.paths)[0]).backups
     run.backup = backup_before(backups, run.target)

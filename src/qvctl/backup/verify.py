@@ -18,12 +18,13 @@ from typing import Any
 
 import psycopg
 
-from qvctl.backup import compare, credentials, repository
+from qvctl.backup import compare, repository
 from qvctl.backup.operations import Site
 from qvctl.backup.pgbackrest import BackupSet
 from qvctl.backup.scratch import Scratch
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
+from qvctl.platform import credentials
 from qvctl.platform.steps import Note, Step, StepRunner
 
 # A test's hook: change the restored copy before the comparison, to prove a difference is caught.
@@ -66,7 +67,7 @@ def latest_backup(run: VerifyRun, note: Note) -> str:
         raise QvError(f"the repository holds no backup of {info.name}: qvctl backup run {run.site.spec.name} "
                       "--type full", ExitStatus.FAILED)
     run.backup = info.latest
-    login = credentials.superuser(run.site.paths.root, run.site.spec)
+    login = credentials.login(run.site.paths.root, run.site.spec, "database_superuser")
     run.superuser = login.username
     run.server = compare.Server(leader.address, run.site.spec.ports.postgresql, login.username, login.password,
                                 run.site.paths.ca_cert)

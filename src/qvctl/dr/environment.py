@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import ssl
 from dataclasses import dataclass
 
 from qvctl.context import Context, QvError
 from qvctl.dr.cluster import ClusterSpec, Etcd, Patroni, cluster_specs
 from qvctl.exit_status import ExitStatus
-from qvctl.platform import emulator, supervisor
+from qvctl.platform import credentials, supervisor
 from qvctl.platform.components import edge_component
 from qvctl.platform.health import Trust
 from qvctl.platform.paths import EnvPaths
-from qvctl.platform.terraform_state import backend_file, read_backend, read_outputs
 from qvctl.spec import Environment
 
 
@@ -76,15 +74,5 @@ def require_local(spec: Environment) -> None:
 
 def patroni_credentials(spec: Environment, paths: EnvPaths) -> tuple[str, str]:
     """The `database/patroni-api` secret: Terraform names it, Secrets Manager (the emulator) holds it."""
-    assert spec.emulator is not None
-    aws = emulator.aws_environ(spec.emulator.address, spec.emulator.port, spec.regions.primary)
-    outputs = read_outputs(read_backend(backend_file(paths.root, spec.name)), aws)
-    try:
-        name = outputs["secret_names"]["database_rest_api"]
-        client = emulator.client(spec.emulator.address, spec.emulator.port, spec.regions.primary, "secretsmanager")
-        value = json.loads(client.get_secret_value(SecretId=name)["SecretString"])
-        return str(value["username"]), str(value["password"])
-    except Exception as err:  # botocore's errors share no base worth naming here
-        raise QvError(f"cannot read the Patroni REST API credentials from Secrets Manager: "
-                      f"{str(err).splitlines()[0][:200] if str(err) else type(err).__name__}",
-                      ExitStatus.UNREACHABLE) from None
+    login = credentials.login(paths.root, spec, "database_rest_api")
+    return login.username, login.password

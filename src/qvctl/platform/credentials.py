@@ -1,4 +1,5 @@
-"""The database superuser's credentials, from Secrets Manager (the emulator locally), named by Terraform."""
+"""A local environment's credentials, from Secrets Manager (the emulator), by the key Terraform names them with
+(its `secret_names` output: database_superuser, database_rest_api, ...)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ def outputs(root: Path, spec: Environment) -> dict[str, Any]:
     return read_outputs(read_backend(backend_file(root, spec.name)), environ)
 
 
-def superuser(root: Path, spec: Environment) -> Login:
+def login(root: Path, spec: Environment, key: str) -> Login:
     names = outputs(root, spec).get("secret_names") or {}
-    name = names.get("database_superuser")
+    name = names.get(key)
     if not name:
-        raise QvError("Terraform's secret_names output has no database_superuser", ExitStatus.FAILED)
+        raise QvError(f"Terraform's secret_names output has no {key}", ExitStatus.FAILED)
     assert spec.emulator is not None
     client = emulator.client(spec.emulator.address, spec.emulator.port, spec.regions.primary, "secretsmanager")
     try:
