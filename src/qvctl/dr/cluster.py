@@ -22,9 +22,10 @@ from typing import Any
 import httpx
 import yaml
 
+from qvctl.backup.cluster import DR_GROUP, PRIMARY_GROUP, hosts_of, patroni_scope
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform.components import LocalHost, local_hosts
+from qvctl.platform.components import LocalHost
 from qvctl.platform.paths import EnvPaths
 from qvctl.spec import Environment
 
@@ -57,13 +58,12 @@ class ClusterSpec:
 
 def cluster_specs(spec: Environment) -> dict[str, ClusterSpec]:
     """The primary cluster and the DR standby cluster ('primary', 'dr'), as the patroni role names them."""
-    base = f"{spec.project}-{spec.name}"
     found: dict[str, ClusterSpec] = {}
-    for key, group, scope in (("primary", "database", base), ("dr", "database_dr", f"{base}-dr")):
-        hosts = tuple(h for h in local_hosts(spec) if h.group == group)
+    for key, group in (("primary", PRIMARY_GROUP), ("dr", DR_GROUP)):
+        hosts = tuple(hosts_of(spec, group))
         if hosts:
-            found[key] = ClusterSpec(key, group, scope, hosts, spec.ports.patroni, spec.ports.postgresql,
-                                     spec.ports.etcd_client)
+            found[key] = ClusterSpec(key, group, patroni_scope(spec, group), hosts, spec.ports.patroni,
+                                     spec.ports.postgresql, spec.ports.etcd_client)
     return found
 
 
