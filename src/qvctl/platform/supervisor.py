@@ -66,11 +66,7 @@ def write_config(paths: EnvPaths) -> bool:
     """Write supervisord.conf; True if it changed."""
     for folder in (paths.supervisor_dir, paths.supervisor_programs, paths.supervisor_dir / "childlogs"):
         folder.mkdir(parents=True, exist_ok=True)
-    text = config_text(paths)
-    if paths.supervisor_conf.exists() and paths.supervisor_conf.read_text() == text:
-        return False
-    paths.supervisor_conf.write_text(text)
-    return True
+    return write_if_changed(paths.supervisor_conf, config_text(paths))
 
 
 @dataclass(frozen=True)
