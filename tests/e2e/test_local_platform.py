@@ -29,7 +29,7 @@ import psycopg
 import pytest
 import redis
 
-from qvctl.platform import emulator, procscan
+from qvctl.platform import credentials, emulator, procscan
 
 from .conftest import (
     CHECKOUT,
@@ -240,8 +240,10 @@ def test_a_missing_tool_stops_up_with_the_doctor_line(platform: Platform) -> Non
     assert _status()["healthy"] is True
 
 
-def _secret_name(path: str) -> str:
-    return f"{SPEC.database.name}/{ENVIRONMENT}/{path}"
+def _secret_name(key: str) -> str:
+    """The name Terraform gave a secret (its `secret_names` output)."""
+    name: str = credentials.outputs(CHECKOUT, SPEC)["secret_names"][key]
+    return name
 
 
 def _database_connect(platform: Platform, username: str, password: str,
@@ -263,18 +265,16 @@ def _database_login(platform: Platform, username: str, password: str) -> str:
         return str(err)
 
 
-def _app_credentials() -> dict[str, str]:
-    manager = emulator.client(EMULATOR[0], EMULATOR[1], SPEC.regions.primary, "secretsmanager")
-    value: dict[str, str] = json.loads(manager.get_secret_value(SecretId=_secret_name("database/app"))["SecretString"])
-    return value
+def _app_credentials() -> credentials.Login:
+    return credentials.login(CHECKOUT, SPEC, "database_app")
 
 
 def test_the_write_endpoint_reaches_the_leader_and_the_read_endpoint_a_replica(platform: Platform) -> None:
     """The endpoints `qvctl up` prints: one host list, libpq's target_session_attrs chooses."""
     app = _app_credentials()
-    with _database_connect(platform, app["username"], app["password"], "read-write") as writer:
+    with _database_connect(platform, app.username, app.password, "read-write") as writer:
         assert writer.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
-    with _database_connect(platform, app["username"], app["password"], "prefer-standby") as reader:
+    with _database_connect(platform, app.username, app.password, "prefer-standby") as reader:
         assert reader.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
 
 
@@ -298,24 +298,24 @@ def test_rotated_passwords_reach_postgresql_redis_and_the_api(platform: Platform
     replicas and the DR standby cluster stream again with the new replication password."""
     manager = emulator.client(EMULATOR[0], EMULATOR[1], SPEC.regions.primary, "secretsmanager")
     old: dict[str, dict[str, str]] = {}
-    for path in ("database/superuser", "database/replication", "database/app", "redis/auth"):
-        value = json.loads(manager.get_secret_value(SecretId=_secret_name(path))["SecretString"])
-        old[path] = value
+    for key in ("database_superuser", "database_replication", "database_app", "redis_auth"):
+        value = json.loads(manager.get_secret_value(SecretId=_secret_name(key))["SecretString"])
+        old[key] = value
         rotated = {**value, "password": secrets.token_hex(20)}
-        manager.put_secret_value(SecretId=_secret_name(path), SecretString=json.dumps(rotated))
+        manager.put_secret_value(SecretId=_secret_name(key), SecretString=json.dumps(rotated))
 
     up = qvctl("up", ENVIRONMENT)
     assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-2000:]
 
     app = _app_credentials()
-    assert _database_login(platform, app["username"], app["password"]) == "ok"
-    refused = _database_login(platform, app["username"], old["database/app"]["password"])
+    assert _database_login(platform, app.username, app.password) == "ok"
+    refused = _database_login(platform, app.username, old["database_app"]["password"])
     assert "password authentication failed" in refused, refused
-    superuser = old["database/superuser"]
+    superuser = old["database_superuser"]
     assert "password authentication failed" in _database_login(platform, superuser["username"], superuser["password"])
     cache = SPEC.hosts["cache"].addresses or []
     with pytest.raises(redis.AuthenticationError):
-        redis.Redis(host=cache[0], port=SPEC.ports.redis, password=old["redis/auth"]["password"], ssl=True,
+        redis.Redis(host=cache[0], port=SPEC.ports.redis, password=old["redis_auth"]["password"], ssl=True,
                     ssl_ca_certs=str(platform.ca)).ping()
     with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
         assert client.post("/api/v1/portfolios", json={"name": "rotated", "base_currency": "USD"}).status_code == 201
