@@ -10,7 +10,7 @@ APT_PACKAGES=(
   postgresql-15 postgresql-client-15 patroni python3-idna pgbackrest etcd-server etcd-client
   redis-server nginx supervisor
   prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
-  prometheus-redis-exporter prometheus-nginx-exporter
+  prometheus-redis-exporter prometheus-nginx-exporter prometheus-blackbox-exporter
   wrk curl ca-certificates iproute2 procps nftables
 )
 PYTHON=${PYTHON:-python3}
@@ -35,7 +35,8 @@ install_apt() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ "$created_policy" -eq 1 ] && rm -f "$policy"
   # Debian starts nothing under policy-rc.d, but stop anything an earlier install left running.
-  for svc in nginx redis-server prometheus prometheus-alertmanager etcd; do
+  for svc in nginx redis-server prometheus prometheus-alertmanager prometheus-node-exporter \
+      prometheus-postgres-exporter prometheus-blackbox-exporter etcd; do
     service "$svc" stop >/dev/null 2>&1 || true
   done
 }

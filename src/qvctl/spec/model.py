@@ -384,6 +384,7 @@ class Ports(Strict):
     redis_exporter: Port
     nginx_exporter: Port
     nginx_status: Port
+    blackbox_exporter: Port
 
     @model_validator(mode="after")
     def _distinct(self) -> Ports:
