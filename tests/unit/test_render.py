@@ -10,6 +10,7 @@ import yaml
 
 from qvctl.exit_status import ExitStatus
 from qvctl.kubernetes.render import LAYOUT, render_environment
+from qvctl.monitoring import render as monitoring_render
 from qvctl.spec import cloud_environments, load_environment, spec_path
 from tests.conftest import ROOT, run_qvctl
 
@@ -21,6 +22,7 @@ def _tmp_repo(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "environments", tmp_path / "environments")
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     shutil.copytree(ROOT / "kubernetes", tmp_path / "kubernetes")
+    shutil.copytree(ROOT / "monitoring" / "generated", tmp_path / "monitoring" / "generated")
     return tmp_path
 
 
@@ -131,10 +133,25 @@ def test_render_repairs_and_removes_leftovers(tmp_path: Path) -> None:
     ).read_text()
 
 
-def test_local_has_no_kubernetes() -> None:
-    done = run_qvctl("render", "local")
-    assert done.returncode == ExitStatus.INVALID_INPUT
-    assert "local environment has no Kubernetes cluster" in done.stderr
+def test_local_renders_its_monitoring_and_no_kubernetes(tmp_path: Path) -> None:
+    repo = _tmp_repo(tmp_path)
+    shutil.rmtree(repo / "monitoring" / "generated" / "local")
+    done = run_qvctl("render", "local", env={"QV_ROOT": str(repo)})
+    assert done.returncode == ExitStatus.OK, done.stderr
+    n = len(monitoring_render.render_environment(load_environment(spec_path(ROOT, "local"))))
+    assert done.stdout.strip().splitlines() == [f"local: {n} files in monitoring/generated/local/ ({n} changed)"]
+    assert not (repo / "kubernetes" / "local").exists()
+    assert (repo / "monitoring" / "generated" / "local" / "prometheus.yml").is_file()
+
+
+def test_check_names_a_stale_monitoring_file(tmp_path: Path) -> None:
+    repo = _tmp_repo(tmp_path)
+    (repo / "monitoring" / "generated" / "prod" / "alertmanager.yml").write_text("# edited by hand\n")
+    done = run_qvctl("render", "--check", env={"QV_ROOT": str(repo)})
+    assert done.returncode == ExitStatus.FAILED
+    assert done.stderr.strip() == (
+        "error: 1 rendered file(s) are stale, run `qvctl render`: monitoring/generated/prod/alertmanager.yml"
+    )
 
 
 def test_unknown_environment_is_invalid_input() -> None:

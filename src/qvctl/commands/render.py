@@ -1,52 +1,58 @@
-"""`qvctl render [ENV] [--check]`: write or verify the Kubernetes manifests of the cloud environments."""
+"""`qvctl render [ENV] [--check]`: write or verify what is rendered from the environment specs.
+
+Kubernetes manifests (`kubernetes/<env>/`, cloud environments) and the monitoring configuration
+(`monitoring/generated/<env>/`, every environment).
+"""
 
 from __future__ import annotations
 
 import typer
 
+from qvctl import rendered_files
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.kubernetes.render import output_dir, render_environment, stale_files, write
+from qvctl.kubernetes import render as kubernetes
+from qvctl.monitoring import render as monitoring
 from qvctl.output import console
-from qvctl.spec import SpecError, cloud_environments, require_environment
+from qvctl.spec import Environment, SpecError, environment_names, require_environment
+
+
+def _targets(ctx: Context, env_name: str | None) -> list[Environment]:
+    if env_name is not None:
+        return [require_environment(ctx, env_name)]
+    try:
+        return [require_environment(ctx, name) for name in environment_names(ctx.root)]
+    except SpecError as err:
+        raise QvError(str(err), ExitStatus.INVALID_INPUT) from None
 
 
 def render_targets(ctx: Context, env_name: str | None, check: bool) -> list[str]:
-    """Render (or compare) and return the problems; raises QvError for bad input."""
-    if env_name is not None:
-        targets = [require_environment(ctx, env_name)]
-        if targets[0].kind != "cloud":
-            raise QvError(
-                f"{env_name}: a local environment has no Kubernetes cluster (the API runs as supervised "
-                "processes); render a cloud environment",
-                ExitStatus.INVALID_INPUT,
-            )
-    else:
-        try:
-            targets = cloud_environments(ctx.root)
-        except SpecError as err:
-            raise QvError(str(err), ExitStatus.INVALID_INPUT) from None
+    """Render (or compare) and return the stale files; raises QvError for bad input."""
     stale: list[str] = []
-    for env in targets:
-        name = env.name
-        rendered = render_environment(env)
-        directory = output_dir(ctx.root, name)
-        if check:
-            stale.extend(f"kubernetes/{name}/{file}" for file in stale_files(rendered, directory))
-            continue
-        changed = write(rendered, directory)
-        summary = f"{len(changed)} changed" if changed else "up to date"
-        console.print(f"{name}: {len(rendered.files)} files in kubernetes/{name}/ ({summary})", highlight=False)
+    for env in _targets(ctx, env_name):
+        # (folder, files, the pattern of the files it owns there)
+        outputs: list[tuple[str, dict[str, str], str]] = []
+        if env.kind == "cloud":
+            outputs.append((f"kubernetes/{env.name}", kubernetes.render_environment(env).files, "*.yaml"))
+        outputs.append((f"monitoring/generated/{env.name}", monitoring.render_environment(env), "*.yml"))
+        for folder, files, pattern in outputs:
+            directory = ctx.root / folder
+            if check:
+                stale.extend(f"{folder}/{name}" for name in rendered_files.stale_files(files, directory, pattern))
+                continue
+            changed = rendered_files.write(files, directory, pattern)
+            summary = f"{len(changed)} changed" if changed else "up to date"
+            console.print(f"{env.name}: {len(files)} files in {folder}/ ({summary})", highlight=False)
     return stale
 
 
 def register(app: typer.Typer) -> None:
     @app.command("render")
     def render(
-        env_name: str = typer.Argument(None, metavar="[ENV]", help="A cloud environment (default: every one)."),
+        env_name: str = typer.Argument(None, metavar="[ENV]", help="An environment (default: every one)."),
         check: bool = typer.Option(False, "--check", help="Write nothing; fail and name the files that are stale."),
     ) -> None:
-        """Render kubernetes/<env>/ from environments/<env>.yaml (local has no Kubernetes)."""
+        """Render kubernetes/<env>/ (cloud) and monitoring/generated/<env>/ from environments/<env>.yaml."""
         ctx = Context.discover()
         stale = render_targets(ctx, env_name, check)
         if stale:
@@ -54,4 +60,4 @@ def register(app: typer.Typer) -> None:
                 f"{len(stale)} rendered file(s) are stale, run `qvctl render`: " + ", ".join(stale), ExitStatus.FAILED
             )
         if check:
-            console.print("rendered manifests are up to date", highlight=False)
+            console.print("rendered files are up to date", highlight=False)

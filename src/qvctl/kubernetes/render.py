@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from qvctl import rendered_files
 from qvctl.kubernetes import (
     analysis,
     autoscaling,
@@ -52,25 +53,6 @@ LAYOUT: tuple[tuple[str, Callable[[Environment], list[Manifest]]], ...] = (
 )
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style everywhere; multi-line strings (the Fluent Bit config) as literal blocks."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # Indent list items under their key (yamllint's default style).
-        super().increase_indent(flow, False)
-
-    def ignore_aliases(self, data: object) -> bool:
-        # A value shared by two objects in Python is written out twice, never as &anchor/*alias.
-        return True
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-_Dumper.add_representer(str, _str)
 
 
 def header(env: Environment) -> str:
@@ -82,7 +64,8 @@ def header(env: Environment) -> str:
 
 def dump(documents: list[Manifest]) -> str:
     return yaml.dump_all(
-        documents, Dumper=_Dumper, sort_keys=True, default_flow_style=False, explicit_start=True, width=100
+        documents, Dumper=rendered_files.BlockDumper, sort_keys=True, default_flow_style=False, explicit_start=True,
+        width=100,
     )
 
 
@@ -107,27 +90,9 @@ def output_dir(root: Path, env_name: str) -> Path:
 
 def write(rendered: Rendered, directory: Path) -> list[Path]:
     """Write every file and remove stale `*.yaml` ones the layout no longer has; return what changed."""
-    directory.mkdir(parents=True, exist_ok=True)
-    changed = []
-    for name, text in rendered.files.items():
-        path = directory / name
-        if not path.is_file() or path.read_text() != text:
-            path.write_text(text)
-            changed.append(path)
-    for path in sorted(directory.glob("*.yaml")):
-        if path.name not in rendered.files:
-            path.unlink()
-            changed.append(path)
-    return changed
+    return rendered_files.write(rendered.files, directory, "*.yaml")
 
 
 def stale_files(rendered: Rendered, directory: Path) -> list[str]:
     """File names that differ from a fresh render: changed, missing, or no longer rendered."""
-    stale = []
-    for name, text in rendered.files.items():
-        path = directory / name
-        if not path.is_file() or path.read_text() != text:
-            stale.append(name)
-    if directory.is_dir():
-        stale.extend(path.name for path in sorted(directory.glob("*.yaml")) if path.name not in rendered.files)
-    return sorted(stale)
+    return rendered_files.stale_files(rendered.files, directory, "*.yaml")

@@ -12,6 +12,7 @@ import datetime
 import ipaddress
 import itertools
 import re
+import urllib.parse
 from typing import Annotated, Literal
 
 from cronsim import CronSim, CronSimError
@@ -327,10 +328,26 @@ class Route(Strict):
     receiver: Annotated[str, Field(pattern=_NAME)]
 
 
+Duration = Annotated[str, Field(pattern=r"^[1-9][0-9]*(s|m|h)$")]
+
+
+def _is_loopback_url(url: str) -> bool:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 class Alerting(Strict):
     default_receiver: str
     receivers: Annotated[list[Receiver], Field(min_length=1)]
     routes: list[Route]
+    # Alertmanager's notification pacing: how long a new group waits for more alerts, how often
+    # a changed group is re-notified, how often an unchanged firing group is repeated.
+    group_wait: Duration = "30s"
+    group_interval: Duration = "5m"
+    repeat_interval: Duration = "4h"
 
     @model_validator(mode="after")
     def _receivers_exist(self) -> Alerting:
@@ -437,6 +454,14 @@ class Environment(Strict):
                 raise ValueError(f"hosts.{group_name}: cloud hosts are found by tag, not listed by address")
             if not local and group.count > 0 and group.instance_type is None:
                 raise ValueError(f"hosts.{group_name}: needs an instance_type")
+        for receiver in self.alerting.receivers:
+            # A webhook URL is a credential (whoever has it can page on-call): a cloud environment
+            # names its Secrets Manager secret. Only a local test receiver on loopback is literal.
+            if receiver.url is not None and not (local and _is_loopback_url(receiver.url)):
+                raise ValueError(
+                    f"alerting.receivers.{receiver.name}.url: only a local environment's loopback receiver may be "
+                    "a literal URL; use url_secret (a Secrets Manager name)"
+                )
         if local:
             all_addresses = [a for g in self.hosts.values() for a in g.addresses or []]
             if len(set(all_addresses)) != len(all_addresses):

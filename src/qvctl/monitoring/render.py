@@ -1,0 +1,54 @@
+"""Render `monitoring/generated/<env>/` from `environments/<env>.yaml`, for every environment.
+
+What an environment's Prometheus scrapes, how its Alertmanager routes, and the rules whose
+thresholds the spec sets are pure functions of the spec, committed so a reviewer sees them and
+`qvctl render --check` fails when they are stale. The Ansible roles copy these files; the
+hand-written rules and alerts (`monitoring/rules/`, `monitoring/alerts/`) hold everything that
+does not depend on an environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from qvctl import rendered_files
+from qvctl.monitoring import alertmanager, scrape
+from qvctl.spec import Environment
+
+# (file, builder): the builder returns the document; the file is written as YAML under
+# monitoring/generated/<env>/.
+LAYOUT: tuple[tuple[str, Callable[[Environment], dict[str, object]]], ...] = (
+    ("prometheus.yml", scrape.prometheus_config),
+    ("alertmanager.yml", alertmanager.alertmanager_config),
+)
+
+
+def header(env: Environment) -> str:
+    return (
+        f"# Rendered by `qvctl render {env.name}` from environments/{env.name}.yaml. Do not edit:\n"
+        f"# change the spec or src/qvctl/monitoring/ and render again (`qvctl render --check` fails on drift).\n"
+    )
+
+
+def dump(document: dict[str, object]) -> str:
+    return yaml.dump(document, Dumper=rendered_files.BlockDumper, sort_keys=False, default_flow_style=False, width=100)
+
+
+def render_environment(env: Environment) -> dict[str, str]:
+    """File name (relative to the environment's folder) -> text."""
+    return {name: header(env) + dump(build(env)) for name, build in LAYOUT}
+
+
+def output_dir(root: Path, env_name: str) -> Path:
+    return root / "monitoring" / "generated" / env_name
+
+
+def write(files: dict[str, str], directory: Path) -> list[Path]:
+    return rendered_files.write(files, directory, "*.yml")
+
+
+def stale_files(files: dict[str, str], directory: Path) -> list[str]:
+    return rendered_files.stale_files(files, directory, "*.yml")
