@@ -146,12 +146,6 @@ def test_api_environment_is_the_documented_one() -> None:
     assert passed_inline == [], "secrets reach the API through files, never as values in its environment"
 
 
-def test_prometheus_scrapes_every_group() -> None:
-    defaults = yaml.safe_load((ANSIBLE / "roles/prometheus/defaults/main.yml").read_text())
-    scraped = {job["group"] for job in defaults["prometheus_jobs"]}
-    assert scraped == set(GROUPS) - {"observability"}  # Prometheus scrapes itself separately
-
-
 def test_no_secret_value_in_the_ansible_tree() -> None:
     """Passwords come from Secrets Manager lookups: any password/secret setting is a template."""
     setting = re.compile(r"(password|requirepass|secret_key|access_key)\s*[:=]\s*(?P<value>\S.*)$", re.I)

@@ -108,6 +108,46 @@ def _ec2_job(env: Environment, job: Job) -> dict[str, object] | None:
     }
 
 
+# What the blackbox exporter probes, from the observability host: the edge as a user meets it
+# (module https_edge) and the TLS endpoints whose certificates could expire (tls_connect).
+_TLS_PROBES: tuple[tuple[str, str], ...] = (
+    ("database", "patroni"), ("database", "etcd_client"), ("database_dr", "patroni"), ("database_dr", "etcd_client"),
+    ("cache", "redis"),
+)
+
+
+def _probe(target: str, module: str, probe: str, host: str, region_role: str = "primary") -> dict[str, object]:
+    return {"targets": [target],
+            "labels": {"__param_module": module, "probe": probe, "instance_host": host, "region_role": region_role}}
+
+
+def _blackbox_job(env: Environment) -> dict[str, object]:
+    port = env.ports.blackbox_exporter
+    if env.kind == "local":
+        hosts = local_hosts(env)
+        exporter = next(f"{h.address}:{port}" for h in hosts if h.group == "observability")
+        probes = [_probe(f"https://{h.address}/readyz", "https_edge", "edge", h.name)
+                  for h in hosts if h.group == "edge"]
+        probes += [_probe(f"{h.address}:{_port(env, name)}", "tls_connect", "tls", h.name,
+                          _REGION_ROLE.get(h.group, "primary"))
+                   for group, name in _TLS_PROBES for h in hosts if h.group == group]
+    else:
+        # The edge from outside, by its public name; the hosts' TLS endpoints are probed by the
+        # exporter beside Prometheus, found as the scrape jobs find them (EC2 tags).
+        exporter = f"localhost:{port}"
+        probes = [_probe(f"https://{env.domain}/readyz", "https_edge", "edge", "edge")]
+    return {
+        "job_name": "blackbox",
+        "metrics_path": "/probe",
+        "static_configs": probes,
+        "relabel_configs": [
+            {"source_labels": ["__address__"], "target_label": "__param_target"},
+            {"source_labels": ["__param_target"], "target_label": "instance"},
+            {"target_label": "__address__", "replacement": exporter},
+        ],
+    }
+
+
 def _alertmanagers(env: Environment) -> list[dict[str, object]]:
     port = env.ports.alertmanager
     if env.kind == "local":
@@ -118,9 +158,8 @@ def _alertmanagers(env: Environment) -> list[dict[str, object]]:
 
 
 def scrape_configs(env: Environment) -> list[dict[str, object]]:
-    if env.kind == "local":
-        return [job for j in JOBS if (job := _local_job(env, j)) is not None]
-    return [job for j in JOBS if (job := _ec2_job(env, j)) is not None]
+    build = _local_job if env.kind == "local" else _ec2_job
+    return [*(job for j in JOBS if (job := build(env, j)) is not None), _blackbox_job(env)]
 
 
 def prometheus_config(env: Environment) -> dict[str, object]:

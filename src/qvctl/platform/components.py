@@ -36,6 +36,8 @@ _DATABASE_HOST = [
     ("patroni", "patroni", "patroni", "patroni", "Patroni REST API (TLS; unsafe methods need credentials)"),
     ("postgresql", "postgresql", "patroni", "postgresql", "PostgreSQL (run by Patroni)"),
     ("pgbackrest", "pgbackrest", "pgbackrest", "pgbackrest", "pgBackRest TLS server (mutual TLS)"),
+    ("postgres-exporter", "postgres_exporter", "postgres-exporter", "postgres_exporter",
+     "PostgreSQL exporter (pg_monitor role on the socket)"),
 ]
 _LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
     "database": ("db", _DATABASE_HOST),
@@ -44,7 +46,13 @@ _LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
     "cache": ("cache", [("redis", "redis", "redis", "redis", "Redis cache (TLS)")]),
     "app": ("app", [("api", "application", "api", "api", "QuantumVest API instance")]),
     "edge": ("edge", [("nginx", "https", "nginx", "nginx", "nginx: TLS edge, load balancer of the API")]),
-    "observability": ("obs", [("prometheus", "prometheus", "prometheus", "prometheus", "Prometheus")]),
+    "observability": ("obs", [
+        ("prometheus", "prometheus", "prometheus", "ready", "Prometheus"),
+        ("alertmanager", "alertmanager", "alertmanager", "ready", "Alertmanager"),
+        ("node-exporter", "node_exporter", "node-exporter", "exporter", "node exporter (this machine)"),
+        ("blackbox-exporter", "blackbox_exporter", "blackbox-exporter", "exporter",
+         "blackbox exporter (probes the edge and the TLS endpoints)"),
+    ]),
 }
 
 
@@ -123,6 +131,8 @@ def endpoints(spec: Environment) -> list[tuple[str, str]]:
             rows.append((f"rediss://{c.address}:{c.port}/0", "Redis (TLS, password in Secrets Manager)"))
         elif name == "prometheus":
             rows.append((f"http://{c.address}:{c.port}/", "Prometheus"))
+        elif name == "alertmanager":
+            rows.append((f"http://{c.address}:{c.port}/", "Alertmanager"))
         elif name == "emulator" and spec.emulator is not None:
             rows.append((f"http://{c.address}:{c.port}/", "AWS emulator (keys test/test)"))
             rows.append((f"https://localhost:{spec.emulator.tls_port}/", "AWS emulator over TLS (for pgBackRest)"))

@@ -124,9 +124,22 @@ def check_nginx(c: Component, trust: Trust, timeout: float) -> Health:
     return Health(ok, f"https /readyz {r.status_code}, http -> {'https' if to_https else redirect.status_code}")
 
 
-def check_prometheus(c: Component, trust: Trust, timeout: float) -> Health:
+def check_ready(c: Component, trust: Trust, timeout: float) -> Health:
+    """Prometheus' and Alertmanager's own readiness."""
     r = _component_http(c, "/-/ready", trust, timeout)
     return Health(r.status_code == 200, f"/-/ready {r.status_code}")
+
+
+def check_exporter(c: Component, trust: Trust, timeout: float) -> Health:
+    r = _component_http(c, "/metrics", trust, timeout)
+    return Health(r.status_code == 200, f"/metrics {r.status_code}")
+
+
+def check_postgres_exporter(c: Component, trust: Trust, timeout: float) -> Health:
+    """Up, and logged in to its PostgreSQL (as the monitoring role): `pg_up 1`."""
+    r = _component_http(c, "/metrics", trust, timeout)
+    logged_in = "\npg_up 1" in r.text
+    return Health(r.status_code == 200 and logged_in, f"/metrics {r.status_code}, pg_up {1 if logged_in else 0}")
 
 
 def check_pgbackrest(c: Component, trust: Trust, timeout: float) -> Health:
@@ -144,7 +157,9 @@ CHECKS: dict[str, Callable[[Component, Trust, float], Health]] = {
     "redis": check_redis,
     "api": check_api,
     "nginx": check_nginx,
-    "prometheus": check_prometheus,
+    "ready": check_ready,
+    "exporter": check_exporter,
+    "postgres_exporter": check_postgres_exporter,
     "pgbackrest": check_pgbackrest,
 }
 

@@ -14,6 +14,7 @@ locals {
     database_owner       = { path = "database/owner", username = "${var.project}_owner" }
     database_rest_api    = { path = "database/patroni-api", username = "patroni" }
     redis_auth           = { path = "redis/auth", username = null }
+    grafana_admin        = { path = "grafana/admin", username = "admin" }
     # pgBackRest's repository passphrase (repo cipher-pass): whoever reads it can read every backup.
     backup_cipher = { path = "backup/cipher", username = null }
   }

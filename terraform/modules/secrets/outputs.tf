@@ -1,5 +1,5 @@
 output "secret_names" {
-  description = "Secret name per purpose: database_superuser, database_replication, database_app, database_owner, database_rest_api, redis_auth, backup_cipher."
+  description = "Secret name per purpose: database_superuser, database_replication, database_app, database_owner, database_rest_api, redis_auth, grafana_admin, backup_cipher."
   value       = { for k, s in aws_secretsmanager_secret.this : k => s.name }
 }
 
