@@ -77,9 +77,11 @@ class Prometheus:
             return [Series({}, ((float(t), float(v)),))]
         return [Series(dict(r["metric"]), ((float(r["value"][0]), float(r["value"][1])),)) for r in data["result"]]
 
-    def metric_names(self) -> set[str]:
-        """Every metric name Prometheus holds series of (`/api/v1/label/__name__/values`)."""
-        return set(self._get("/api/v1/label/__name__/values", {}))
+    def metric_names(self, since: float | None = None) -> set[str]:
+        """Every metric name Prometheus holds series of (`/api/v1/label/__name__/values`), only those
+        with samples after `since` if given (not what a target stopped exposing an hour ago)."""
+        params = {"start": f"{since:.3f}"} if since is not None else {}
+        return set(self._get("/api/v1/label/__name__/values", params))
 
 
 def local_address(spec: Environment) -> str:
