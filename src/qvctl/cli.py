@@ -8,7 +8,7 @@ import sys
 import typer
 
 from qvctl import __version__
-from qvctl.commands import backup, doctor, dr, env, validate
+from qvctl.commands import backup, dashboards, doctor, dr, env, validate
 from qvctl.commands import platform as platform_commands
 from qvctl.commands import render as render_command
 from qvctl.context import QvError
@@ -47,6 +47,7 @@ render_command.register(app)
 platform_commands.register(app)
 backup.register(app)
 dr.register(app)
+dashboards.register(app)
 # (further families register here)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import yaml
 from qvctl.exit_status import ExitStatus
 from qvctl.kubernetes.render import LAYOUT, render_environment
 from qvctl.monitoring import render as monitoring_render
+from qvctl.monitoring.dashboards import DASHBOARDS
 from qvctl.spec import cloud_environments, load_environment, spec_path
 from tests.conftest import ROOT, run_qvctl
 
@@ -23,6 +25,8 @@ def _tmp_repo(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     shutil.copytree(ROOT / "kubernetes", tmp_path / "kubernetes")
     shutil.copytree(ROOT / "monitoring" / "generated", tmp_path / "monitoring" / "generated")
+    shutil.copytree(ROOT / "monitoring" / "dashboards" / "generated",
+                    tmp_path / "monitoring" / "dashboards" / "generated")
     return tmp_path
 
 
@@ -152,6 +156,31 @@ def test_check_names_a_stale_monitoring_file(tmp_path: Path) -> None:
     assert done.stderr.strip() == (
         "error: 1 rendered file(s) are stale, run `qvctl render`: monitoring/generated/prod/alertmanager.yml"
     )
+
+
+def test_check_names_a_dashboard_edited_by_hand(tmp_path: Path) -> None:
+    repo = _tmp_repo(tmp_path)
+    path = repo / "monitoring" / "dashboards" / "generated" / "api.json"
+    board = json.loads(path.read_text())
+    board["panels"][1]["title"] = "renamed in Grafana"
+    path.write_text(json.dumps(board, indent=2, sort_keys=True) + "\n")
+    done = run_qvctl("render", "--check", env={"QV_ROOT": str(repo)})
+    assert done.returncode == ExitStatus.FAILED
+    assert done.stderr.strip() == (
+        "error: 1 rendered file(s) are stale, run `qvctl render`: monitoring/dashboards/generated/api.json"
+    )
+
+
+def test_render_writes_the_dashboards_only_when_no_environment_is_named(tmp_path: Path) -> None:
+    repo = _tmp_repo(tmp_path)
+    shutil.rmtree(repo / "monitoring" / "dashboards" / "generated")
+    assert run_qvctl("render", "dev", env={"QV_ROOT": str(repo)}).returncode == ExitStatus.OK
+    assert not (repo / "monitoring" / "dashboards" / "generated").exists()
+    done = run_qvctl("render", env={"QV_ROOT": str(repo)})
+    assert done.returncode == ExitStatus.OK, done.stderr
+    n = len(DASHBOARDS)
+    assert f"dashboards: {n} files in monitoring/dashboards/generated/ ({n} changed)" in done.stdout
+    assert (repo / "monitoring" / "dashboards" / "generated" / "slo.json").is_file()
 
 
 def test_unknown_environment_is_invalid_input() -> None:

@@ -1,7 +1,8 @@
 """`qvctl render [ENV] [--check]`: write or verify what is rendered from the environment specs.
 
-Kubernetes manifests (`kubernetes/<env>/`, cloud environments) and the monitoring configuration
-(`monitoring/generated/<env>/`, every environment).
+Kubernetes manifests (`kubernetes/<env>/`, cloud environments), the monitoring configuration
+(`monitoring/generated/<env>/`, every environment) and, when no environment is named, what belongs
+to none: the dashboards' JSON (`monitoring/dashboards/generated/`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from qvctl import rendered_files
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.kubernetes import render as kubernetes
+from qvctl.monitoring import dashboards
 from qvctl.monitoring import render as monitoring
 from qvctl.output import console
 from qvctl.spec import Environment, SpecError, environment_names, require_environment
@@ -26,23 +28,32 @@ def _targets(ctx: Context, env_name: str | None) -> list[Environment]:
         raise QvError(str(err), ExitStatus.INVALID_INPUT) from None
 
 
+# (who it is for, folder, files, the pattern of the files it owns there)
+Output = tuple[str, str, dict[str, str], str]
+
+
+def _outputs(env: Environment) -> list[Output]:
+    outputs: list[Output] = []
+    if env.kind == "cloud":
+        outputs.append((env.name, f"kubernetes/{env.name}", kubernetes.render_environment(env).files, "*.yaml"))
+    outputs.append((env.name, f"monitoring/generated/{env.name}", monitoring.render_environment(env), "*.yml"))
+    return outputs
+
+
 def render_targets(ctx: Context, env_name: str | None, check: bool) -> list[str]:
     """Render (or compare) and return the stale files; raises QvError for bad input."""
+    outputs = [output for env in _targets(ctx, env_name) for output in _outputs(env)]
+    if env_name is None:
+        outputs.append(("dashboards", dashboards.OUTPUT_DIR, dashboards.render_files(), "*.json"))
     stale: list[str] = []
-    for env in _targets(ctx, env_name):
-        # (folder, files, the pattern of the files it owns there)
-        outputs: list[tuple[str, dict[str, str], str]] = []
-        if env.kind == "cloud":
-            outputs.append((f"kubernetes/{env.name}", kubernetes.render_environment(env).files, "*.yaml"))
-        outputs.append((f"monitoring/generated/{env.name}", monitoring.render_environment(env), "*.yml"))
-        for folder, files, pattern in outputs:
-            directory = ctx.root / folder
-            if check:
-                stale.extend(f"{folder}/{name}" for name in rendered_files.stale_files(files, directory, pattern))
-                continue
-            changed = rendered_files.write(files, directory, pattern)
-            summary = f"{len(changed)} changed" if changed else "up to date"
-            console.print(f"{env.name}: {len(files)} files in {folder}/ ({summary})", highlight=False)
+    for owner, folder, files, pattern in outputs:
+        directory = ctx.root / folder
+        if check:
+            stale.extend(f"{folder}/{name}" for name in rendered_files.stale_files(files, directory, pattern))
+            continue
+        changed = rendered_files.write(files, directory, pattern)
+        summary = f"{len(changed)} changed" if changed else "up to date"
+        console.print(f"{owner}: {len(files)} files in {folder}/ ({summary})", highlight=False)
     return stale
 
 
@@ -52,7 +63,10 @@ def register(app: typer.Typer) -> None:
         env_name: str = typer.Argument(None, metavar="[ENV]", help="An environment (default: every one)."),
         check: bool = typer.Option(False, "--check", help="Write nothing; fail and name the files that are stale."),
     ) -> None:
-        """Render kubernetes/<env>/ (cloud) and monitoring/generated/<env>/ from environments/<env>.yaml."""
+        """Render kubernetes/<env>/ (cloud) and monitoring/generated/<env>/ from environments/<env>.yaml.
+
+        With no ENV, also monitoring/dashboards/generated/ (the dashboards belong to no environment).
+        """
         ctx = Context.discover()
         stale = render_targets(ctx, env_name, check)
         if stale:

@@ -23,6 +23,9 @@ CA_FILE = "ca.crt"
 CLIENT_CERT = "prometheus.crt"
 CLIENT_KEY = "prometheus.key"
 RULE_FILES = ["rules/*.yml"]
+# How often every target is scraped (and rules evaluated). The dashboards' snapshot derives
+# Grafana's $__rate_interval from it, as Grafana does from its data source's scrape interval.
+SCRAPE_INTERVAL_SECONDS = 15
 
 # The host group -> the region role its hosts are in (the cloud reads it from the qv:region-role tag).
 _REGION_ROLE = {"database_dr": "dr"}
@@ -164,7 +167,8 @@ def scrape_configs(env: Environment) -> list[dict[str, object]]:
 
 def prometheus_config(env: Environment) -> dict[str, object]:
     return {
-        "global": {"scrape_interval": "15s", "evaluation_interval": "15s",
+        "global": {"scrape_interval": f"{SCRAPE_INTERVAL_SECONDS}s",
+                   "evaluation_interval": f"{SCRAPE_INTERVAL_SECONDS}s",
                    "external_labels": {"environment": env.name}},
         "rule_files": RULE_FILES,
         "alerting": {"alertmanagers": _alertmanagers(env)},

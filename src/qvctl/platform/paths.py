@@ -114,6 +114,11 @@ class EnvPaths:
         return self.state / "lock"
 
     @property
+    def dashboards_snapshot(self) -> Path:
+        """The page `qvctl dashboards snapshot` writes unless told where."""
+        return self.state / "dashboards" / "snapshot.html"
+
+    @property
     def run_log_dir(self) -> Path:
         """Full output of the tools qvctl ran (the step error shows only the tool's own message)."""
         return self.state / "logs"
