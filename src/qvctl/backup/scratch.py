@@ -158,7 +158,10 @@ class Scratch:
             "primary_conninfo": "",
             "primary_slot_name": "",
             "ssl": "off",
+            # The restored postgresql.conf logs jsonlog through a collector into the member's own
+            # log folder; the scratch copy writes plain text to its -l file instead.
             "logging_collector": "off",
+            "log_destination": "stderr",
             "hot_standby": "on",
             "cluster_name": f"scratch-{self.name}",
         }
