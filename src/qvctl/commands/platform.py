@@ -1,10 +1,8 @@
-"""`qvctl up / down / status / logs`: bring an environment up through its layers and operate it."""
+"""`qvctl up / down / status`: bring an environment up through its layers and operate it (`logs`: commands/logs.py)."""
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import typer
 
@@ -95,54 +93,7 @@ def status_command(
         raise typer.Exit(ExitStatus.FAILED)
 
 
-def log_files(paths: EnvPaths, component: str) -> list[Path]:
-    """The log file(s) of a component: hosts/<host>/log/<component>*.log, or the emulator's/supervisord's."""
-    if component in ("emulator", "moto"):
-        return [paths.emulator_log]
-    if component == "supervisord":
-        return [paths.supervisor_log]
-    host, _, name = component.rpartition("/")
-    pattern = f"{host or '*'}/log/{name}.log"
-    found = sorted(paths.hosts_dir.glob(pattern))
-    if not found:
-        found = sorted(paths.hosts_dir.glob(f"{host or '*'}/log/{name}*.log"))
-    return found
-
-
-def logs(
-    component: str = typer.Argument(..., help="Component (api, nginx, patroni, etcd, redis, prometheus, emulator, "
-                                               "supervisord...), or HOST/COMPONENT, e.g. app2/api."),
-    env: str = typer.Option("local", "--env", "-e", help="Environment."),
-    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines (tail -F)."),
-    lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show first."),
-) -> None:
-    """Show a component's log file(s) under .qv/<env>/hosts/<host>/log/."""
-    ctx = Context.discover()
-    paths = EnvPaths.of(ctx, env)
-    files = [f for f in log_files(paths, component) if f.exists()]
-    if not files:
-        known = sorted({p.stem for p in paths.hosts_dir.glob("*/log/*.log")}) if paths.hosts_dir.exists() else []
-        hint = f"; known: {', '.join([*known, 'emulator', 'supervisord'])}" if known else f" (is {env} up?)"
-        raise QvError(f"no log file for '{component}' in {paths.state}{hint}", ExitStatus.INVALID_INPUT)
-    if follow:
-        # tail -F follows the file by name across rotation and truncation, and knows many files at once.
-        tail = ctx.which("tail")
-        if tail is None:
-            raise QvError("tail is missing (follows log files); install: apt-get install -y coreutils",
-                          ExitStatus.MISSING_TOOL)
-        console.file.flush()
-        # replaces qvctl: Ctrl-C ends tail, nothing to clean up
-        os.execv(tail, [tail, "-n", str(lines), "-F", *map(str, files)])  # noqa: S606
-    for file in files:
-        if len(files) > 1:
-            console.print(f"==> {file} <==", highlight=False, markup=False)
-        text = file.read_text(errors="replace").splitlines()
-        for line in text[-lines:] if lines else []:
-            console.out(line, highlight=False)
-
-
 def register(app: typer.Typer) -> None:
     app.command("up")(up)
     app.command("down")(down)
     app.command("status")(status_command)
-    app.command("logs")(logs)
