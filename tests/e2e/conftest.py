@@ -1,7 +1,8 @@
 """ONE live local platform for every test under tests/e2e/ (backups, drills, the end-to-end run).
 
 It comes up once per test session (a minute or two on 2 cores) and the modules share it, in file
-order: test_backup.py, test_dr.py, then test_local_platform.py, whose last tests take it down. It
+order, except test_local_platform.py, which runs last (its last tests take the platform down; see
+pytest_collection_modifyitems): test_backup.py, test_dr.py, test_logs.py, then it. It
 runs from a copy of this checkout inside a mode-700 folder, as a clone in a private home folder
 is: the services that run as their own users must still reach their state.
 
@@ -100,6 +101,19 @@ class Platform:
     def qvctl(self, *args: str, env: dict[str, str] | None = None, timeout: float = 900) -> (
             subprocess.CompletedProcess[str]):
         return qvctl(*args, root=self.checkout, env=env, timeout=timeout)
+
+
+LAST_MODULE = "test_local_platform.py"  # takes the shared platform down at its end
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The e2e tests keep their slots in the session, with test_local_platform.py's moved after the
+    other e2e modules' (sorted by name, test_logs.py would come after it, on no platform)."""
+    here = Path(__file__).resolve().parent
+    slots = [i for i, item in enumerate(items) if item.path.resolve().parent == here]
+    ordered = sorted((items[i] for i in slots), key=lambda item: item.path.name == LAST_MODULE)
+    for slot, item in zip(slots, ordered, strict=True):
+        items[slot] = item
 
 
 @pytest.fixture(scope="session", autouse=True)
