@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
+from qvctl.fluent_bit import VERSION, opensearch_output
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.common import Manifest, checkov_skips, labels, metadata, selector
 from qvctl.spec import Environment
 
-# Pinned; bump deliberately (the config below uses the 3.x `opensearch` output options).
-FLUENT_BIT_IMAGE = "cr.fluentbit.io/fluent/fluent-bit:3.2.4"
+FLUENT_BIT_IMAGE = f"cr.fluentbit.io/fluent/fluent-bit:{VERSION}"
 HEALTH_PORT = 2020
 STATE_DIR = "/var/lib/fluent-bit"
 
@@ -44,20 +44,10 @@ def fluent_bit_config(env: Environment) -> str:
         "    Labels           On",
         "    Annotations      Off",
         "",
-        "[OUTPUT]",
-        "    Name               opensearch",
-        "    Match              kube.*",
-        f"    Host               {naming.internal_host(env, 'logs')}",
-        "    Port               443",
-        "    tls                On",
-        "    tls.verify         On",
-        "    AWS_Auth           On",
-        f"    AWS_Region         {env.regions.primary}",
-        "    Logstash_Format    On",
-        f"    Logstash_Prefix    {env.project}-{env.name}-kubernetes",
-        "    Suppress_Type_Name On",
-        "    Replace_Dots       On",
-        "    Retry_Limit        False",
+        # The private zone's name for the domain: the manifests are rendered from the spec alone,
+        # before Terraform knows the domain's endpoint (hence no hostname check: opensearch_output).
+        *opensearch_output(match="kube.*", host=naming.internal_host(env, "logs"), region=env.regions.primary,
+                           index_prefix=f"{env.project}-{env.name}-kubernetes", verify_hostname=False),
         "",
     ]
     return "\n".join(lines)
