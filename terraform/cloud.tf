@@ -23,6 +23,13 @@ locals {
   opensearch_arn    = "arn:aws:es:${local.spec.regions.primary}:${local.account}:domain/${local.opensearch_domain}"
   api_log_group_arn = "arn:aws:logs:${local.spec.regions.primary}:${local.account}:log-group:/quantumvest/${local.env}/api"
 
+  # Who ships logs to the domain: Fluent Bit on EKS and on the database hosts of both regions
+  # (ansible/roles/log_shipper; a region without database hosts has no role to add). The DR
+  # region's hosts also need a network path to the primary region's VPC, which does not exist yet.
+  # (Evaluated for the local environment too, which has no IRSA roles: try.)
+  log_writer_role_arns = compact([try(module.primary.irsa_role_arns["fluent-bit"], null),
+  module.primary.database_role_arn, module.dr.database_role_arn])
+
   # Secrets by name, in any region (the DR replicas carry the same names); "-*" is the
   # random suffix Secrets Manager adds to every secret ARN.
   secret_arn = {
@@ -115,7 +122,7 @@ module "observability" {
   logs_kms_key_arn             = module.primary.kms_key_arns["logs"]
   log_retention_days           = var.log_retention_days
   opensearch_enabled           = var.opensearch_enabled
-  log_writer_role_arns         = [module.primary.irsa_role_arns["fluent-bit"], module.primary.database_role_arn]
+  log_writer_role_arns         = local.log_writer_role_arns
   monitored_instances          = zipmap(module.primary.database_hostnames, module.primary.database_instance_ids)
   tags                         = local.tags
 }
