@@ -1,8 +1,8 @@
 """ONE live local platform for every test under tests/e2e/ (backups, drills, the end-to-end run).
 
 It comes up once per test session (a minute or two on 2 cores) and the modules share it, in file
-order, except test_local_platform.py, which runs last (its last tests take the platform down; see
-pytest_collection_modifyitems): test_backup.py, test_dr.py, test_logs.py, then it. It
+order, except test_local_platform.py, which runs after the others whatever their names (its last
+tests take the platform down; see pytest_collection_modifyitems). It
 runs from a copy of this checkout inside a mode-700 folder, as a clone in a private home folder
 is: the services that run as their own users must still reach their state.
 
