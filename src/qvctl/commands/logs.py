@@ -33,9 +33,13 @@ class LevelName(StrEnum):
     critical = "critical"
 
 
-def _write(text: str) -> None:
+def _write(text: str | None = None) -> None:
+    """Print a record (None: flush what is buffered)."""
     try:
-        sys.stdout.write(text + "\n")
+        if text is None:
+            sys.stdout.flush()
+        else:
+            sys.stdout.write(text + "\n")
     except BrokenPipeError:
         # `qvctl logs | head`: the reader has gone, which is not an error. Point stdout at
         # /dev/null so Python's own flush at exit does not complain either.
@@ -103,7 +107,7 @@ def logs(
     width = max(len(s.label) for s in chosen)
     for record in history.newest(records, want):
         _write(render(record, output, width))
-    sys.stdout.flush()
+    _write()
     if not follow:
         return
 
@@ -112,7 +116,7 @@ def logs(
 
     def emit(record: Record) -> None:
         _write(render(record, output, width))
-        sys.stdout.flush()
+        _write()
 
     follower = following.Follower(chosen, positions, relist)
     try:
