@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from qvctl.context import Context, QvError
 from qvctl.docs_check import markdown_problems
 from qvctl.kubernetes.policy import kubernetes_policy_problems
+from qvctl.monitoring import checks as monitoring
 from qvctl.spec import SpecError, environment_names, load_environment, spec_path
 from qvctl.terraform_mirror import terraform_environ
 from qvctl.tools import TOOLS, require, search_path
@@ -92,6 +93,14 @@ def checks(ctx: Context) -> list[Check]:
         # scanned as Deployments too, and every skip must give its reason.
         Check("checkov kubernetes", "kubernetes", function=kubernetes_policy_problems),
         Check("markdown links and commands", "README.md", function=markdown_problems),
+        Check("alert rules (promtool check rules)", "monitoring", function=monitoring.check_rules),
+        Check("alert rule tests (promtool test rules)", "monitoring/tests", function=monitoring.unit_tests),
+        # Every alert tested firing and not firing, with a runbook heading that exists.
+        Check("alert coverage and runbooks", "monitoring/alerts", function=monitoring.rule_coverage),
+        Check("prometheus config (promtool check config)", "monitoring/generated",
+              function=monitoring.check_prometheus_configs),
+        Check("alertmanager config (amtool check-config)", "monitoring/generated",
+              function=monitoring.check_alertmanager_configs),
     ]
 
 

@@ -96,6 +96,22 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
     ("cron_day_or_weekday", _set("backup.schedule.full", "0 2 1 * 0"),
      "backup.schedule.full: '0 2 1 * 0' cannot be a systemd timer: day of month and day of week are both "
      "restricted"),
+    ("slo_objective_of_one", _set("slo.availability.objective", 1),
+     "slo.availability.objective: 1.0 must be between 0 and 1, both excluded (the fraction of good requests, "
+     "e.g. 0.999)"),
+    ("slo_objective_negative", _set("slo.latency.objective", -0.5),
+     "slo.latency.objective: -0.5 must be between 0 and 1, both excluded"),
+    # A budget above 1/14.4 of the requests: the fast-burn alert's threshold would be over 100 %.
+    ("slo_objective_too_loose_to_alert", _set("slo.latency.objective", 0.9),
+     "slo.latency.objective: 0.9 leaves an error budget of 10.0%: the fast-burn alert (burn rate 14.4) would "
+     "need more than 100% of requests to fail and could never fire; use an objective above 0.9306"),
+    ("slo_threshold_between_buckets", _set("slo.latency.threshold_seconds", 0.3),
+     "slo.latency.threshold_seconds: 0.3 is not a bucket bound of the API's latency histogram (0.001, 0.0025, "
+     "0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10): the latency SLI counts requests at or under one "
+     "bound"),
+    ("slo_threshold_not_a_number", _set("slo.latency.threshold_seconds", "fast"),
+     "slo.latency.threshold_seconds: 'fast': input should be a valid number"),
+    ("slo_missing", _drop("slo"), "slo: is missing (a required field)"),
     ("same_regions", _set("regions.dr", "eu-west-1"),
      "regions: dr region 'eu-west-1' must differ from the primary region"),
     ("emulator_in_cloud", _set("emulator", {"address": "127.0.0.1", "port": 5000, "tls_port": 5443}),

@@ -7,6 +7,7 @@ from pathlib import Path
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.kubernetes.policy import kubernetes_policy_problems
+from qvctl.monitoring import checks as monitoring
 from qvctl.validate import Check, checks, run_checks
 from tests.conftest import ROOT
 
@@ -44,3 +45,12 @@ def test_the_kubernetes_policy_check_is_the_one_the_tests_run() -> None:
 def test_validate_runs_the_type_check_and_the_markdown_check() -> None:
     names = {check.name for check in checks(Context(root=ROOT, environ={}))}
     assert {"type check (mypy)", "markdown links and commands"} <= names
+
+
+def test_validate_runs_the_monitoring_checks() -> None:
+    by_name = {check.name: check.function for check in checks(Context(root=ROOT, environ={}))}
+    assert by_name["alert rules (promtool check rules)"] is monitoring.check_rules
+    assert by_name["alert rule tests (promtool test rules)"] is monitoring.unit_tests
+    assert by_name["alert coverage and runbooks"] is monitoring.rule_coverage
+    assert by_name["prometheus config (promtool check config)"] is monitoring.check_prometheus_configs
+    assert by_name["alertmanager config (amtool check-config)"] is monitoring.check_alertmanager_configs

@@ -64,6 +64,8 @@ def show(
         ["backup", f"retention {env.backup.retention_days} d, PITR window {env.backup.pitr_window_days} d"],
         ["rollout", f"{env.rollout.strategy} {env.rollout.steps}"],
         ["alerts", ", ".join(f"{r.severity}→{r.receiver}" for r in env.alerting.routes)],
+        ["slo", f"availability {env.slo.availability.objective:.2%}, latency {env.slo.latency.objective:.2%} "
+                f"≤ {env.slo.latency.threshold_seconds:g} s"],
     ]
     print_table(f"environment {env.name}", ["field", "value"], rows)
 

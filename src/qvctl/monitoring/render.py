@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from qvctl import rendered_files
-from qvctl.monitoring import alertmanager, scrape
+from qvctl.monitoring import alertmanager, backup_age, scrape, slo, synchronous
 from qvctl.spec import Environment
 
 # (file, builder): the builder returns the document; the file is written as YAML under
@@ -23,6 +23,11 @@ from qvctl.spec import Environment
 LAYOUT: tuple[tuple[str, Callable[[Environment], dict[str, object]]], ...] = (
     ("prometheus.yml", scrape.prometheus_config),
     ("alertmanager.yml", alertmanager.alertmanager_config),
+    # Rules whose thresholds or existence the spec decides. The prometheus role copies them flat
+    # into rules/ beside monitoring/rules/ and monitoring/alerts/: names unique across the three.
+    ("rules/slo.yml", slo.slo_rules),
+    ("rules/backup.yml", backup_age.backup_rules),
+    ("rules/database.yml", synchronous.synchronous_rules),
 )
 
 
@@ -34,7 +39,9 @@ def header(env: Environment) -> str:
 
 
 def dump(document: dict[str, object]) -> str:
-    return yaml.dump(document, Dumper=rendered_files.BlockDumper, sort_keys=False, default_flow_style=False, width=100)
+    # No folding of long lines: an alert's description folded inside a {{ template }} reads as broken.
+    return yaml.dump(document, Dumper=rendered_files.BlockDumper, sort_keys=False, default_flow_style=False,
+                     width=1000)
 
 
 def render_environment(env: Environment) -> dict[str, str]:

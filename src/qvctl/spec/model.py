@@ -19,6 +19,7 @@ from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from qvctl.backup.calendar import CalendarError, oncalendar
+from qvctl.monitoring.burn_rates import FASTEST_BURN_RATE
 
 _NAME = r"^[a-z][a-z0-9-]{0,30}$"
 _K8S_QUANTITY_CPU = r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$"
@@ -360,6 +361,57 @@ class Alerting(Strict):
         return self
 
 
+# The bucket bounds of the API's latency histogram (services/api/src/quantumvest_api/metrics.py; a
+# unit test keeps the two equal). The latency SLI counts the requests at or under one bound, so a
+# threshold between two bounds cannot be measured.
+API_LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def _objective(value: float) -> float:
+    if not 0 < value < 1:
+        raise ValueError(f"{value} must be between 0 and 1, both excluded (the fraction of good requests, "
+                         "e.g. 0.999)")
+    budget = 1 - value
+    if FASTEST_BURN_RATE * budget >= 1:
+        raise ValueError(
+            f"{value} leaves an error budget of {budget:.1%}: the fast-burn alert (burn rate {FASTEST_BURN_RATE}) "
+            f"would need more than 100% of requests to fail and could never fire; use an objective above "
+            f"{1 - 1 / FASTEST_BURN_RATE:.4f}")
+    return value
+
+
+class AvailabilityObjective(Strict):
+    # The fraction of requests (all but /metrics, /readyz, /healthz) answered without a 5xx.
+    objective: float
+
+    _objective = field_validator("objective")(_objective)
+
+
+class LatencyObjective(Strict):
+    # The fraction of requests answered within threshold_seconds.
+    objective: float
+    threshold_seconds: float
+
+    _objective = field_validator("objective")(_objective)
+
+    @field_validator("threshold_seconds")
+    @classmethod
+    def _a_bucket_bound(cls, value: float) -> float:
+        if value not in API_LATENCY_BUCKETS:
+            bounds = ", ".join(f"{b:g}" for b in API_LATENCY_BUCKETS)
+            raise ValueError(f"{value:g} is not a bucket bound of the API's latency histogram ({bounds}): "
+                             "the latency SLI counts requests at or under one bound")
+        return value
+
+
+class Slo(Strict):
+    """The API's service level objectives over the SLO period (burn_rates.PERIOD_DAYS); the burn-rate
+    alerts of monitoring/generated/<env>/rules/slo.yml are rendered from them."""
+
+    availability: AvailabilityObjective
+    latency: LatencyObjective
+
+
 class Emulator(Strict):
     address: str
     port: Annotated[int, Field(ge=1024, le=65535)]
@@ -435,6 +487,7 @@ class Environment(Strict):
     backup: Backup
     rollout: Rollout
     alerting: Alerting
+    slo: Slo
     # Not written in the spec file: the loader adds environments/shared/ports.yaml.
     ports: Ports
 
