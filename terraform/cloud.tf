@@ -40,9 +40,21 @@ locals {
       database_owner       = "database/owner"
       database_rest_api    = "database/patroni-api"
       redis_auth           = "redis/auth"
+      grafana_admin        = "grafana/admin"
       backup_cipher        = "backup/cipher"
     } : k => "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/${path}-*"
   }
+  # What the observability host reads: Grafana's admin password, and the secrets the spec's
+  # alert receivers name (webhook URLs; SES SMTP credentials when a receiver is email), which
+  # operators put into Secrets Manager themselves.
+  alerting_secret_names = concat(
+    [for r in local.spec.alerting.receivers : r.url_secret if try(r.url_secret, null) != null],
+    anytrue([for r in local.spec.alerting.receivers : r.type == "email"]) ? ["${local.project}/${local.env}/alertmanager/smtp"] : [],
+  )
+  observability_secret_arns = concat(
+    [local.secret_arn.grafana_admin],
+    [for name in local.alerting_secret_names : "arn:aws:secretsmanager:*:${local.account}:secret:${name}-*"],
+  )
   all_secrets_arn = "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/*"
 
   secrets_keys = [module.primary.kms_key_arns["secrets"], module.dr.kms_key_arns["secrets"]]
@@ -124,6 +136,8 @@ module "observability" {
   opensearch_enabled           = var.opensearch_enabled
   log_writer_role_arns         = local.log_writer_role_arns
   monitored_instances          = zipmap(module.primary.database_hostnames, module.primary.database_instance_ids)
+  readable_secret_arns         = local.observability_secret_arns
+  secrets_kms_key_arns         = local.secrets_keys
   tags                         = local.tags
 }
 

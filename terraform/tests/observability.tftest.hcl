@@ -52,3 +52,35 @@ run "opensearch_is_private_encrypted_and_access_controlled" {
     error_message = "the observability host carries its inventory tag"
   }
 }
+
+run "the_host_reads_only_the_secrets_it_is_given" {
+  command = plan
+  module {
+    source = "./modules/observability"
+  }
+  variables {
+    readable_secret_arns = ["arn:aws:secretsmanager:*:333333333333:secret:quantumvest/prod/grafana/admin-*"]
+    secrets_kms_key_arns = ["arn:aws:kms:eu-west-1:333333333333:key/secrets"]
+  }
+
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.host.statement : s.resources if s.sid == "ReadAlertingSecrets"] == [toset(var.readable_secret_arns)]
+    error_message = "the observability host reads exactly the secrets it is given"
+  }
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.host.statement : s.resources if s.sid == "DecryptSecrets"] == [toset(var.secrets_kms_key_arns)]
+    error_message = "and decrypts with exactly the secrets' keys"
+  }
+}
+
+run "no_secret_statement_without_secrets" {
+  command = plan
+  module {
+    source = "./modules/observability"
+  }
+
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.host.statement : s if contains(["ReadAlertingSecrets", "DecryptSecrets"], s.sid)]) == 0
+    error_message = "no secret access unless secrets are named"
+  }
+}

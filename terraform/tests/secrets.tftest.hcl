@@ -38,6 +38,7 @@ run "contract_names_and_cmk" {
       database_owner       = "quantumvest/dev/database/owner"
       database_rest_api    = "quantumvest/dev/database/patroni-api"
       redis_auth           = "quantumvest/dev/redis/auth"
+      grafana_admin        = "quantumvest/dev/grafana/admin"
       backup_cipher        = "quantumvest/dev/backup/cipher"
     }
     error_message = "secret names must follow <project>/<env>/<purpose>"

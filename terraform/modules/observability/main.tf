@@ -30,6 +30,22 @@ data "aws_iam_policy_document" "host" {
     ]
     resources = ["*"]
   }
+  dynamic "statement" {
+    for_each = length(var.readable_secret_arns) > 0 ? [1] : []
+    content {
+      sid       = "ReadAlertingSecrets"
+      actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+      resources = var.readable_secret_arns
+    }
+  }
+  dynamic "statement" {
+    for_each = length(var.secrets_kms_key_arns) > 0 ? [1] : []
+    content {
+      sid       = "DecryptSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = var.secrets_kms_key_arns
+    }
+  }
   statement {
     sid       = "ShipHostLogs"
     actions   = ["es:ESHttpPost", "es:ESHttpPut"]

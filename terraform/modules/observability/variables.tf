@@ -120,3 +120,15 @@ variable "detailed_monitoring" {
   type        = bool
   default     = true
 }
+
+variable "readable_secret_arns" {
+  description = "Secrets the observability host reads (Grafana's admin password, the alert receivers' webhook URLs and SMTP credentials)."
+  type        = list(string)
+  default     = []
+}
+
+variable "secrets_kms_key_arns" {
+  description = "KMS keys that encrypt those secrets (kms:Decrypt for the host)."
+  type        = list(string)
+  default     = []
+}
