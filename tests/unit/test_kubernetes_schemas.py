@@ -16,7 +16,8 @@ from tests.conftest import ROOT
 CLOUD_ENVIRONMENTS = [env.name for env in cloud_environments(Path(__file__).resolve().parents[2])]
 
 SCHEMAS = ROOT / "kubernetes" / "schemas"
-CRD_KINDS = {"Rollout", "AnalysisTemplate", "ExternalSecret", "ClusterSecretStore", "ServiceMonitor"}
+CRD_KINDS = {"Rollout", "AnalysisTemplate", "ExternalSecret", "ClusterSecretStore", "ServiceMonitor",
+             "PrometheusRule"}
 
 
 def _objects(name: str = "prod") -> dict[str, dict]:

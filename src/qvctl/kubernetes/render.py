@@ -29,6 +29,7 @@ from qvctl.kubernetes import (
     rollout,
     secrets,
     service,
+    slo_rules,
 )
 from qvctl.kubernetes.common import Manifest
 from qvctl.spec import Environment
@@ -50,6 +51,7 @@ LAYOUT: tuple[tuple[str, Callable[[Environment], list[Manifest]]], ...] = (
     ("80-ingress.yaml", lambda env: [ingress.ingress(env)]),
     ("90-fluent-bit.yaml", log_shipping.fluent_bit),
     ("91-service-monitor.yaml", lambda env: [monitoring.service_monitor(env)]),
+    ("92-slo-rules.yaml", lambda env: [slo_rules.prometheus_rule(env)]),
 )
 
 

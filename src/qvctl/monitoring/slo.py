@@ -37,13 +37,14 @@ def records(env: Environment) -> list[dict[str, object]]:
     le = le_label(env.slo.latency.threshold_seconds)
     rules: list[dict[str, object]] = []
     for window in RATE_WINDOWS:
-        total = f"sum(rate(qv_http_requests_total{{{_REQUESTS}}}[{window}]))"
+        # One selector a line: the rules also sit deep inside a PrometheusRule (kubernetes/<env>/).
+        total = f"sum(rate(\n  qv_http_requests_total{{{_REQUESTS}}}[{window}]\n))"
         # `or vector(0)`: a window with requests and no 5xx is a ratio of 0, not a missing series.
-        errors = f'(sum(rate(qv_http_requests_total{{{_REQUESTS}, status=~"5.."}}[{window}])) or vector(0))'
+        errors = f'(sum(rate(\n  qv_http_requests_total{{{_REQUESTS}, status=~"5.."}}[{window}]\n)) or vector(0))'
         rules.append(record(f"{ERRORS}{window}", f"{errors}\n/\n{total}\n"))
-        fast = f'sum(rate(qv_http_request_duration_seconds_bucket{{{_REQUESTS}, le="{le}"}}[{window}]))'
-        counted = f"sum(rate(qv_http_request_duration_seconds_count{{{_REQUESTS}}}[{window}]))"
-        rules.append(record(f"{SLOW}{window}", f"1 - (\n  {fast}\n/\n  {counted}\n)\n"))
+        fast = f'sum(rate(\n  qv_http_request_duration_seconds_bucket{{{_REQUESTS}, le="{le}"}}[{window}]\n))'
+        counted = f"sum(rate(\n  qv_http_request_duration_seconds_count{{{_REQUESTS}}}[{window}]\n))"
+        rules.append(record(f"{SLOW}{window}", f"1 - (\n{fast}\n/\n{counted}\n)\n"))
     return rules
 
 
