@@ -95,13 +95,13 @@ def _paths(platform: Platform) -> EnvPaths:
 
 
 def test_a_stopped_api_instance_pages_and_resolves(platform: Platform, receiver: Receiver) -> None:
-    api = supervisor.rpc(_paths(platform)).supervisor
+    api = supervisor.rpc(_paths(platform))
     stopped = time.monotonic()
-    api.stopProcess("api-app1")
+    api.stop_process("api-app1")
     try:
         fired = receiver.wait("APIInstanceDown", "firing", 240, instance_host="app1")
     finally:
-        api.startProcess("api-app1")
+        api.start_process("api-app1")
     started = time.monotonic()
     resolved = receiver.wait("APIInstanceDown", "resolved", 180, instance_host="app1")
     print(f"\nAPIInstanceDown: fired {fired - stopped:.0f} s after the stop (for: 1m, scrape and evaluation 15 s, "

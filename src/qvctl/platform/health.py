@@ -136,9 +136,15 @@ def check_exporter(c: Component, trust: Trust, timeout: float) -> Health:
 
 
 def check_postgres_exporter(c: Component, trust: Trust, timeout: float) -> Health:
-    """Up, and logged in to its PostgreSQL (as the monitoring role): `pg_up 1`."""
-    r = _component_http(c, "/metrics", trust, timeout)
-    logged_in = "\npg_up 1" in r.text
+    """Up, and logged in to its PostgreSQL (as the monitoring role): `pg_up 1`.
+
+    The exporter keeps one connection: after PostgreSQL restarted, the first scrape finds it closed
+    (pg_up 0) and the next one opens a new one, so a 0 is asked again once."""
+    for _ in range(2):
+        r = _component_http(c, "/metrics", trust, timeout)
+        logged_in = "\npg_up 1" in r.text
+        if r.status_code == 200 and logged_in:
+            break
     return Health(r.status_code == 200 and logged_in, f"/metrics {r.status_code}, pg_up {1 if logged_in else 0}")
 
 
