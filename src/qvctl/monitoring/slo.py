@@ -17,7 +17,9 @@ from qvctl.spec import Environment
 
 # Requests that are not users': Prometheus' scrapes and the load balancers' and kubelet's probes.
 EXCLUDED_ROUTES = ("/metrics", "/readyz", "/healthz")
-_REQUESTS = f'job="api", route!~"{"|".join(EXCLUDED_ROUTES)}"'
+# The SLIs' requests as label matchers: the alerts' rules and the SLO dashboard count the same ones.
+USER_REQUESTS = ('job="api"', f'route!~"{"|".join(EXCLUDED_ROUTES)}"')
+_REQUESTS = ", ".join(USER_REQUESTS)
 
 ERRORS = "api:qv_http_request_errors:ratio_rate"
 SLOW = "api:qv_http_request_slow:ratio_rate"

@@ -1,6 +1,6 @@
 """The API's service level objectives and their error budgets, from the raw counter and histogram.
 
-Two SLOs over the requests users make (routes under /api/; probes and scrapes are not users):
+Two SLOs over the requests users make (every route but the probes and scrapes, as the alerts count them):
 availability (the share not answered 5xx) and latency (the share answered within a threshold,
 which must be a bucket boundary of the API's histogram). Each objective is a dashboard variable
 whose default is the objective, so a person can ask "what if" in Grafana and the snapshot draws
@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from qvctl.monitoring.burn_rates import PERIOD_DAYS
 from qvctl.monitoring.dashboards.expressions import per_second, ratio, selector
 from qvctl.monitoring.dashboards.panels import Query, Row, chart, custom_variable, dashboard, stat
+from qvctl.monitoring.slo import USER_REQUESTS, le_label
 
 UID = "qv-slo"
-BUDGET_WINDOW = "30d"
+BUDGET_WINDOW = f"{PERIOD_DAYS}d"
 BURN_WINDOWS = ("5m", "30m", "1h", "6h")
-USER_REQUESTS = ('job="api"', 'route=~"/api/.*"')
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,6 @@ class Objectives:
 # The objectives the spec's `slo` block is to carry (environments/<env>.yaml). Until it does, every
 # environment's dashboard starts from these; `build(objectives)` is where a spec's go.
 DEFAULT_OBJECTIVES = Objectives(availability=0.999, latency=0.99, latency_threshold_seconds=0.5)
-
-
-def le_label(seconds: float) -> str:
-    """A histogram bucket's `le` as the API's Prometheus client writes it (1 -> "1.0")."""
-    return repr(float(seconds))
 
 
 def _choices(default: str, usual: tuple[str, ...]) -> list[str]:
@@ -95,5 +91,5 @@ def build(objectives: Objectives = DEFAULT_OBJECTIVES) -> Any:
         _slo_rows("latency", slow_ratio, "$latency_objective", "Fast (within the threshold)"),
     ]
     return dashboard(UID, "QuantumVest / SLOs and error budgets",
-                     "Availability and latency of user requests (routes under /api/) against their objectives.",
+                     "Availability and latency of user requests (all but probes and scrapes) against their objectives.",
                      rows, _variables(objectives))
