@@ -7,6 +7,8 @@ to none: the dashboards' JSON (`monitoring/dashboards/generated/`).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from qvctl import rendered_files
@@ -33,10 +35,13 @@ Output = tuple[str, str, dict[str, str], str]
 
 
 def _outputs(env: Environment) -> list[Output]:
+    # Folders relative to the repository, as the renderers name them.
+    here = Path()
     outputs: list[Output] = []
     if env.kind == "cloud":
-        outputs.append((env.name, f"kubernetes/{env.name}", kubernetes.render_environment(env).files, "*.yaml"))
-    outputs.append((env.name, f"monitoring/generated/{env.name}", monitoring.render_environment(env), "*.yml"))
+        manifests = kubernetes.render_environment(env).files
+        outputs.append((env.name, str(kubernetes.output_dir(here, env.name)), manifests, "*.yaml"))
+    outputs.append((env.name, str(monitoring.output_dir(here, env.name)), monitoring.render_environment(env), "*.yml"))
     return outputs
 
 

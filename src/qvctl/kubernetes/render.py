@@ -90,11 +90,6 @@ def output_dir(root: Path, env_name: str) -> Path:
     return root / "kubernetes" / env_name
 
 
-def write(rendered: Rendered, directory: Path) -> list[Path]:
-    """Write every file and remove stale `*.yaml` ones the layout no longer has; return what changed."""
-    return rendered_files.write(rendered.files, directory, "*.yaml")
-
-
 def stale_files(rendered: Rendered, directory: Path) -> list[str]:
     """File names that differ from a fresh render: changed, missing, or no longer rendered."""
     return rendered_files.stale_files(rendered.files, directory, "*.yaml")

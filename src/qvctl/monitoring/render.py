@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from qvctl import rendered_files
-from qvctl.monitoring import alertmanager, backup_age, scrape, slo, synchronous
+from qvctl.monitoring import alertmanager, backup_age, rule_files, scrape, slo, synchronous
 from qvctl.spec import Environment
 
 # (file, builder): the builder returns the document; the file is written as YAML under
@@ -50,12 +50,4 @@ def render_environment(env: Environment) -> dict[str, str]:
 
 
 def output_dir(root: Path, env_name: str) -> Path:
-    return root / "monitoring" / "generated" / env_name
-
-
-def write(files: dict[str, str], directory: Path) -> list[Path]:
-    return rendered_files.write(files, directory, "*.yml")
-
-
-def stale_files(files: dict[str, str], directory: Path) -> list[str]:
-    return rendered_files.stale_files(files, directory, "*.yml")
+    return root / rule_files.GENERATED / env_name

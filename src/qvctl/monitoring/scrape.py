@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qvctl.platform.components import local_hosts
+from qvctl.platform.components import local_hosts, service_port
 from qvctl.spec import Environment
 
 # Files the prometheus role writes beside prometheus.yml.
@@ -56,10 +56,6 @@ JOBS: tuple[Job, ...] = (
 )
 
 
-def _port(env: Environment, name: str) -> int:
-    return env.application.port if name == "application" else int(getattr(env.ports, name))
-
-
 def _tls(job: Job) -> dict[str, object]:
     if not job.tls:
         return {}
@@ -74,7 +70,7 @@ def _local_job(env: Environment, job: Job) -> dict[str, object] | None:
     hosts = [h for h in local_hosts(env) if h.group in groups]
     if not hosts:
         return None
-    port = _port(env, job.port)
+    port = service_port(env, job.port)
     return {
         "job_name": job.name,
         **_tls(job),
@@ -96,7 +92,7 @@ def _ec2_job(env: Environment, job: Job) -> dict[str, object] | None:
         {"name": "tag:qv:role", "values": roles},
         {"name": "instance-state-name", "values": ["running"]},
     ]
-    port = _port(env, job.port)
+    port = service_port(env, job.port)
     return {
         "job_name": job.name,
         **_tls(job),
@@ -131,7 +127,7 @@ def _blackbox_job(env: Environment) -> dict[str, object]:
         exporter = next(f"{h.address}:{port}" for h in hosts if h.group == "observability")
         probes = [_probe(f"https://{h.address}/readyz", "https_edge", "edge", h.name)
                   for h in hosts if h.group == "edge"]
-        probes += [_probe(f"{h.address}:{_port(env, name)}", "tls_connect", "tls", h.name,
+        probes += [_probe(f"{h.address}:{service_port(env, name)}", "tls_connect", "tls", h.name,
                           _REGION_ROLE.get(h.group, "primary"))
                    for group, name in _TLS_PROBES for h in hosts if h.group == group]
     else:

@@ -60,7 +60,8 @@ _LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
 _TLS_COMPONENTS = {"nginx", "redis", "postgresql", "etcd", "patroni", "pgbackrest"}
 
 
-def _port(spec: Environment, name: str) -> int:
+def service_port(spec: Environment, name: str) -> int:
+    """A port by its name in the spec's `ports`, or \"application\" for the API's own."""
     return spec.application.port if name == "application" else int(getattr(spec.ports, name))
 
 
@@ -89,7 +90,7 @@ def local_components(spec: Environment) -> list[Component]:
                               "emulator", "AWS emulator (moto server)"))
     for host in local_hosts(spec):
         for name, port, program, check, description in _LOCAL_LAYOUT[host.group][1]:
-            rows.append(Component(name, host.name, host.address, _port(spec, port), program, check, description,
+            rows.append(Component(name, host.name, host.address, service_port(spec, port), program, check, description,
                                   tls=name in _TLS_COMPONENTS))
     return rows
 
