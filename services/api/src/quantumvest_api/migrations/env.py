@@ -6,9 +6,7 @@ reads it to judge whether a release's migrations leave the running version worki
 
 from alembic import context
 
-from quantumvest_api.db import make_engine
 from quantumvest_api.models import Base
-from quantumvest_api.settings import Settings
 
 if context.is_offline_mode():
     # Only the dialect matters when nothing connects: no host, no credentials.
@@ -22,6 +20,10 @@ if context.is_offline_mode():
     with context.begin_transaction():
         context.run_migrations()
 else:
+    # Imported here: the engine's modules (FastAPI among them) double the start-up time of offline mode.
+    from quantumvest_api.db import make_engine
+    from quantumvest_api.settings import Settings
+
     engine = context.config.attributes.get("engine")
     if engine is None:
         engine = make_engine(Settings())
