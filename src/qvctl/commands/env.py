@@ -62,7 +62,7 @@ def show(
         ["database", f"{env.database.nodes} nodes, postgresql {env.database.versions.postgresql}, "
                      f"synchronous={env.database.synchronous_mode}"],
         ["backup", f"retention {env.backup.retention_days} d, PITR window {env.backup.pitr_window_days} d"],
-        ["rollout", f"{env.rollout.strategy} {env.rollout.steps}"],
+        ["rollout", f"{env.rollout.strategy} {[s.weight for s in env.rollout.steps]}"],
         ["alerts", ", ".join(f"{r.severity}→{r.receiver}" for r in env.alerting.routes)],
         ["slo", f"availability {env.slo.availability.objective:.2%}, latency {env.slo.latency.objective:.2%} "
                 f"≤ {env.slo.latency.threshold_seconds:g} s"],

@@ -6,14 +6,17 @@ from typing import Any
 
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.common import ROLLOUTS_API_VERSION, Manifest, labels, metadata
+from qvctl.release import queries
 from qvctl.spec import Environment
 
 ANALYSIS_TEMPLATE = "api-health"
 
 
 def blue_green_measurements(env: Environment) -> int:
+    """Measurements after the switch: enough to fail (failure_limit + 1) and to cover the rollback window."""
     analysis = env.rollout.analysis
-    return max(analysis.failure_limit + 1, -(-env.rollout.pause_seconds // analysis.interval_seconds), 3)
+    window = env.rollout.blue_green.rollback_window_seconds
+    return max(analysis.failure_limit + 1, -(-window // analysis.interval_seconds), 3)
 
 
 def blue_green_analysis_seconds(env: Environment) -> int:
@@ -26,44 +29,43 @@ def prometheus_address(env: Environment) -> str:
 
 
 def analysis_queries(env: Environment) -> dict[str, str]:
-    """PromQL over the new revision's pods only. Multi-line, so the rendered YAML stays readable."""
+    """The shared PromQL (release/queries.py) over the new revision's pods only."""
     ns = env.kubernetes.namespace
-    window = f"{max(2 * env.rollout.analysis.interval_seconds, 60)}s"
-    revision = "{{args.revision-hash}}"
-
-    def series(metric: str, *extra: str) -> str:
-        matchers = [f'namespace="{ns}", service="api-metrics"', f'rollouts_pod_template_hash="{revision}"', *extra]
-        return metric + "{\n" + "".join(f"    {m},\n" for m in matchers) + f"  }}[{window}]"
-
-    errors = series("qv_http_requests_total", 'status=~"5.."')
-    requests = series("qv_http_requests_total")
-    latency = series("qv_http_request_duration_seconds_bucket")
+    analysis = env.rollout.analysis
+    window = f"{max(2 * analysis.interval_seconds, 60)}s"
+    matchers = [f'namespace="{ns}"', 'service="api-metrics"', 'rollouts_pod_template_hash="{{args.revision-hash}}"']
     return {
-        # No traffic yet is not an error: both sides fall back to 0, the divisor to a tiny number.
-        "error-rate": (
-            f"(\n  sum(rate({errors}))\n  or vector(0)\n)\n"
-            f"/ clamp_min(\n  sum(rate({requests}))\n  or vector(0), 1e-9\n)\n"
-        ),
-        "p99-latency-ms": f"1000 * histogram_quantile(0.99, sum by (le) (\n  rate({latency})\n))\n",
+        "success-rate": queries.success_rate(matchers, window, analysis.min_requests),
+        "p99-latency-ms": queries.p99_latency_ms(matchers, window, analysis.min_requests),
+    }
+
+
+def _conditions(env: Environment) -> dict[str, tuple[str, str]]:
+    """(success, failure) per metric. Neither holds on an empty result (too few requests) or NaN:
+    Argo Rollouts counts that measurement inconclusive, as the local executor does."""
+    analysis = env.rollout.analysis
+    measured = "len(result) > 0 && !isNaN(result[0])"
+    return {
+        "success-rate": (f"{measured} && result[0] >= {analysis.min_success_rate}",
+                         f"{measured} && result[0] < {analysis.min_success_rate}"),
+        "p99-latency-ms": (f"{measured} && result[0] <= {analysis.max_p99_latency_ms}",
+                           f"{measured} && result[0] > {analysis.max_p99_latency_ms}"),
     }
 
 
 def analysis_template(env: Environment) -> Manifest:
     analysis = env.rollout.analysis
-    queries = analysis_queries(env)
-    conditions = {
-        "error-rate": f"result[0] <= {analysis.max_error_rate}",
-        # NaN means no request was measured in the window: nothing to judge yet.
-        "p99-latency-ms": f"isNaN(result[0]) || result[0] <= {analysis.max_p99_latency_ms}",
-    }
     metrics = []
-    for name in ("error-rate", "p99-latency-ms"):
+    for name, query in analysis_queries(env).items():
+        success, failure = _conditions(env)[name]
         metric: dict[str, Any] = {
             "name": name,
             "interval": f"{analysis.interval_seconds}s",
             "failureLimit": analysis.failure_limit,
-            "successCondition": conditions[name],
-            "provider": {"prometheus": {"address": prometheus_address(env), "query": queries[name]}},
+            "inconclusiveLimit": analysis.inconclusive_limit,
+            "successCondition": success,
+            "failureCondition": failure,
+            "provider": {"prometheus": {"address": prometheus_address(env), "query": query}},
         }
         if env.rollout.strategy == "blue_green":
             metric["count"] = blue_green_measurements(env)

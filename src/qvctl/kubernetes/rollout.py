@@ -62,10 +62,10 @@ def _strategy(env: Environment) -> dict[str, Any]:
     policy = env.rollout
     if policy.strategy == "canary":
         steps: list[dict[str, Any]] = []
-        for weight in policy.steps:
-            steps.append({"setWeight": weight})
-            if weight < 100:
-                steps.append({"pause": {"duration": f"{policy.pause_seconds}s"}})
+        for step in policy.steps:
+            steps.append({"setWeight": step.weight})
+            if step.pause_seconds:
+                steps.append({"pause": {"duration": f"{step.pause_seconds}s"}})
         return {
             "canary": {
                 "stableService": "api",
@@ -84,10 +84,12 @@ def _strategy(env: Environment) -> dict[str, Any]:
             "activeService": "api",
             "previewService": "api-preview",
             "autoPromotionEnabled": True,
-            "autoPromotionSeconds": policy.pause_seconds,
+            "autoPromotionSeconds": policy.blue_green.preview_seconds,
             # After the switch, the analysis judges the new version under real traffic; the old
-            # ReplicaSet stays up until the analysis could have failed, so an abort is instant.
+            # ReplicaSet stays up for the rollback window (and at least until the analysis could have
+            # failed), so a rollback inside it is one Service switch.
             "postPromotionAnalysis": _analysis_ref(),
-            "scaleDownDelaySeconds": blue_green_analysis_seconds(env) + 30,
+            "scaleDownDelaySeconds": max(policy.blue_green.rollback_window_seconds,
+                                         blue_green_analysis_seconds(env) + 30),
         }
     }

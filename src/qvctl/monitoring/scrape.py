@@ -23,6 +23,10 @@ CA_FILE = "ca.crt"
 CLIENT_CERT = "prometheus.crt"
 CLIENT_KEY = "prometheus.key"
 RULE_FILES = ["rules/*.yml"]
+# The API's targets (local), written by qvctl (release/routing.py) into the release routing
+# folder, which the prometheus role links as `targets/` beside prometheus.yml.
+API_TARGETS_NAME = "api-targets.json"
+API_TARGETS_FILE = f"targets/{API_TARGETS_NAME}"
 # How often every target is scraped (and rules evaluated). The dashboards' snapshot derives
 # Grafana's $__rate_interval from it, as Grafana does from its data source's scrape interval.
 SCRAPE_INTERVAL_SECONDS = 15
@@ -65,20 +69,38 @@ def _tls(job: Job) -> dict[str, object]:
     return {"scheme": "https", "tls_config": tls}
 
 
+def local_target_labels(env: Environment, host_name: str) -> dict[str, str]:
+    """The labels every local target carries: its inventory host and the region role of its group."""
+    group = next(h.group for h in local_hosts(env) if h.name == host_name)
+    return {"instance_host": host_name, "region_role": _REGION_ROLE.get(group, "primary")}
+
+
 def _local_job(env: Environment, job: Job) -> dict[str, object] | None:
     groups = job.local_groups or job.groups
     hosts = [h for h in local_hosts(env) if h.group in groups]
     if not hosts:
         return None
+    if job.port == "application":
+        return _local_api_job(env, job)
     port = service_port(env, job.port)
     return {
         "job_name": job.name,
         **_tls(job),
         "static_configs": [
-            {"targets": [f"{h.address}:{port}"],
-             "labels": {"instance_host": h.name, "region_role": _REGION_ROLE.get(h.group, "primary")}}
-            for h in hosts
+            {"targets": [f"{h.address}:{port}"], "labels": local_target_labels(env, h.name)} for h in hosts
         ],
+    }
+
+
+def _local_api_job(env: Environment, job: Job) -> dict[str, object]:
+    """The API's instances change with every release (`qvctl deploy` starts a new version's beside
+    the stable ones): qvctl writes them, labelled with their version, to a file Prometheus watches
+    (release/routing.py). Scraped as often as a rollout measures, so each measurement is fresh."""
+    interval = max(1, min(SCRAPE_INTERVAL_SECONDS, env.rollout.analysis.interval_seconds // 2))
+    return {
+        "job_name": job.name,
+        "scrape_interval": f"{interval}s",
+        "file_sd_configs": [{"files": [API_TARGETS_FILE]}],
     }
 
 

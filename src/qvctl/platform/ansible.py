@@ -126,10 +126,11 @@ class Playbook:
     playbook: str  # main.yml
     extra_env: Mapping[str, str]
     log: Path
+    limit: str | None = None  # only these hosts (a release touches the app hosts alone)
 
     def argv(self, binary: str) -> list[str]:
-        """The documented command, nothing added: the playbook finds its state and outputs itself."""
-        return [binary, "-i", self.inventory, self.playbook]
+        """The documented command: the playbook finds its state and outputs itself."""
+        return [binary, "-i", self.inventory, self.playbook, *(["--limit", self.limit] if self.limit else [])]
 
     def environ(self) -> dict[str, str]:
         env = dict(self.ctx.environ)

@@ -217,6 +217,9 @@ class Replicas(Strict):
 class Application(Strict):
     image: Image
     port: Annotated[int, Field(ge=1024, le=65535)]
+    # Local only: where a new release's instances listen beside the stable ones (same hosts) while
+    # `qvctl deploy` moves traffic; in the cloud a new version is new pods.
+    candidate_port: Annotated[int, Field(ge=1024, le=65535)] | None = None
     replicas: Replicas
     resources: Resources
 
@@ -286,26 +289,59 @@ class Backup(Strict):
 
 
 class Analysis(Strict):
+    """How a new version is judged while it takes traffic: one measurement every `interval_seconds`."""
+
     interval_seconds: Annotated[int, Field(ge=1, le=3600)]
-    max_error_rate: Annotated[float, Field(ge=0, le=1)]
+    # Of the requests a measurement counts, the share not answered 5xx, on every route that had
+    # at least `min_requests` of them (the whole version's share when no route had that many).
+    min_success_rate: Annotated[float, Field(ge=0, le=1)]
     max_p99_latency_ms: Annotated[int, Field(ge=1, le=60000)]
+    # Fewer requests than this in a measurement, or no data, is inconclusive: never a pass.
+    min_requests: Annotated[int, Field(ge=1, le=1_000_000)]
+    # Failed measurements tolerated over the whole rollout; one more aborts it.
     failure_limit: Annotated[int, Field(ge=0, le=10)]
+    # Inconclusive measurements in a row tolerated; one more aborts the rollout.
+    inconclusive_limit: Annotated[int, Field(ge=0, le=100)]
+
+
+class CanaryStep(Strict):
+    weight: Annotated[int, Field(ge=1, le=100)]  # percent of requests the new version answers
+    pause_seconds: Annotated[int, Field(ge=0, le=86400)]  # the least time the weight holds, judged all along
+
+
+class BlueGreen(Strict):
+    # Green serves only the smoke checks this long before the switch (Argo's autoPromotionSeconds).
+    preview_seconds: Annotated[int, Field(ge=0, le=86400)]
+    # After the switch blue stays up this long: a rollback inside it is one traffic switch.
+    rollback_window_seconds: Annotated[int, Field(ge=0, le=86400)]
 
 
 class Rollout(Strict):
     strategy: Literal["canary", "blue_green"]
-    steps: Annotated[list[Annotated[int, Field(ge=1, le=100)]], Field(min_length=1)]
-    pause_seconds: Annotated[int, Field(ge=0, le=86400)]
+    steps: Annotated[list[CanaryStep], Field(min_length=1)]
     analysis: Analysis
+    blue_green: BlueGreen
 
     @field_validator("steps")
     @classmethod
-    def _increasing_to_full(cls, value: list[int]) -> list[int]:
-        if any(b <= a for a, b in itertools.pairwise(value)):
-            raise ValueError(f"steps {value} must strictly increase")
-        if value[-1] != 100:
-            raise ValueError(f"steps {value} must end at 100 (all traffic on the new version)")
+    def _increasing_to_full(cls, value: list[CanaryStep]) -> list[CanaryStep]:
+        weights = [step.weight for step in value]
+        if any(b <= a for a, b in itertools.pairwise(weights)):
+            raise ValueError(f"weights {weights} must strictly increase")
+        if weights[-1] != 100:
+            raise ValueError(f"weights {weights} must end at 100 (all traffic on the new version)")
         return value
+
+    @model_validator(mode="after")
+    def _judged(self) -> Rollout:
+        # A step shorter than one measurement would move on without ever being judged.
+        for index, step in enumerate(self.steps):
+            if step.pause_seconds < self.analysis.interval_seconds:
+                raise ValueError(
+                    f"steps[{index}].pause_seconds ({step.pause_seconds}) is shorter than analysis.interval_seconds "
+                    f"({self.analysis.interval_seconds}): the step would never be measured"
+                )
+        return self
 
 
 class Receiver(Strict):
@@ -548,6 +584,18 @@ class Environment(Strict):
                 raise ValueError("application.replicas.min: production needs at least 2 replicas")
         if self.application.port in self.ports.model_dump().values():
             raise ValueError(f"application.port: {self.application.port} is the port of another platform service")
+        candidate = self.application.candidate_port
+        if local and candidate is None:
+            raise ValueError(
+                "application.candidate_port: a local environment needs a port for a new release's instances"
+            )
+        if not local and candidate is not None:
+            raise ValueError(
+                "application.candidate_port: only a local environment runs releases side by side on its hosts"
+            )
+        taken = {self.application.port, *self.ports.model_dump().values()}
+        if candidate is not None and candidate in taken:
+            raise ValueError(f"application.candidate_port: {candidate} is the port of another service")
         for region in ("primary", "dr"):
             net = getattr(self.network, region)
             expected = getattr(self.regions, region)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from quantumvest_api import __version__
 from quantumvest_api.cache import Cache
-from quantumvest_api.db import make_engine, migration_heads
+from quantumvest_api.db import make_engine, migration_history
 from quantumvest_api.logging_setup import configure_logging
 from quantumvest_api.middleware import RequestContextMiddleware
 from quantumvest_api.routes import holdings, operations, portfolios, prices, risk, transactions
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.cache = Cache.from_settings(settings)
-    app.state.migration_heads = migration_heads()
+    app.state.migrations = migration_history()
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(SATimeoutError, _database_unavailable)

@@ -51,7 +51,7 @@ def serve(args: argparse.Namespace) -> int:
 def migrate(args: argparse.Namespace) -> int:
     from alembic import command
 
-    from quantumvest_api.db import alembic_config, make_engine
+    from quantumvest_api.db import alembic_config, current_revisions, make_engine, migration_history
     from quantumvest_api.logging_setup import configure_logging
 
     settings = _settings()
@@ -59,6 +59,10 @@ def migrate(args: argparse.Namespace) -> int:
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # "Running upgrade ..." lines
     engine = make_engine(settings)
     try:
+        # A newer release migrated the schema (compatible with this version): nothing to do here.
+        if args.revision == "head" and migration_history().position(current_revisions(engine)) == "ahead":
+            log.info("database ahead of this version's migrations: nothing to do")
+            return 0
         command.upgrade(alembic_config(engine), args.revision)
     except Exception as exc:  # one clear line for operators, never a traceback
         print(f"error: migration to {args.revision} failed: {str(exc).splitlines()[0]}", file=sys.stderr)

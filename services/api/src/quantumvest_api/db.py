@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.config import Config
@@ -64,8 +65,26 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
-def migration_heads() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+@dataclass(frozen=True)
+class MigrationHistory:
+    """This version's migrations: its heads, and every revision it knows."""
+
+    heads: frozenset[str]
+    known: frozenset[str]
+
+    def position(self, current: set[str]) -> str:
+        """'head'; 'ahead' when the database is at revisions this version does not know (a newer
+        release migrated it, with migrations `qvctl deploy` checked backward compatible); 'behind'."""
+        if current == self.heads:
+            return "head"
+        if current and not current & self.known:
+            return "ahead"
+        return "behind"
+
+
+def migration_history() -> MigrationHistory:
+    script = ScriptDirectory.from_config(alembic_config())
+    return MigrationHistory(frozenset(script.get_heads()), frozenset(r.revision for r in script.walk_revisions()))
 
 
 def current_revisions(engine: Engine) -> set[str]:

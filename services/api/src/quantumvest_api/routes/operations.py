@@ -25,7 +25,8 @@ def livez() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers and its schema is at the migration head. Redis is optional."""
+    """Ready when the database answers and its schema is at this version's migration head, or ahead
+    of it (a newer release's compatible migrations, during its rollout). Redis is optional."""
     state = request.app.state
     checks: dict[str, str] = {}
     try:
@@ -37,12 +38,15 @@ def readyz(request: Request) -> JSONResponse:
         log.warning("readiness: database unreachable", extra={"error": str(cause).splitlines()[0]})
     else:
         checks["database"] = "ok"
-        if current == state.migration_heads:
+        position = state.migrations.position(current)
+        if position == "head":
             checks["migrations"] = "ok"
+        elif position == "ahead":
+            checks["migrations"] = f"ok: at {sorted(current)}, ahead of this version's head"
         else:
-            checks["migrations"] = f"at {sorted(current) or 'none'}, head is {sorted(state.migration_heads)}"
+            checks["migrations"] = f"at {sorted(current) or 'none'}, head is {sorted(state.migrations.heads)}"
     checks["cache"] = "ok" if state.cache.enabled and state.cache.ping() else "unavailable (serving without cache)"
-    ready = checks.get("database") == "ok" and checks.get("migrations") == "ok"
+    ready = checks.get("database") == "ok" and checks.get("migrations", "").startswith("ok")
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
     )

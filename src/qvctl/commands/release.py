@@ -1,0 +1,217 @@
+"""`qvctl deploy / promote / abort / rollback / releases`: releases of the API, canary or blue-green.
+
+Locally qvctl itself moves the traffic (release/executor.py); in a cloud environment the release
+is an image tag that Argo Rollouts moves (release/cloud.py). One rollout at a time per
+environment: `deploy` holds the environment lock while it drives one; `promote`, `abort` and
+`rollback` from another shell leave it a request (release/requests.py).
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import typer
+
+from qvctl.context import Context, QvError
+from qvctl.exit_status import ExitStatus
+from qvctl.output import OutputFormat, console, print_json, print_table
+from qvctl.platform.lock import environment_lock
+from qvctl.platform.paths import EnvPaths
+from qvctl.release import cloud
+from qvctl.release.requests import Action, Requests
+from qvctl.release.state import ReleaseState, Rollout, Store
+from qvctl.spec import Environment, require_environment
+
+if TYPE_CHECKING:
+    from qvctl.release.executor import Executor, Report
+
+ENV_ARGUMENT = typer.Argument("local", help="Environment name (a file environments/<name>.yaml).")
+# How long `abort`/`promote`/`rollback` wait for a running `deploy` to act on their request: it
+# looks several times a second, but a promotion restarts the stable instances (Ansible).
+REQUEST_TIMEOUT_SECONDS = 180
+
+
+class StrategyOption(StrEnum):
+    canary = "canary"
+    blue_green = "blue-green"
+
+
+def _reporter(started: float) -> Report:
+    def report(state: ReleaseState, message: str) -> None:
+        rollout = state.rollout
+        where = ""
+        if rollout is not None:
+            where = f"{rollout.strategy.replace('_', '-')} {rollout.version} [{rollout.phase}, " \
+                    f"{state.candidate_weight}% on the new version] "
+        console.print(f"[{time.monotonic() - started:6.1f}s] {where}{message}", highlight=False, markup=False)
+    return report
+
+
+def _local(ctx: Context, env: str) -> tuple[Environment, EnvPaths]:
+    spec = require_environment(ctx, env)
+    return spec, EnvPaths.of(ctx, env)
+
+
+def _executor(ctx: Context, spec: Environment) -> Executor:
+    from qvctl.release.executor import deployer_for
+
+    return deployer_for(ctx, spec, _reporter(time.monotonic()))
+
+
+def _finished(rollout: Rollout) -> None:
+    console.print(f"{rollout.version}: {(rollout.outcome or '').replace('_', ' ')}: {rollout.reason}",
+                  highlight=False, markup=False)
+
+
+def deploy(
+    env: str = ENV_ARGUMENT,
+    version: str | None = typer.Option(None, "--version", help="Locally a git ref of this repository; "
+                                                         "in the cloud the image tag."),
+    strategy: StrategyOption | None = typer.Option(None, "--strategy", help="canary or blue-green "
+                                                                     "(default: the spec's rollout.strategy)."),
+    resume: bool = typer.Option(False, "--resume", help="Go on with a rollout whose qvctl was interrupted."),
+) -> None:
+    """Release VERSION of the API into ENV: canary steps or a blue-green switch, judged by Prometheus.
+
+    A failed analysis (or `qvctl abort`) sends every request back to the stable version at once.
+    """
+    ctx = Context.discover()
+    spec = require_environment(ctx, env)
+    if spec.kind == "cloud":
+        _deploy_cloud(ctx, spec, version)
+        return
+    if version is None and not resume:
+        raise QvError("--version REF is required (or --resume)", ExitStatus.INVALID_INPUT)
+    paths = EnvPaths.of(ctx, env)
+    chosen = (strategy or StrategyOption(spec.rollout.strategy.replace("_", "-"))).value.replace("-", "_")
+    with environment_lock(paths.lock_file, env):
+        executor = _executor(ctx, spec)
+        if resume:
+            rollout = executor.resume()
+        else:
+            assert version is not None
+            rollout = executor.deploy(version, "canary" if chosen == "canary" else "blue_green")
+    _finished(rollout)
+
+
+def _deploy_cloud(ctx: Context, spec: Environment, version: str | None) -> None:
+    from qvctl.commands.render import render_targets
+
+    if version is None:
+        raise QvError("--version TAG is required: the image tag to release", ExitStatus.INVALID_INPUT)
+    updated = cloud.set_image_tag(ctx, spec, version)
+    render_targets(ctx, spec.name, check=False)
+    console.print(cloud.describe(updated) + f" (environments/{spec.name}.yaml, kubernetes/{spec.name}/). Next:",
+                  highlight=False, markup=False)
+    for line in cloud.next_steps(updated):
+        console.print(f"  {line}", highlight=False, markup=False)
+
+
+def _request(env: str, action: Action) -> None:
+    """Act on the rollout: through its running `deploy` if there is one, else directly."""
+    ctx = Context.discover()
+    spec, paths = _local(ctx, env)
+    if spec.kind == "cloud":
+        raise QvError(f"in {env} Argo Rollouts drives releases: kubectl argo rollouts {action} api "
+                      f"-n {spec.kubernetes.namespace}", ExitStatus.INVALID_INPUT)
+    store = Store(paths)
+    try:
+        with environment_lock(paths.lock_file, env):
+            rollout = _act_directly(ctx, spec, store, action)
+    except QvError as err:
+        if err.status != ExitStatus.LOCKED or store.load().rollout is None:
+            raise
+        rollout = _ask_driver(store, action)
+    _finished(rollout)
+
+
+def _act_directly(ctx: Context, spec: Environment, store: Store, action: Action) -> Rollout:
+    state = store.load()
+    executor = _executor(ctx, spec)
+    if state.rollout is None:
+        if action == "rollback":
+            return executor.roll_back()
+        raise QvError(f"no rollout in progress in {spec.name} (nothing to {action})", ExitStatus.INVALID_INPUT)
+    if action == "promote":
+        executor.requests.put("promote")
+        return executor.resume()
+    return executor.abort(f"{action} while its qvctl (pid {state.rollout.pid}) was not running",
+                          "rolled_back" if action == "rollback" else "aborted")
+
+
+def _ask_driver(store: Store, action: Action) -> Rollout:
+    requests = Requests(store)
+    rollout_id = store.load().rollout.id  # type: ignore[union-attr]
+    requests.put(action)
+    console.print(f"asked the running deploy to {action}", highlight=False)
+    deadline = time.monotonic() + REQUEST_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        ended = next((r for r in reversed(store.history()) if r.id == rollout_id), None)
+        if ended is not None:
+            return ended
+        if action == "promote" and not requests.pending():
+            # Promotion goes on in the deploy's own shell; it prints the outcome there.
+            current = store.load().rollout
+            if current is not None:
+                return current.model_copy(update={"outcome": None, "reason": "promotion under way"})
+        time.sleep(0.2)
+    raise QvError(f"the running deploy did not act on '{action}' within {REQUEST_TIMEOUT_SECONDS}s")
+
+
+def promote(env: str = ENV_ARGUMENT) -> None:
+    """Skip the rest of the rollout's steps (or the blue-green window): promote the new version now."""
+    _request(env, "promote")
+
+
+def abort(env: str = ENV_ARGUMENT) -> None:
+    """End the rollout in progress: every request back to the stable version at once, the new one stopped."""
+    _request(env, "abort")
+
+
+def rollback(env: str = ENV_ARGUMENT) -> None:
+    """Inside a blue-green rollback window: back to blue at once. Otherwise: deploy the previous release."""
+    _request(env, "rollback")
+
+
+def releases(
+    env: str = ENV_ARGUMENT,
+    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="table or json."),
+) -> None:
+    """Every rollout: version, strategy, outcome, who and when, and the analysis of each step."""
+    ctx = Context.discover()
+    spec, paths = _local(ctx, env)
+    store = Store(paths)
+    history = store.history()
+    state = store.load()
+    if output is OutputFormat.json:
+        print_json({"environment": spec.name, "stable": state.stable.label,
+                    "in_progress": state.rollout.model_dump(mode="json") if state.rollout else None,
+                    "releases": [r.model_dump(mode="json") for r in history]})
+        return
+    rows = [[r.id, r.version, r.strategy.replace("_", "-"), r.outcome or "", r.started, r.started_by,
+             _steps(r), r.reason] for r in history]
+    if state.rollout is not None:
+        r = state.rollout
+        rows.append([r.id, r.version, r.strategy.replace("_", "-"), f"in progress ({r.phase})", r.started,
+                     r.started_by, _steps(r), ""])
+    print_table(f"{spec.name} releases (stable: {state.stable.label})",
+                ["id", "version", "strategy", "outcome", "started", "by", "analysis", "reason"], rows)
+
+
+def _steps(r: Rollout) -> str:
+    parts = []
+    for step in r.steps:
+        verdicts = [m.verdict for m in step.measurements]
+        counted = ", ".join(f"{verdicts.count(v)} {v}" for v in ("pass", "fail", "inconclusive") if v in verdicts)
+        parts.append(f"{step.weight}%: {counted or 'no measurement'}")
+    return "; ".join(parts)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("deploy")(deploy)
+    app.command("promote")(promote)
+    app.command("abort")(abort)
+    app.command("rollback")(rollback)
+    app.command("releases")(releases)
