@@ -161,18 +161,31 @@ def test_service_accounts_carry_irsa_role_arns(rendered: Rendered) -> None:
 def test_canary_steps_and_analysis_come_from_the_spec(rendered: Rendered) -> None:
     env = rendered.env
     canary = _one(rendered, "Rollout")["spec"]["strategy"]["canary"]
-    weights = [s["setWeight"] for s in canary["steps"] if "setWeight" in s]
-    assert weights == env.rollout.steps
-    pauses = [s["pause"]["duration"] for s in canary["steps"] if "pause" in s]
-    assert pauses == [f"{env.rollout.pause_seconds}s"] * (len(weights) - 1)
+    # Each step of the spec is a setWeight followed by its own pause.
+    expected: list[dict[str, object]] = []
+    for step in env.rollout.steps:
+        expected += [{"setWeight": step.weight}, {"pause": {"duration": f"{step.pause_seconds}s"}}]
+    assert canary["steps"] == expected
     assert canary["trafficRouting"] == {"nginx": {"stableIngress": "api"}}
+    analysis = env.rollout.analysis
     metrics = {m["name"]: m for m in _one(rendered, "AnalysisTemplate")["spec"]["metrics"]}
-    assert metrics["error-rate"]["successCondition"] == f"result[0] <= {env.rollout.analysis.max_error_rate}"
-    assert str(env.rollout.analysis.max_p99_latency_ms) in metrics["p99-latency-ms"]["successCondition"]
+    assert set(metrics) == {"success-rate", "p99-latency-ms"}
+    success = metrics["success-rate"]
+    assert success["successCondition"].endswith(f"result[0] >= {analysis.min_success_rate}")
+    assert success["failureCondition"].endswith(f"result[0] < {analysis.min_success_rate}")
+    latency = metrics["p99-latency-ms"]
+    assert latency["successCondition"].endswith(f"result[0] <= {analysis.max_p99_latency_ms}")
+    assert latency["failureCondition"].endswith(f"result[0] > {analysis.max_p99_latency_ms}")
     for metric in metrics.values():
-        assert metric["failureLimit"] == env.rollout.analysis.failure_limit
-        assert metric["interval"] == f"{env.rollout.analysis.interval_seconds}s"
-        assert "qv_http_" in metric["provider"]["prometheus"]["query"]
+        # An empty result (fewer than min_requests) or NaN meets neither condition: inconclusive.
+        for condition in (metric["successCondition"], metric["failureCondition"]):
+            assert condition.startswith("len(result) > 0 && !isNaN(result[0]) && ")
+        assert metric["failureLimit"] == analysis.failure_limit
+        assert metric["inconclusiveLimit"] == analysis.inconclusive_limit
+        assert metric["interval"] == f"{analysis.interval_seconds}s"
+        query = metric["provider"]["prometheus"]["query"]
+        assert 'rollouts_pod_template_hash="{{args.revision-hash}}"' in query
+        assert f">= {analysis.min_requests}" in query
 
 
 def test_blue_green_strategy_renders_from_the_spec(tmp_path: Path) -> None:
@@ -185,12 +198,14 @@ def test_blue_green_strategy_renders_from_the_spec(tmp_path: Path) -> None:
     assert set(strategy) == {"blueGreen"}
     assert strategy["blueGreen"]["activeService"] == "api"
     assert strategy["blueGreen"]["previewService"] == "api-preview"
-    assert strategy["blueGreen"]["autoPromotionSeconds"] == env.rollout.pause_seconds
+    assert strategy["blueGreen"]["autoPromotionSeconds"] == env.rollout.blue_green.preview_seconds
     assert {o["metadata"]["name"] for o in _objects(rendered, "Service")} == {"api", "api-preview", "api-metrics"}
     measured = _one(rendered, "AnalysisTemplate")["spec"]["metrics"][0]
     # The old pods stay until every measurement could have failed.
     window = measured["count"] * env.rollout.analysis.interval_seconds
     assert strategy["blueGreen"]["scaleDownDelaySeconds"] > window
+    # ... and at least for the rollback window, during which a rollback is one Service switch.
+    assert strategy["blueGreen"]["scaleDownDelaySeconds"] >= env.rollout.blue_green.rollback_window_seconds
 
 
 def test_autoscaler_uses_cpu_and_requests_per_second(rendered: Rendered) -> None:

@@ -12,10 +12,10 @@ from qvctl.spec import load_environment, spec_path
 from tests.conftest import ROOT
 
 
-def _render_changed(tmp_path: Path, name: str, old: str, new: str) -> dict[str, str]:
-    """Render a copy of environments/<name>.yaml in which `old` (present exactly once) became `new`."""
+def _render_changed(tmp_path: Path, name: str, old: str, new: str, count: int = 1) -> dict[str, str]:
+    """Render a copy of environments/<name>.yaml in which `old` (present exactly `count` times) became `new`."""
     text = spec_path(ROOT, name).read_text()
-    assert text.count(old) == 1, f"{old!r} must occur once in {name}.yaml"
+    assert text.count(old) == count, f"{old!r} must occur {count} time(s) in {name}.yaml"
     copy = tmp_path / f"{name}.yaml"
     copy.write_text(text.replace(old, new))
     return render_environment(load_environment(copy)).files
@@ -65,9 +65,9 @@ def test_replicas_max_changes_the_autoscaler_and_the_quota_only(tmp_path: Path) 
 
 
 def test_pause_changes_only_the_canary_pauses(tmp_path: Path) -> None:
-    after = _render_changed(tmp_path, "prod", "pause_seconds: 300", "pause_seconds: 120")
+    after = _render_changed(tmp_path, "prod", "pause_seconds: 300}", "pause_seconds: 120}", count=4)
     assert _changed_lines(_committed("prod"), after) == {
-        "71-rollout.yaml": ["-            duration: 300s"] * 3 + ["+            duration: 120s"] * 3,
+        "71-rollout.yaml": ["-            duration: 300s"] * 4 + ["+            duration: 120s"] * 4,
     }
 
 
@@ -75,8 +75,10 @@ def test_analysis_thresholds_change_only_the_success_conditions(tmp_path: Path) 
     after = _render_changed(tmp_path, "staging", "max_p99_latency_ms: 1000", "max_p99_latency_ms: 750")
     assert _changed_lines(_committed("staging"), after) == {
         "70-analysis-template.yaml": [
-            "-      successCondition: isNaN(result[0]) || result[0] <= 1000",
-            "+      successCondition: isNaN(result[0]) || result[0] <= 750",
+            "-      successCondition: len(result) > 0 && !isNaN(result[0]) && result[0] <= 1000",
+            "-    - failureCondition: len(result) > 0 && !isNaN(result[0]) && result[0] > 1000",
+            "+      successCondition: len(result) > 0 && !isNaN(result[0]) && result[0] <= 750",
+            "+    - failureCondition: len(result) > 0 && !isNaN(result[0]) && result[0] > 750",
         ],
     }
 

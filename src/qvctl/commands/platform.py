@@ -80,15 +80,21 @@ def status_command(
     if spec.kind != "local":
         raise QvError(f"status covers the local platform; for {env} use the cloud consoles or kubectl",
                       ExitStatus.INVALID_INPUT)
+    from qvctl.release import status as release_status
+    from qvctl.release.state import Store
+
     paths = EnvPaths.of(ctx, env)
-    rows = status.collect(paths, local_components(spec))
+    releases = Store(paths).load()
+    rows = status.collect(paths, local_components(spec) + release_status.candidate_components(spec, releases))
     if output is OutputFormat.json:
         print_json({"environment": env, "state_dir": str(paths.state),
-                    "healthy": all(r.healthy for r in rows), "components": [r.as_dict() for r in rows]})
+                    "healthy": all(r.healthy for r in rows), "components": [r.as_dict() for r in rows],
+                    "release": release_status.as_dict(releases)})
     else:
         print_table(f"{env} status", ["component", "host", "address", "port", "process", "health"],
                     [[r.component, r.host, r.address, r.port, r.process + (f" (pid {r.pid})" if r.pid else ""),
                       ("healthy: " if r.healthy else "UNHEALTHY: ") + r.health] for r in rows])
+        console.print(release_status.rollout_line(releases), highlight=False, markup=False)
     if not all(r.healthy for r in rows):
         raise typer.Exit(ExitStatus.FAILED)
 

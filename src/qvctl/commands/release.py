@@ -40,12 +40,8 @@ class StrategyOption(StrEnum):
 
 def _reporter(started: float) -> Report:
     def report(state: ReleaseState, message: str) -> None:
-        rollout = state.rollout
-        where = ""
-        if rollout is not None:
-            where = f"{rollout.strategy.replace('_', '-')} {rollout.version} [{rollout.phase}, " \
-                    f"{state.candidate_weight}% on the new version] "
-        console.print(f"[{time.monotonic() - started:6.1f}s] {where}{message}", highlight=False, markup=False)
+        weight = f"{state.candidate_weight:>3}% new" if state.rollout is not None else " " * 8
+        console.print(f"{time.monotonic() - started:6.1f}s {weight}  {message}", highlight=False, markup=False)
     return report
 
 
@@ -143,7 +139,10 @@ def _act_directly(ctx: Context, spec: Environment, store: Store, action: Action)
 
 def _ask_driver(store: Store, action: Action) -> Rollout:
     requests = Requests(store)
-    rollout_id = store.load().rollout.id  # type: ignore[union-attr]
+    in_progress = store.load().rollout
+    if in_progress is None:  # it ended between our lock attempt and now
+        raise QvError(f"no rollout in progress (nothing to {action})", ExitStatus.INVALID_INPUT)
+    rollout_id = in_progress.id
     requests.put(action)
     console.print(f"asked the running deploy to {action}", highlight=False)
     deadline = time.monotonic() + REQUEST_TIMEOUT_SECONDS

@@ -38,7 +38,18 @@ from qvctl.platform.paths import EnvPaths
 from qvctl.release import build, migrations, routing
 from qvctl.release.analysis import Prometheus, measure
 from qvctl.release.requests import Requests
-from qvctl.release.state import Build, Measurement, ReleaseState, Rollout, StepRecord, Store, Strategy, now, who
+from qvctl.release.state import (
+    Build,
+    Measurement,
+    Outcome,
+    ReleaseState,
+    Rollout,
+    StepRecord,
+    Store,
+    Strategy,
+    now,
+    who,
+)
 from qvctl.spec import Environment
 
 Report = Callable[[ReleaseState, str], None]
@@ -122,7 +133,7 @@ class Executor:
         self.report(state, f"resuming the rollout of {state.rollout.version} ({state.rollout.phase})")
         return self._drive(state)
 
-    def abort(self, reason: str, outcome: str = "aborted") -> Rollout:
+    def abort(self, reason: str, outcome: Outcome = "aborted") -> Rollout:
         """End the rollout in progress: all requests to stable now, then retire the candidate."""
         state = self.store.load()
         rollout = state.rollout
@@ -135,7 +146,7 @@ class Executor:
         state.candidate_weight = 0
         routing.apply(self.store, self.spec, state)
         self.report(state, f"all requests on {state.stable.label} ({reason})")
-        return self._retire(state, "rolled_back" if outcome == "rolled_back" else "aborted", reason)
+        return self._retire(state, outcome, reason)
 
     # -- the rollout -----------------------------------------------------------------------
 
@@ -262,8 +273,8 @@ class Executor:
                 if action.action == "promote":
                     self.report(self.store.load(), f"promote requested by {action.by}")
                     return "promote"
-                outcome = "rolled_back" if action.action == "rollback" else "aborted"
-                self.abort(f"{action.action} requested by {action.by}", outcome)
+                self.abort(f"{action.action} requested by {action.by}",
+                           "rolled_back" if action.action == "rollback" else "aborted")
                 raise Ended
             left = deadline - self.clock()
             if left <= 0:
@@ -288,13 +299,13 @@ class Executor:
         routing.apply(self.store, self.spec, state)
         return self._retire(state, "promoted", f"every step passed; {state.stable.label} is stable")
 
-    def _retire(self, state: ReleaseState, outcome: str, reason: str) -> Rollout:
+    def _retire(self, state: ReleaseState, outcome: Outcome, reason: str) -> Rollout:
         rollout = state.rollout
         assert rollout is not None
         state.candidate, state.candidate_weight = None, 0
         routing.apply(self.store, self.spec, state)
         self.playbook.run()  # removes the candidate's programs
-        rollout.outcome, rollout.reason, rollout.ended = outcome, reason, now()  # type: ignore[assignment]
+        rollout.outcome, rollout.reason, rollout.ended = outcome, reason, now()
         state.rollout = None
         self.store.record(rollout)
         self.store.save(state)
@@ -317,7 +328,7 @@ def _inconclusive_streak(measurements: list[Measurement]) -> int:
 
 
 def _describe(m: Measurement) -> str:
-    return f"  {m.weight:>3}%  over {m.window_seconds}s: {m.verdict}: {m.reason}"
+    return f"  measured {m.window_seconds}s: {m.verdict.upper()}: {m.reason}"
 
 
 def deployer_for(ctx: Context, spec: Environment, report: Report) -> Executor:

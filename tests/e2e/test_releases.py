@@ -1,0 +1,339 @@
+"""Releases on the live local platform, under bounded load through nginx (tests/e2e/traffic.py).
+
+Each version is a real commit of the checkout's API: the checkout under test becomes a git
+repository, and a faulty version is a commit whose services/api differs by a small patch
+(made without touching the working tree). `qvctl deploy` builds it, starts it beside the stable
+one and moves traffic by the spec's rollout policy (environments/local.yaml: canary steps 25/50/100 %,
+a measurement every 5 s, failure_limit 0, inconclusive_limit 2; blue-green preview 5 s, window 30 s).
+
+Margin stated for the bad canary: users see at most weight x the version's error rate + 5 points
+(nginx's weighted round robin is exact over a window; the 5 points cover one in-flight request per
+client thread at each edge of the step).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qvctl.context import Context
+from qvctl.platform import supervisor
+from qvctl.platform.paths import EnvPaths
+from tests.e2e.conftest import EDGE, ENVIRONMENT, Platform
+from tests.e2e.traffic import Load
+
+pytestmark = pytest.mark.e2e
+
+APP = "services/api/src/quantumvest_api/app.py"
+INIT = "services/api/src/quantumvest_api/__init__.py"
+ROUTERS = """    for module in (operations, portfolios, holdings, transactions, prices, risk):
+        app.include_router(module.router)
+"""
+RATE = 40.0  # requests per second through nginx while a rollout runs
+
+
+def _faulty(body: str) -> Callable[[str], str]:
+    """app.py with a dependency on every /api/v1 route that runs `body` first (inside the metrics
+    middleware, so the API counts what it does as users see it)."""
+    def patch(text: str) -> str:
+        assert ROUTERS in text, "app.py changed: update the release tests' patch anchor"
+        return text.replace(ROUTERS, (
+            "    import asyncio, itertools  # noqa: E401\n"
+            "    from fastapi import Depends, HTTPException, Request\n"
+            "    counter = itertools.count()\n"
+            "    async def fault(request: Request) -> None:\n"
+            f"        {body}\n"
+            "    for module in (operations, portfolios, holdings, transactions, prices, risk):\n"
+            "        app.include_router(module.router, dependencies=[] if module is operations else [Depends(fault)])\n"
+        ))
+    return patch
+
+
+FAILS_EVERY_REQUEST = _faulty("raise HTTPException(500, 'injected failure')")
+# Every 20th request of one route: 5 % there, about 1.7 % over the three routes of the load.
+FAILS_ONE_ROUTE = _faulty(
+    "if request.scope['route'].path == '/api/v1/portfolios/{portfolio_id}' and next(counter) % 20 == 0: "
+    "raise HTTPException(500, 'injected failure')")
+SLOWER = _faulty("await asyncio.sleep(0.8)")
+DROPS_A_USED_COLUMN = '''"""Drop the base currency (a release the running version cannot live with)."""
+
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+
+
+def upgrade() -> None:
+    op.drop_column("portfolios", "base_currency")
+'''
+
+
+@dataclass
+class Repository:
+    root: Path
+
+    def git(self, *args: str, env: dict[str, str] | None = None, text_input: str | None = None) -> str:
+        environ = {**os.environ, "GIT_AUTHOR_NAME": "release test", "GIT_AUTHOR_EMAIL": "release@test",
+                   "GIT_COMMITTER_NAME": "release test", "GIT_COMMITTER_EMAIL": "release@test", **(env or {})}
+        done = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True, env=environ,
+                              input=text_input, check=True)
+        return done.stdout.strip()
+
+    def version(self, name: str, edits: dict[str, Callable[[str], str] | str]) -> str:
+        """A branch `name`: HEAD with `edits` (path -> new text, or a function of the old), committed
+        through a scratch index: the working tree the platform runs from stays as it is."""
+        index = {"GIT_INDEX_FILE": str(self.root / ".git" / f"index-{name}")}
+        self.git("read-tree", "HEAD", env=index)
+        for path, edit in edits.items():
+            old = (self.root / path).read_text() if (self.root / path).exists() else ""
+            blob = self.git("hash-object", "-w", "--stdin", text_input=edit(old) if callable(edit) else edit)
+            self.git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index)
+        tree = self.git("write-tree", env=index)
+        commit = self.git("commit-tree", tree, "-p", "HEAD", "-m", f"release test: {name}")
+        self.git("branch", "--force", name, commit)
+        return name
+
+
+def _good(name: str) -> dict[str, Callable[[str], str] | str]:
+    return {INIT: lambda text: text + f"# release {name}\n"}
+
+
+@pytest.fixture(scope="module")
+def repository(platform: Platform) -> Repository:
+    repo = Repository(platform.checkout)
+    if not (platform.checkout / ".git").exists():
+        repo.git("init", "-q", "-b", "main")
+        repo.git("add", "-A")
+        repo.git("commit", "-q", "-m", "the checkout under test")
+    return repo
+
+
+@pytest.fixture
+def load(platform: Platform) -> Iterator[Load]:
+    with Load(f"https://{EDGE}", platform.trust(), rate=RATE).running() as running:
+        yield running
+
+
+def _releases(platform: Platform) -> dict[str, Any]:
+    done = platform.qvctl("releases", ENVIRONMENT, "--output", "json", timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _last(platform: Platform) -> dict[str, Any]:
+    history = _releases(platform)["releases"]
+    assert history, "no release recorded"
+    return history[-1]
+
+
+def _epoch(iso: str) -> float:
+    return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _servers(platform: Platform) -> str:
+    return (platform.state / "releases" / "routing" / "api-servers.conf").read_text()
+
+
+def _candidate_programs(platform: Platform) -> list[str]:
+    paths = EnvPaths.of(Context(root=platform.checkout, environ=dict(os.environ)), ENVIRONMENT)
+    return [p.name for p in supervisor.processes(paths) if p.name.startswith("api-candidate")]
+
+
+def _assert_all_on_stable(platform: Platform) -> None:
+    servers = [line for line in _servers(platform).splitlines() if line.startswith("server ")]
+    assert servers and all(" stable " in line for line in servers), _servers(platform)
+    assert _candidate_programs(platform) == []
+
+
+def _deploy(platform: Platform, version: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return platform.qvctl("deploy", ENVIRONMENT, "--version", version, *extra, timeout=600)
+
+
+def test_a_good_version_is_promoted_through_every_step_and_the_old_one_retired(
+        platform: Platform, repository: Repository, load: Load) -> None:
+    before = _releases(platform)["stable"]
+    version = repository.version("good-1", _good("good-1"))
+    started = time.time()
+    done = _deploy(platform, version)
+    print(f"\n{done.stdout}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    last = _last(platform)
+    assert last["outcome"] == "promoted"
+    assert [s["weight"] for s in last["steps"]] == [25, 50, 100]
+    assert all(s["measurements"] and s["measurements"][-1]["verdict"] == "pass" for s in last["steps"])
+    stable = _releases(platform)["stable"]
+    assert stable != before and stable.startswith("good-1@")
+    assert all(stable in line for line in _servers(platform).splitlines() if line.startswith("server "))
+    _assert_all_on_stable(platform)
+    # The stable instances now run the new build: no process of the old one is left.
+    running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    commit = stable.split("@")[1]
+    assert running.count(f"/builds/{commit}") >= 2, running
+    ended = time.time()
+    print(f"promotion took {ended - started:.1f}s; users saw {load.describe_failures(started, ended)}")
+    assert load.between(started, ended) and load.failed_fraction(started, ended) == 0.0, \
+        f"a request failed while traffic moved: {load.describe_failures(started, ended)}"
+
+
+def test_a_version_that_fails_every_request_is_aborted_at_the_first_analysis(
+        platform: Platform, repository: Repository, load: Load) -> None:
+    version = repository.version("fails-all", FAILS_EVERY_REQUEST)
+    done = _deploy(platform, version)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "aborted" in done.stderr and "success rate" in done.stderr
+    last = _last(platform)
+    assert last["outcome"] == "aborted"
+    assert [s["weight"] for s in last["steps"]] == [25], "it went past the first step"
+    measurements = last["steps"][0]["measurements"]
+    assert [m["verdict"] for m in measurements][-1] == "fail"
+    _assert_all_on_stable(platform)
+    # What users saw while the canary had its 25 %: at most 25 % x 100 % + the stated margin.
+    step_start, aborted = _epoch(last["steps"][0]["started"]), _epoch(measurements[-1]["at"]) + 0.5
+    during = load.failed_fraction(step_start, aborted)
+    print(f"\nfailed fraction during the canary: {during:.3f} over {aborted - step_start:.1f}s")
+    assert during <= 0.25 * 1.0 + 0.05
+    time.sleep(2)
+    assert load.failed_fraction(aborted + 0.5, time.time()) == 0.0, "failures after the abort"
+
+
+def test_a_version_that_fails_five_percent_of_one_route_is_aborted(
+        platform: Platform, repository: Repository, load: Load) -> None:
+    version = repository.version("fails-one-route", FAILS_ONE_ROUTE)
+    done = _deploy(platform, version)
+    assert done.returncode == 1, done.stdout + done.stderr
+    last = _last(platform)
+    assert last["outcome"] == "aborted"
+    failed = [m for s in last["steps"] for m in s["measurements"] if m["verdict"] == "fail"]
+    assert failed and "success rate" in failed[-1]["reason"]
+    # The whole version's share stayed above the threshold: only the per-route rule can catch it.
+    assert failed[-1]["success_rate"] >= 0.9
+    _assert_all_on_stable(platform)
+
+
+def test_a_slower_version_with_no_errors_is_aborted(platform: Platform, repository: Repository, load: Load) -> None:
+    version = repository.version("slower", SLOWER)
+    done = _deploy(platform, version)
+    assert done.returncode == 1, done.stdout + done.stderr
+    last = _last(platform)
+    assert last["outcome"] == "aborted"
+    failed = [m for s in last["steps"] for m in s["measurements"] if m["verdict"] == "fail"]
+    assert failed and "p99 latency" in failed[-1]["reason"]
+    assert failed[-1]["success_rate"] == 1.0, "the slow version answered errors"
+    _assert_all_on_stable(platform)
+
+
+def test_too_little_traffic_is_inconclusive_and_never_promotes(platform: Platform, repository: Repository) -> None:
+    stable = _releases(platform)["stable"]
+    version = repository.version("good-quiet", _good("good-quiet"))
+    done = _deploy(platform, version)  # no load: nobody uses the API
+    assert done.returncode == 1, done.stdout + done.stderr
+    last = _last(platform)
+    assert last["outcome"] == "aborted" and "inconclusive" in last["reason"]
+    verdicts = [m["verdict"] for s in last["steps"] for m in s["measurements"]]
+    assert verdicts == ["inconclusive"] * 3  # inconclusive_limit 2: the third ends it
+    assert [s["weight"] for s in last["steps"]] == [25]
+    assert _releases(platform)["stable"] == stable
+    _assert_all_on_stable(platform)
+
+
+def test_a_release_whose_migration_drops_a_used_column_is_refused_before_traffic_moves(
+        platform: Platform, repository: Repository) -> None:
+    servers = _servers(platform)
+    version = repository.version("drops-column", {
+        "services/api/src/quantumvest_api/migrations/versions/0002_drop_base_currency.py": DROPS_A_USED_COLUMN})
+    done = _deploy(platform, version)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "refused before any traffic moved" in done.stderr and "portfolios.base_currency" in done.stderr
+    last = _last(platform)
+    assert last["outcome"] == "refused" and last["steps"] == []
+    assert _servers(platform) == servers
+    assert _candidate_programs(platform) == []
+
+
+def test_blue_green_a_green_that_fails_its_smoke_checks_never_gets_traffic(
+        platform: Platform, repository: Repository, load: Load) -> None:
+    version = repository.version("green-fails", FAILS_EVERY_REQUEST)
+    started = time.time()
+    done = _deploy(platform, version, "--strategy", "blue-green")
+    assert done.returncode == 1, done.stdout + done.stderr
+    last = _last(platform)
+    assert last["strategy"] == "blue_green" and last["outcome"] == "aborted"
+    assert "smoke check" in last["reason"] and last["steps"] == [] and last["switched_at"] is None
+    assert load.failed_fraction(started, time.time()) == 0.0, "users saw the green's failures"
+    _assert_all_on_stable(platform)
+
+
+def _wait_for(what: str, check: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what} within {seconds:.0f}s"
+        time.sleep(0.5)
+
+
+def _background_deploy(platform: Platform, version: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "qvctl", "deploy", ENVIRONMENT, "--version", version, *extra],
+                            cwd=platform.checkout, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "COLUMNS": "200"})
+
+
+def _in_progress(platform: Platform) -> dict[str, Any] | None:
+    return _releases(platform)["in_progress"]
+
+
+def test_blue_green_rollback_inside_the_window_returns_to_blue_at_once(
+        platform: Platform, repository: Repository, load: Load) -> None:
+    blue = _releases(platform)["stable"]
+    version = repository.version("green-good", _good("green-good"))
+    driver = _background_deploy(platform, version, "--strategy", "blue-green")
+    try:
+        _wait_for("the switch to green", lambda: (_in_progress(platform) or {}).get("phase") == "switched", 120)
+        assert all("candidate" in line for line in _servers(platform).splitlines() if line.startswith("server "))
+        asked = time.monotonic()
+        done = platform.qvctl("rollback", ENVIRONMENT, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        _wait_for("all requests on blue", lambda: " candidate " not in _servers(platform), 5)
+        print(f"\nrollback: all requests on blue {time.monotonic() - asked:.2f}s after `qvctl rollback`")
+        output, _ = driver.communicate(timeout=120)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode == 1, output
+    last = _last(platform)
+    assert last["outcome"] == "rolled_back"
+    assert _releases(platform)["stable"] == blue
+    _assert_all_on_stable(platform)
+
+
+def test_killing_qvctl_mid_rollout_then_abort_leaves_every_request_on_stable(
+        platform: Platform, repository: Repository, load: Load) -> None:
+    stable = _releases(platform)["stable"]
+    version = repository.version("interrupted", _good("interrupted"))
+    driver = _background_deploy(platform, version)
+    try:
+        _wait_for("the first canary step", lambda: (_in_progress(platform) or {}).get("phase") == "progressing", 120)
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.communicate(timeout=30)
+    status = platform.qvctl("status", ENVIRONMENT, "--output", "json", timeout=120)
+    release = json.loads(status.stdout)["release"]
+    assert release["rollout"]["version"] == version and release["rollout_driver_alive"] is False
+    assert "INTERRUPTED" in platform.qvctl("status", ENVIRONMENT, timeout=120).stdout
+    done = platform.qvctl("abort", ENVIRONMENT, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ended = time.time()
+    assert _last(platform)["outcome"] == "aborted"
+    assert _releases(platform)["stable"] == stable and _in_progress(platform) is None
+    _assert_all_on_stable(platform)
+    time.sleep(2)
+    assert load.failed_fraction(ended, time.time()) == 0.0
