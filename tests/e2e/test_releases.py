@@ -21,8 +21,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,91 +30,23 @@ from qvctl.platform import supervisor
 from qvctl.platform.paths import EnvPaths
 from tests.e2e.conftest import EDGE, ENVIRONMENT, Platform
 from tests.e2e.traffic import Load
+from tests.e2e.versions import (
+    DROPS_A_USED_COLUMN,
+    FAILS_EVERY_REQUEST,
+    FAILS_ONE_ROUTE,
+    SLOWER,
+    Repository,
+    good,
+)
 
 pytestmark = pytest.mark.e2e
 
-APP = "services/api/src/quantumvest_api/app.py"
-INIT = "services/api/src/quantumvest_api/__init__.py"
-ROUTERS = """    for module in (operations, portfolios, holdings, transactions, prices, risk):
-        app.include_router(module.router)
-"""
 RATE = 40.0  # requests per second through nginx while a rollout runs
-
-
-def _faulty(body: str) -> Callable[[str], str]:
-    """app.py with a dependency on every /api/v1 route that runs `body` first (inside the metrics
-    middleware, so the API counts what it does as users see it)."""
-    def patch(text: str) -> str:
-        assert ROUTERS in text, "app.py changed: update the release tests' patch anchor"
-        return text.replace(ROUTERS, (
-            "    import asyncio, itertools  # noqa: E401\n"
-            "    from fastapi import Depends, HTTPException, Request\n"
-            "    counter = itertools.count()\n"
-            "    async def fault(request: Request) -> None:\n"
-            f"        {body}\n"
-            "    for module in (operations, portfolios, holdings, transactions, prices, risk):\n"
-            "        app.include_router(module.router, dependencies=[] if module is operations else [Depends(fault)])\n"
-        ))
-    return patch
-
-
-FAILS_EVERY_REQUEST = _faulty("raise HTTPException(500, 'injected failure')")
-# Every 20th request of one route: 5 % there, about 1.7 % over the three routes of the load.
-FAILS_ONE_ROUTE = _faulty(
-    "if request.scope['route'].path == '/api/v1/portfolios/{portfolio_id}' and next(counter) % 20 == 0: "
-    "raise HTTPException(500, 'injected failure')")
-SLOWER = _faulty("await asyncio.sleep(0.8)")
-DROPS_A_USED_COLUMN = '''"""Drop the base currency (a release the running version cannot live with)."""
-
-from alembic import op
-
-revision = "0002"
-down_revision = "0001"
-
-
-def upgrade() -> None:
-    op.drop_column("portfolios", "base_currency")
-'''
-
-
-@dataclass
-class Repository:
-    root: Path
-
-    def git(self, *args: str, env: dict[str, str] | None = None, text_input: str | None = None) -> str:
-        environ = {**os.environ, "GIT_AUTHOR_NAME": "release test", "GIT_AUTHOR_EMAIL": "release@test",
-                   "GIT_COMMITTER_NAME": "release test", "GIT_COMMITTER_EMAIL": "release@test", **(env or {})}
-        done = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True, env=environ,
-                              input=text_input, check=True)
-        return done.stdout.strip()
-
-    def version(self, name: str, edits: dict[str, Callable[[str], str] | str]) -> str:
-        """A branch `name`: HEAD with `edits` (path -> new text, or a function of the old), committed
-        through a scratch index: the working tree the platform runs from stays as it is."""
-        index = {"GIT_INDEX_FILE": str(self.root / ".git" / f"index-{name}")}
-        self.git("read-tree", "HEAD", env=index)
-        for path, edit in edits.items():
-            old = (self.root / path).read_text() if (self.root / path).exists() else ""
-            blob = self.git("hash-object", "-w", "--stdin", text_input=edit(old) if callable(edit) else edit)
-            self.git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index)
-        tree = self.git("write-tree", env=index)
-        commit = self.git("commit-tree", tree, "-p", "HEAD", "-m", f"release test: {name}")
-        self.git("branch", "--force", name, commit)
-        return name
-
-
-def _good(name: str) -> dict[str, Callable[[str], str] | str]:
-    return {INIT: lambda text: text + f"# release {name}\n"}
 
 
 @pytest.fixture(scope="module")
 def repository(platform: Platform) -> Repository:
-    repo = Repository(platform.checkout)
-    if not (platform.checkout / ".git").exists():
-        repo.git("init", "-q", "-b", "main")
-        repo.git("add", "-A")
-        repo.git("commit", "-q", "-m", "the checkout under test")
-    return repo
+    return Repository.of_checkout(platform.checkout)
 
 
 @pytest.fixture
@@ -163,7 +93,7 @@ def _deploy(platform: Platform, version: str, *extra: str) -> subprocess.Complet
 def test_a_good_version_is_promoted_through_every_step_and_the_old_one_retired(
         platform: Platform, repository: Repository, load: Load) -> None:
     before = _releases(platform)["stable"]
-    version = repository.version("good-1", _good("good-1"))
+    version = repository.version("good-1", good("good-1"))
     started = time.time()
     done = _deploy(platform, version)
     print(f"\n{done.stdout}")
@@ -235,7 +165,7 @@ def test_a_slower_version_with_no_errors_is_aborted(platform: Platform, reposito
 
 def test_too_little_traffic_is_inconclusive_and_never_promotes(platform: Platform, repository: Repository) -> None:
     stable = _releases(platform)["stable"]
-    version = repository.version("good-quiet", _good("good-quiet"))
+    version = repository.version("good-quiet", good("good-quiet"))
     done = _deploy(platform, version)  # no load: nobody uses the API
     assert done.returncode == 1, done.stdout + done.stderr
     last = _last(platform)
@@ -250,8 +180,7 @@ def test_too_little_traffic_is_inconclusive_and_never_promotes(platform: Platfor
 def test_a_release_whose_migration_drops_a_used_column_is_refused_before_traffic_moves(
         platform: Platform, repository: Repository) -> None:
     servers = _servers(platform)
-    version = repository.version("drops-column", {
-        "services/api/src/quantumvest_api/migrations/versions/0002_drop_base_currency.py": DROPS_A_USED_COLUMN})
+    version = repository.version("drops-column", DROPS_A_USED_COLUMN)
     done = _deploy(platform, version)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "refused before any traffic moved" in done.stderr and "portfolios.base_currency" in done.stderr
@@ -294,7 +223,7 @@ def _in_progress(platform: Platform) -> dict[str, Any] | None:
 def test_blue_green_rollback_inside_the_window_returns_to_blue_at_once(
         platform: Platform, repository: Repository, load: Load) -> None:
     blue = _releases(platform)["stable"]
-    version = repository.version("green-good", _good("green-good"))
+    version = repository.version("green-good", good("green-good"))
     driver = _background_deploy(platform, version, "--strategy", "blue-green")
     try:
         _wait_for("the switch to green", lambda: (_in_progress(platform) or {}).get("phase") == "switched", 120)
@@ -318,7 +247,7 @@ def test_blue_green_rollback_inside_the_window_returns_to_blue_at_once(
 def test_killing_qvctl_mid_rollout_then_abort_leaves_every_request_on_stable(
         platform: Platform, repository: Repository, load: Load) -> None:
     stable = _releases(platform)["stable"]
-    version = repository.version("interrupted", _good("interrupted"))
+    version = repository.version("interrupted", good("interrupted"))
     driver = _background_deploy(platform, version)
     try:
         _wait_for("the first canary step", lambda: (_in_progress(platform) or {}).get("phase") == "progressing", 120)

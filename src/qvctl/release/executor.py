@@ -144,6 +144,7 @@ class Executor:
             self.report(state, "the release was being promoted: finishing that (use `qvctl rollback` after)")
             return self._promote(state)
         state.candidate_weight = 0
+        rollout.all_on_stable_at = now()
         routing.apply(self.store, self.spec, state)
         self.report(state, f"all requests on {state.stable.label} ({reason})")
         return self._retire(state, outcome, reason)

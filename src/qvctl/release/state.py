@@ -87,6 +87,7 @@ class Rollout(_Model):
     steps: list[StepRecord] = []
     migrations: str = ""
     switched_at: str | None = None  # blue-green: when green took all traffic
+    all_on_stable_at: str | None = None  # an abort: when nginx had every request on stable again
     ended: str | None = None
     outcome: Outcome | None = None
     reason: str = ""
