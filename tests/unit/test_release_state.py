@@ -132,3 +132,13 @@ def test_clear_removes_a_pending_request_and_tolerates_none(tmp_path: Path) -> N
     requests.put("abort")
     requests.clear()
     assert requests.take() is None
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[]", b'"abort"', b"null", b"\xff\xfe"])
+def test_a_file_that_is_no_request_is_ignored_and_removed(tmp_path: Path, content: bytes) -> None:
+    """The driver reads the file several times a second mid-rollout: whatever is in it must not stop it."""
+    requests = Requests(_store(tmp_path))
+    requests.file.parent.mkdir(parents=True)
+    requests.file.write_bytes(content)
+    assert requests.take() is None
+    assert not requests.pending()

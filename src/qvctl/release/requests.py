@@ -37,12 +37,18 @@ class Requests:
         return request
 
     def take(self) -> Request | None:
+        """The pending request, removed; None when there is none. A file that holds no request is
+        removed too: the driver reads it mid-rollout and must neither stop on it nor read it forever."""
         try:
-            data = json.loads(self.file.read_text())
-        except (FileNotFoundError, ValueError):
+            text = self.file.read_bytes()
+        except FileNotFoundError:
             return None
         self.clear()
-        if data.get("action") not in ("abort", "promote", "rollback"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or data.get("action") not in ("abort", "promote", "rollback"):
             return None
         return Request(data["action"], str(data.get("by", "?")), str(data.get("at", "")))
 
