@@ -9,6 +9,9 @@ talks to a cluster (there is none on this machine).
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -21,27 +24,51 @@ from qvctl.spec import Environment, require_environment, spec_path
 
 
 def set_image_tag(ctx: Context, spec: Environment, tag: str) -> Environment:
-    """Write `tag` into the environment's spec and return the spec as it now reads (validated)."""
+    """Write `tag` into the environment's spec and return the spec as it now reads (validated).
+
+    Only the tag's value changes in the file: the rest of it (comments, alignment, the indentation
+    of its lists) is a person's writing, and a release must show in `git diff` as one line."""
     if spec.application.image.digest is not None:
         raise QvError(f"{spec.name} pins its image by digest: set application.image.digest in "
                       f"environments/{spec.name}.yaml to the release's digest", ExitStatus.INVALID_INPUT)
     path: Path = spec_path(ctx.root, spec.name)
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    document = yaml.load(path.read_text())
-    before = document["application"]["image"]["tag"]
-    document["application"]["image"]["tag"] = type(before)(tag) if isinstance(before, str) else tag
-    with path.open("w") as out:
-        yaml.dump(document, out)
+    original = path.read_text()
+    _write(path, _with_tag(original, tag, f"environments/{spec.name}.yaml"))
     try:
         return require_environment(ctx, spec.name)
     except QvError:
-        document["application"]["image"]["tag"] = before
-        with path.open("w") as out:
-            yaml.dump(document, out)
+        _write(path, original)
         raise QvError(f"--version {tag}: not a valid image tag for {spec.name} (spec unchanged)",
                       ExitStatus.INVALID_INPUT) from None
+
+
+# The scalar a value starts with: double-quoted (with escapes), single-quoted ('' is a quote), or plain.
+_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"' r"|'(?:[^']|'')*'" r"|[^\s,#}\]]+")
+
+
+def _with_tag(text: str, tag: str, display: str) -> str:
+    """`text` with application.image.tag's value replaced in place, quoted as before when it can be."""
+    image = YAML().load(text)["application"]["image"]
+    if "tag" not in image:
+        raise QvError(f"{display}: application.image has no tag to replace", ExitStatus.INVALID_INPUT)
+    line, column = image.lc.value("tag")
+    lines = text.splitlines(keepends=True)
+    found = _SCALAR.match(lines[line], column)
+    if found is None:
+        raise QvError(f"{display}: application.image.tag on line {line + 1} is not a plain value",
+                      ExitStatus.INVALID_INPUT)
+    # Single quotes stay single; anything else is double-quoted, so a tag such as 1.10 stays a string.
+    quoted = f"'{tag}'" if found.group().startswith("'") and "'" not in tag else json.dumps(tag)
+    lines[line] = lines[line][:found.start()] + quoted + lines[line][found.end():]
+    return "".join(lines)
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace the file at once: an editor or `git diff` never sees half a spec."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.chmod(path.stat().st_mode & 0o777)
+    os.replace(tmp, path)
 
 
 def next_steps(spec: Environment) -> list[str]:
