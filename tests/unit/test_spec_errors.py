@@ -10,12 +10,13 @@ import pytest
 import yaml
 
 from qvctl.spec import SpecError
-from qvctl.spec.loader import parse_environment
+from qvctl.spec.loader import parse_environment, shared_ports
 
 from ..conftest import ROOT, run_qvctl
 
 PROD = yaml.safe_load((ROOT / "environments" / "prod.yaml").read_text())
 LOCAL = yaml.safe_load((ROOT / "environments" / "local.yaml").read_text())
+PORTS = shared_ports(ROOT)
 FILE = "environments/prod.yaml"
 
 
@@ -124,6 +125,21 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
      "hosts.database_dr.count: production needs a standby cluster of at least 2 nodes in the DR region, got 0"),
     ("unknown_tier", _set("tier", "critical"), "tier: 'critical': input should be 'development', 'staging' or"),
     ("name_not_a_name", _set("name", "Prod Env"), "name: 'Prod Env': string should match pattern"),
+    # A new version in the cloud is new pods: no second port on the hosts.
+    ("candidate_port_in_cloud", _set("application.candidate_port", 8001),
+     "application.candidate_port: only a local environment runs releases side by side on its hosts"),
+]
+
+# The same rules' local side: a release's instances listen beside the stable ones on the same hosts.
+BAD_LOCAL_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("local_without_candidate_port", lambda s: s["application"].pop("candidate_port"),
+     "application.candidate_port: a local environment needs a port for a new release's instances"),
+    ("candidate_port_is_the_application_port", _set("application.candidate_port", LOCAL["application"]["port"]),
+     f"application.candidate_port: {LOCAL['application']['port']} is the port of another service"),
+    ("candidate_port_is_prometheus", _set("application.candidate_port", PORTS["prometheus"]),
+     f"application.candidate_port: {PORTS['prometheus']} is the port of another service"),
+    ("candidate_port_is_nginx_status", _set("application.candidate_port", PORTS["nginx_status"]),
+     f"application.candidate_port: {PORTS['nginx_status']} is the port of another service"),
 ]
 
 
@@ -158,6 +174,15 @@ def test_bad_spec_fails_with_its_one_line_message(mutate, expected):
     with pytest.raises(SpecError) as caught:
         parse_environment(yaml.safe_dump(spec), FILE)
     assert any(line.startswith(f"{FILE}: {expected}") for line in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in BAD_LOCAL_SPECS], ids=[c[0] for c in BAD_LOCAL_SPECS])
+def test_bad_local_spec_fails_with_its_one_line_message(mutate, expected):
+    spec = copy.deepcopy(LOCAL)
+    mutate(spec)
+    with pytest.raises(SpecError) as caught:
+        parse_environment(yaml.safe_dump(spec), "environments/local.yaml")
+    assert caught.value.problems == (f"environments/local.yaml: {expected}",)
 
 
 def test_local_host_outside_loopback_is_refused():
