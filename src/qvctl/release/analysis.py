@@ -31,7 +31,12 @@ class Prometheus:
             answer = httpx.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=self.timeout)
         except httpx.HTTPError as err:
             raise QvError(f"Prometheus at {self.url} does not answer: {err}", ExitStatus.UNREACHABLE) from None
-        body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
+        try:
+            body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
+        except ValueError:  # a proxy's error page, a truncated answer
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
         if answer.status_code != 200 or body.get("status") != "success":
             raise QvError(f"Prometheus at {self.url} refused a query: {body.get('error') or answer.status_code}")
         result = body["data"]["result"]
