@@ -89,7 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)["query"][0]
         self.server.queries.append(query)
         answer = self.server.answer
-        payload = json.dumps(self.server.body if answer is None else answer(query)).encode()
+        body = self.server.body if answer is None else answer(query)
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(self.server.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -144,6 +145,14 @@ def test_an_error_answer_is_a_qverror_with_prometheus_reason(prometheus: FakePro
         _client(prometheus).scalar("sum(")
     assert "refused a query: parse error at char 5" in caught.value.message
     assert caught.value.status == ExitStatus.FAILED
+
+
+def test_a_body_that_is_not_json_is_a_qverror(prometheus: FakePrometheus) -> None:
+    prometheus.status = 502
+    prometheus.body = b"<html>502 Bad Gateway</html>"  # labelled JSON all the same
+    with pytest.raises(QvError) as caught:
+        _client(prometheus).scalar("up")
+    assert "refused a query: 502" in caught.value.message
 
 
 def test_measure_asks_the_three_queries_of_the_candidate_and_judges_them(prometheus: FakePrometheus) -> None:

@@ -177,7 +177,7 @@ def test_a_passing_canary_goes_through_every_step_and_promotes(platform: Platfor
 
     assert rollout.outcome == "promoted"
     assert [s.weight for s in rollout.steps] == [s.weight for s in LOCAL.rollout.steps] == [25, 50, 100]
-    assert [w for w in platform.weights if w not in (0,)][:3] == [25, 50, 100]
+    assert [w for w in platform.weights if w != 0][:3] == [25, 50, 100]
     for step, policy in zip(rollout.steps, LOCAL.rollout.steps, strict=True):
         assert step.ended is not None
         assert platform.verdicts(step)[-1] == "pass"
