@@ -37,7 +37,12 @@ from qvctl.spec import Environment, load_environment, spec_path
 from qvctl.spec.model import CanaryStep
 from tests.conftest import ROOT
 
-LOCAL = load_environment(spec_path(ROOT, "local"), ROOT)
+_LOADED = load_environment(spec_path(ROOT, "local"), ROOT)
+# The local spec with every step held two measurements long, so that these cases follow the
+# executor's rules, not local.yaml's tuning of its pauses.
+LOCAL = _LOADED.model_copy(update={"rollout": _LOADED.rollout.model_copy(update={"steps": [
+    CanaryStep(weight=step.weight, pause_seconds=2 * _LOADED.rollout.analysis.interval_seconds)
+    for step in _LOADED.rollout.steps]})})
 NEW = Build(version="v2", commit="0123456789abcdef0123456789abcdef01234567", venv="/builds/v2/venv")
 APP_HOSTS = 2  # environments/local.yaml: app1, app2
 # A step of the script: a verdict, or a verdict and something another shell does at that moment.

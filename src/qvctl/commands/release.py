@@ -160,7 +160,7 @@ def _ask_driver(store: Store, action: Action) -> Rollout:
 
 
 def promote(env: str = ENV_ARGUMENT) -> None:
-    """Skip the rest of the rollout's steps (or the blue-green window): promote the new version now."""
+    """Skip the rest of the canary's steps; blue-green: switch now (preview) or end the rollback window."""
     _request(env, "promote")
 
 
