@@ -147,8 +147,9 @@ def test_a_version_that_fails_five_percent_of_one_route_is_aborted(
     assert last["outcome"] == "aborted"
     failed = [m for s in last["steps"] for m in s["measurements"] if m["verdict"] == "fail"]
     assert failed and "success rate" in failed[-1]["reason"]
-    # The whole version's share stayed above the threshold: only the per-route rule can catch it.
-    assert failed[-1]["success_rate"] >= 0.9
+    # The lowest share is the failing route's, about 95 % (it was no error at all, or the whole
+    # version's share, about 98 %, were the route not judged on its own).
+    assert 0.9 <= failed[-1]["success_rate"] <= 0.97
     _assert_all_on_stable(platform)
 
 

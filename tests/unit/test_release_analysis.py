@@ -156,7 +156,7 @@ def test_a_body_that_is_not_json_is_a_qverror(prometheus: FakePrometheus) -> Non
 
 
 def test_measure_asks_the_three_queries_of_the_candidate_and_judges_them(prometheus: FakePrometheus) -> None:
-    answers = {"sum(increase": "250", "(\n": "0.98", "1000 *": "120"}  # count, success rate, p99
+    answers = {"sum(increase": "250", "min(\n": "0.98", "1000 *": "120"}  # count, success rate, p99
     prometheus.answer = lambda query: _vector(next(v for k, v in answers.items() if query.startswith(k)))
     m = measure(_client(prometheus), POLICY, "v2@0123456789ab", weight=25, window_seconds=30)
     assert prometheus.queries == [queries.request_count(SELECTED, "30s"),

@@ -10,12 +10,12 @@ talks to a cluster (there is none on this machine).
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from qvctl.atomic_file import replace_text
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.kubernetes import naming
@@ -33,11 +33,11 @@ def set_image_tag(ctx: Context, spec: Environment, tag: str) -> Environment:
                       f"environments/{spec.name}.yaml to the release's digest", ExitStatus.INVALID_INPUT)
     path: Path = spec_path(ctx.root, spec.name)
     original = path.read_text()
-    _write(path, _with_tag(original, tag, f"environments/{spec.name}.yaml"))
+    replace_text(path, _with_tag(original, tag, f"environments/{spec.name}.yaml"))
     try:
         return require_environment(ctx, spec.name)
     except QvError:
-        _write(path, original)
+        replace_text(path, original)
         raise QvError(f"--version {tag}: not a valid image tag for {spec.name} (spec unchanged)",
                       ExitStatus.INVALID_INPUT) from None
 
@@ -61,14 +61,6 @@ def _with_tag(text: str, tag: str, display: str) -> str:
     quoted = f"'{tag}'" if found.group().startswith("'") and "'" not in tag else json.dumps(tag)
     lines[line] = lines[line][:found.start()] + quoted + lines[line][found.end():]
     return "".join(lines)
-
-
-def _write(path: Path, text: str) -> None:
-    """Replace the file at once: an editor or `git diff` never sees half a spec."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    tmp.chmod(path.stat().st_mode & 0o777)
-    os.replace(tmp, path)
 
 
 def next_steps(spec: Environment) -> list[str]:

@@ -32,14 +32,16 @@ def _enough(matchers: Sequence[str], window: str, min_requests: int) -> str:
 
 
 def success_rate(matchers: Sequence[str], window: str, min_requests: int) -> str:
-    """The lowest share of non-5xx answers among the routes with at least `min_requests` requests,
-    or the whole version's share when no route had that many."""
+    """The lowest share of non-5xx answers among the whole version and each route that had at least
+    `min_requests` requests: a busy route's regression shows even where the whole hides it, and a
+    quiet route's errors still count in the whole."""
     every = f"sum by (route) (increase({_series(REQUESTS, matchers, window)}))"
     # A route that answered only errors has no non-5xx series: count errors, and no error as 0.
     errors = f"(\n  sum by (route) (increase({_series(REQUESTS, matchers, window, _5XX)}))\n  or {every} * 0\n)"
-    per_route = f"min(\n  (1 - {errors} / {every})\n  and ({every} >= {min_requests})\n)"
-    overall = f"(\n  1 - sum({errors}) / sum({every})\n)"
-    return f"(\n{per_route}\nor\n{overall}\n)\n{_enough(matchers, window, min_requests)}"
+    per_route = f"(\n  (1 - {errors} / {every})\n  and ({every} >= {min_requests})\n)"
+    # The whole version as one more "route", so that `or` keeps it beside the routes' shares.
+    overall = f'label_replace(\n  1 - sum({errors}) / sum({every}),\n  "route", "(all)", "", ""\n)'
+    return f"min(\n{per_route}\nor\n{overall}\n)\n{_enough(matchers, window, min_requests)}"
 
 
 def p99_latency_ms(matchers: Sequence[str], window: str, min_requests: int) -> str:

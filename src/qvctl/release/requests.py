@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
+from qvctl.atomic_file import replace_text
 from qvctl.release.state import Store, now, who
 
 Action = Literal["abort", "promote", "rollback"]
@@ -30,10 +31,7 @@ class Requests:
 
     def put(self, action: Action) -> Request:
         request = Request(action, who(), now())
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(request.__dict__))
-        tmp.replace(self.file)
+        replace_text(self.file, json.dumps(request.__dict__))
         return request
 
     def take(self) -> Request | None:

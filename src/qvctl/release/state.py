@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime
 import getpass
 import json
-import os
 import socket
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from qvctl.atomic_file import replace_text
 from qvctl.context import QvError
 from qvctl.platform.paths import EnvPaths
 
@@ -110,25 +110,6 @@ def who() -> str:
     return f"{getpass.getuser()}@{socket.gethostname()}"
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Readers (nginx, Prometheus, another qvctl) see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    tmp.chmod(mode)
-    os.replace(tmp, path)
-
-
 class Store:
     def __init__(self, paths: EnvPaths) -> None:
         self.paths = paths
@@ -147,7 +128,7 @@ class Store:
             raise QvError(f"{self.state_file}: not a release state qvctl wrote ({str(err).splitlines()[0]})") from None
 
     def save(self, state: ReleaseState) -> None:
-        _write_atomic(self.state_file, state.model_dump_json(indent=2) + "\n")
+        replace_text(self.state_file, state.model_dump_json(indent=2) + "\n")
 
     def history(self) -> list[Rollout]:
         try:
@@ -160,7 +141,7 @@ class Store:
 
     def record(self, rollout: Rollout) -> None:
         rows = [r.model_dump(mode="json") for r in self.history()] + [rollout.model_dump(mode="json")]
-        _write_atomic(self.history_file, json.dumps(rows, indent=2) + "\n")
+        replace_text(self.history_file, json.dumps(rows, indent=2) + "\n")
 
     def write_routing(self, name: str, text: str) -> bool:
         """Write a routing file (nginx's servers, Prometheus' targets); True if it changed."""
@@ -168,5 +149,5 @@ class Store:
         if path.exists() and path.read_text() == text:
             return False
         self.routing.mkdir(mode=0o755, parents=True, exist_ok=True)
-        _write_atomic(path, text)
+        replace_text(path, text)
         return True

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from qvctl.platform.components import Component
+from qvctl.platform.supervisor import pid_alive
 from qvctl.release import routing
-from qvctl.release.state import ReleaseState, pid_alive
+from qvctl.release.state import ReleaseState
 from qvctl.spec import Environment
 
 

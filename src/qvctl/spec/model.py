@@ -292,8 +292,8 @@ class Analysis(Strict):
     """How a new version is judged while it takes traffic: one measurement every `interval_seconds`."""
 
     interval_seconds: Annotated[int, Field(ge=1, le=3600)]
-    # Of the requests a measurement counts, the share not answered 5xx, on every route that had
-    # at least `min_requests` of them (the whole version's share when no route had that many).
+    # Of the requests a measurement counts, the share not answered 5xx: of the whole version, and
+    # of each route that had at least `min_requests` of them; the lowest is judged.
     min_success_rate: Annotated[float, Field(ge=0, le=1)]
     max_p99_latency_ms: Annotated[int, Field(ge=1, le=60000)]
     # Fewer requests than this in a measurement, or no data, is inconclusive: never a pass.
