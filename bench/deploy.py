@@ -54,7 +54,14 @@ def main(env: str) -> None:
         aborted = qvctl("deploy", env, "--version", bad_commit)
         bad_ended = time.time()
         time.sleep(2)
-    record = json.loads(qvctl("releases", env, "--output", "json").stdout)["releases"][-1]
+        back_started = time.time()
+        rolled_back = qvctl("rollback", env)
+        back_ended = time.time()
+        if rolled_back.returncode != 0:
+            sys.exit(f"bench: the rollback to the previous release failed:\n{rolled_back.stdout[-2000:]}"
+                     f"{rolled_back.stderr}")
+        time.sleep(2)
+    record = json.loads(qvctl("releases", env, "--output", "json").stdout)["releases"][-2]
     if aborted.returncode == 0 or record["outcome"] != "aborted":
         sys.exit(f"bench: the failing release was not aborted:\n{aborted.stdout[-2000:]}{aborted.stderr}")
     on_stable = epoch(record["all_on_stable_at"])
@@ -69,6 +76,8 @@ def main(env: str) -> None:
     print(f"{'failed requests users saw, bad canary (to 100 % stable)':52} "
           f"{load.failed_fraction(first_step, on_stable):6.2%}  (bound: {weight} % x 100 % errors)")
     print(f"{'failed requests users saw, whole bad deploy':52} {load.failed_fraction(bad_started, bad_ended):6.2%}")
+    print(f"{'rollback to the previous release (a canary of it)':52} {back_ended - back_started:6.1f} s "
+          f"(users: {load.failed_fraction(back_started, back_ended):.2%} failed)")
     print(f"({RATE:.0f} requests/s through nginx; load average {' '.join(open('/proc/loadavg').read().split()[:3])})")
 
 

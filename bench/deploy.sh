@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Releases on the local platform under load (40 requests/s through nginx): a good release promoted
-# through every canary step, then a release that fails every request, aborted. Prints the time to
-# full promotion, the time from deploy start to 100 % on stable for the bad one, and the share of
-# requests users saw fail. Uses a running ENV, or brings it up and takes it down at the end.
+# through every canary step, a release that fails every request, aborted, then `qvctl rollback`
+# to the release before the good one. Prints the time to full promotion, the time from deploy
+# start to 100 % on stable for the bad one, the share of requests users saw fail, and the
+# rollback's time. Uses a running ENV, or brings it up and takes it down at the end.
 #   bash bench/deploy.sh [ENV]            (ENV defaults to local)
 set -euo pipefail
 cd "$(dirname "$0")/.."

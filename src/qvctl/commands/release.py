@@ -19,7 +19,7 @@ from qvctl.exit_status import ExitStatus
 from qvctl.output import OutputFormat, console, print_json, print_table
 from qvctl.platform.lock import environment_lock
 from qvctl.platform.paths import EnvPaths
-from qvctl.release import cloud
+from qvctl.release import cloud, routing
 from qvctl.release.requests import Action, Requests
 from qvctl.release.state import ReleaseState, Rollout, Store
 from qvctl.spec import Environment, require_environment
@@ -67,11 +67,14 @@ def deploy(
                                                          "in the cloud the image tag."),
     strategy: StrategyOption | None = typer.Option(None, "--strategy", help="canary or blue-green "
                                                                      "(default: the spec's rollout.strategy)."),
-    resume: bool = typer.Option(False, "--resume", help="Go on with a rollout whose qvctl was interrupted."),
+    resume: bool = typer.Option(False, "--resume", help="Go on with a rollout whose qvctl was interrupted "
+                                                         "(so does --version of that rollout's ref)."),
 ) -> None:
     """Release VERSION of the API into ENV: canary steps or a blue-green switch, judged by Prometheus.
 
     A failed analysis (or `qvctl abort`) sends every request back to the stable version at once.
+    Interrupted (Ctrl-C, a killed qvctl), the rollout stays where it was: run `deploy` again to go on,
+    or `abort`.
     """
     ctx = Context.discover()
     spec = require_environment(ctx, env)
@@ -84,11 +87,20 @@ def deploy(
     chosen = (strategy or StrategyOption(spec.rollout.strategy.replace("_", "-"))).value.replace("-", "_")
     with environment_lock(paths.lock_file, env):
         executor = _executor(ctx, spec)
-        if resume:
-            rollout = executor.resume()
-        else:
-            assert version is not None
-            rollout = executor.deploy(version, "canary" if chosen == "canary" else "blue_green")
+        interrupted = executor.store.load().rollout
+        try:
+            if resume or (interrupted is not None and version == interrupted.version):
+                rollout = executor.resume()
+            else:
+                assert version is not None
+                rollout = executor.deploy(version, "canary" if chosen == "canary" else "blue_green")
+        except QvError as err:
+            if err.status != ExitStatus.INTERRUPTED:
+                raise
+            state = executor.store.load()
+            where = f" with {routing.describe(state)}" if state.rollout is not None else ""
+            raise QvError(f"interrupted{where}: `qvctl deploy --resume` goes on, `qvctl abort` sends every "
+                          "request to the stable version", ExitStatus.INTERRUPTED) from None
     _finished(rollout)
 
 
