@@ -24,18 +24,21 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from qvctl.context import Context
 from qvctl.platform import supervisor
 from qvctl.platform.paths import EnvPaths
-from tests.e2e.conftest import EDGE, ENVIRONMENT, Platform
+from tests.e2e.conftest import EDGE, ENVIRONMENT, SPEC, Platform
 from tests.e2e.traffic import Load
 from tests.e2e.versions import (
+    ADDS_A_NULLABLE_COLUMN,
     DROPS_A_USED_COLUMN,
     FAILS_EVERY_REQUEST,
     FAILS_ONE_ROUTE,
     SLOWER,
+    Edits,
     Repository,
     good,
 )
@@ -87,20 +90,30 @@ def _assert_all_on_stable(platform: Platform) -> None:
     assert _candidate_programs(platform) == []
 
 
+def _next(platform: Platform, repository: Repository, name: str, edits: Edits) -> str:
+    """A version made from the stable release's commit, as the next release of a project is."""
+    stable = _releases(platform)["stable"]
+    parent = "HEAD" if "@" not in stable else stable.split("@")[1]
+    return repository.version(name, edits, parent=parent)
+
+
 def _deploy(platform: Platform, version: str, *extra: str) -> subprocess.CompletedProcess[str]:
     return platform.qvctl("deploy", ENVIRONMENT, "--version", version, *extra, timeout=600)
 
 
 def test_a_good_version_is_promoted_through_every_step_and_the_old_one_retired(
         platform: Platform, repository: Repository, load: Load) -> None:
+    """Its compatible migration (a nullable column) runs once, before the first step, while the
+    stable version goes on serving on the schema ahead of its own."""
     before = _releases(platform)["stable"]
-    version = repository.version("good-1", good("good-1"))
+    version = _next(platform, repository, "good-1", {**good("good-1"), **ADDS_A_NULLABLE_COLUMN})
     started = time.time()
     done = _deploy(platform, version)
     print(f"\n{done.stdout}")
     assert done.returncode == 0, done.stdout + done.stderr
     last = _last(platform)
     assert last["outcome"] == "promoted"
+    assert last["migrations"] == "1 statement, compatible"
     assert [s["weight"] for s in last["steps"]] == [25, 50, 100]
     assert all(s["measurements"] and s["measurements"][-1]["verdict"] == "pass" for s in last["steps"])
     stable = _releases(platform)["stable"]
@@ -111,6 +124,10 @@ def test_a_good_version_is_promoted_through_every_step_and_the_old_one_retired(
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
     commit = stable.split("@")[1]
     assert running.count(f"/builds/{commit}") >= 2, running
+    # ... at their own head, the migration's: it ran.
+    for address in SPEC.hosts["app"].addresses or []:
+        ready = httpx.get(f"http://{address}:{SPEC.application.port}/readyz", timeout=5).json()
+        assert ready["checks"]["migrations"] == "ok", ready
     ended = time.time()
     print(f"promotion took {ended - started:.1f}s; users saw {load.describe_failures(started, ended)}")
     assert load.between(started, ended) and load.failed_fraction(started, ended) == 0.0, \
@@ -119,7 +136,7 @@ def test_a_good_version_is_promoted_through_every_step_and_the_old_one_retired(
 
 def test_a_version_that_fails_every_request_is_aborted_at_the_first_analysis(
         platform: Platform, repository: Repository, load: Load) -> None:
-    version = repository.version("fails-all", FAILS_EVERY_REQUEST)
+    version = _next(platform, repository, "fails-all", FAILS_EVERY_REQUEST)
     done = _deploy(platform, version)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "aborted" in done.stderr and "success rate" in done.stderr
@@ -140,7 +157,7 @@ def test_a_version_that_fails_every_request_is_aborted_at_the_first_analysis(
 
 def test_a_version_that_fails_five_percent_of_one_route_is_aborted(
         platform: Platform, repository: Repository, load: Load) -> None:
-    version = repository.version("fails-one-route", FAILS_ONE_ROUTE)
+    version = _next(platform, repository, "fails-one-route", FAILS_ONE_ROUTE)
     done = _deploy(platform, version)
     assert done.returncode == 1, done.stdout + done.stderr
     last = _last(platform)
@@ -154,7 +171,7 @@ def test_a_version_that_fails_five_percent_of_one_route_is_aborted(
 
 
 def test_a_slower_version_with_no_errors_is_aborted(platform: Platform, repository: Repository, load: Load) -> None:
-    version = repository.version("slower", SLOWER)
+    version = _next(platform, repository, "slower", SLOWER)
     done = _deploy(platform, version)
     assert done.returncode == 1, done.stdout + done.stderr
     last = _last(platform)
@@ -167,7 +184,7 @@ def test_a_slower_version_with_no_errors_is_aborted(platform: Platform, reposito
 
 def test_too_little_traffic_is_inconclusive_and_never_promotes(platform: Platform, repository: Repository) -> None:
     stable = _releases(platform)["stable"]
-    version = repository.version("good-quiet", good("good-quiet"))
+    version = _next(platform, repository, "good-quiet", good("good-quiet"))
     done = _deploy(platform, version)  # no load: nobody uses the API
     assert done.returncode == 1, done.stdout + done.stderr
     last = _last(platform)
@@ -182,7 +199,7 @@ def test_too_little_traffic_is_inconclusive_and_never_promotes(platform: Platfor
 def test_a_release_whose_migration_drops_a_used_column_is_refused_before_traffic_moves(
         platform: Platform, repository: Repository) -> None:
     servers = _servers(platform)
-    version = repository.version("drops-column", DROPS_A_USED_COLUMN)
+    version = _next(platform, repository, "drops-column", DROPS_A_USED_COLUMN)
     done = _deploy(platform, version)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "refused before any traffic moved" in done.stderr and "portfolios.base_currency" in done.stderr
@@ -194,7 +211,7 @@ def test_a_release_whose_migration_drops_a_used_column_is_refused_before_traffic
 
 def test_blue_green_a_green_that_fails_its_smoke_checks_never_gets_traffic(
         platform: Platform, repository: Repository, load: Load) -> None:
-    version = repository.version("green-fails", FAILS_EVERY_REQUEST)
+    version = _next(platform, repository, "green-fails", FAILS_EVERY_REQUEST)
     started = time.time()
     done = _deploy(platform, version, "--strategy", "blue-green")
     assert done.returncode == 1, done.stdout + done.stderr
@@ -225,7 +242,7 @@ def _in_progress(platform: Platform) -> dict[str, Any] | None:
 def test_blue_green_rollback_inside_the_window_returns_to_blue_at_once(
         platform: Platform, repository: Repository, load: Load) -> None:
     blue = _releases(platform)["stable"]
-    version = repository.version("green-good", good("green-good"))
+    version = _next(platform, repository, "green-good", good("green-good"))
     driver = _background_deploy(platform, version, "--strategy", "blue-green")
     try:
         _wait_for("the switch to green", lambda: (_in_progress(platform) or {}).get("phase") == "switched", 120)
@@ -251,7 +268,7 @@ def test_blue_green_rollback_inside_the_window_returns_to_blue_at_once(
 def test_killing_qvctl_mid_rollout_then_abort_leaves_every_request_on_stable(
         platform: Platform, repository: Repository, load: Load) -> None:
     stable = _releases(platform)["stable"]
-    version = repository.version("interrupted", good("interrupted"))
+    version = _next(platform, repository, "interrupted", good("interrupted"))
     driver = _background_deploy(platform, version)
     try:
         _wait_for("the first canary step", lambda: (_in_progress(platform) or {}).get("phase") == "progressing", 120)

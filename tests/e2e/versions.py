@@ -42,13 +42,28 @@ FAILS_ONE_ROUTE: Edits = {APP: faulty(
     "if request.scope['route'].path == '/api/v1/portfolios/{portfolio_id}' and next(counter) % 20 == 0: "
     "raise HTTPException(500, 'injected failure')")}
 SLOWER: Edits = {APP: faulty("await asyncio.sleep(0.8)")}
-DROPS_A_USED_COLUMN: Edits = {"services/api/src/quantumvest_api/migrations/versions/0002_drop_base_currency.py":
-                              '''"""Drop the base currency (a release the running version cannot live with)."""
+MIGRATIONS = "services/api/src/quantumvest_api/migrations/versions"
+# Expand, never contract: a nullable column the stable version does not know is no harm to it.
+ADDS_A_NULLABLE_COLUMN: Edits = {f"{MIGRATIONS}/0002_portfolio_note.py":
+                                 '''"""A note on each portfolio (nullable: the running version never writes it)."""
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
 down_revision = "0001"
+
+
+def upgrade() -> None:
+    op.add_column("portfolios", sa.Column("note", sa.String(200), nullable=True))
+'''}
+DROPS_A_USED_COLUMN: Edits = {f"{MIGRATIONS}/0003_drop_base_currency.py":
+                              '''"""Drop the base currency (a release the running version cannot live with)."""
+
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
 
 
 def upgrade() -> None:
@@ -60,12 +75,17 @@ def upgrade() -> None:
 class Repository:
     root: Path
 
-    def git(self, *args: str, env: dict[str, str] | None = None, text_input: str | None = None) -> str:
+    def git(self, *args: str, env: dict[str, str] | None = None, text_input: str | None = None,
+            strip: bool = True) -> str:
         environ = {**os.environ, "GIT_AUTHOR_NAME": "release test", "GIT_AUTHOR_EMAIL": "release@test",
                    "GIT_COMMITTER_NAME": "release test", "GIT_COMMITTER_EMAIL": "release@test", **(env or {})}
         done = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True, env=environ,
                               input=text_input, check=True)
-        return done.stdout.strip()
+        return done.stdout.strip() if strip else done.stdout
+
+    def _exists(self, commit: str, path: str) -> bool:
+        return subprocess.run(["git", "-C", str(self.root), "cat-file", "-e", f"{commit}:{path}"],
+                              capture_output=True, check=False).returncode == 0
 
     @classmethod
     def of_checkout(cls, root: Path) -> Repository:
@@ -77,18 +97,19 @@ class Repository:
             repo.git("commit", "-q", "-m", "the checkout under test")
         return repo
 
-    def version(self, name: str, edits: Edits, branch: bool = True) -> str:
+    def version(self, name: str, edits: Edits, branch: bool = True, parent: str = "HEAD") -> str:
         """HEAD with `edits` (path -> new text, or a function of the old), committed through a scratch
         index (the working tree the platform runs from stays as it is): branch `name`, or the commit
-        alone when `branch` is false (nothing left in the repository but an unreachable commit)."""
+        alone when `branch` is false (nothing left in the repository but an unreachable commit).
+        `parent`: the commit it follows (a later release builds on the one promoted before it)."""
         index = {"GIT_INDEX_FILE": str(self.root / ".git" / f"index-{name}")}
-        self.git("read-tree", "HEAD", env=index)
+        self.git("read-tree", parent, env=index)
         for path, edit in edits.items():
-            old = (self.root / path).read_text() if (self.root / path).exists() else ""
+            old = self.git("show", f"{parent}:{path}", strip=False) if self._exists(parent, path) else ""
             blob = self.git("hash-object", "-w", "--stdin", text_input=edit(old) if callable(edit) else edit)
             self.git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index)
         tree = self.git("write-tree", env=index)
-        commit = self.git("commit-tree", tree, "-p", "HEAD", "-m", f"release test: {name}")
+        commit = self.git("commit-tree", tree, "-p", parent, "-m", f"release test: {name}")
         (self.root / ".git" / f"index-{name}").unlink()
         if not branch:
             return commit

@@ -70,6 +70,30 @@ def test_readyz_is_503_until_migrations_reach_head(servers, api_environment) -> 
         assert client.get("/readyz").status_code == 503
 
 
+def test_a_schema_ahead_of_this_version_is_ready_and_migrate_leaves_it_alone(servers, api_environment) -> None:
+    """During a rollout the stable version runs on the schema a newer release migrated (a
+    revision this version does not know): it stays ready, and its `migrate` does not fail on it."""
+    with servers.postgres.connect_superuser() as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS qv_ahead"))
+        connection.execute(sql.SQL("CREATE DATABASE qv_ahead OWNER {}").format(sql.Identifier(APP_USER)))
+    app = create_app(settings_from(api_environment, db_name="qv_ahead"))
+    with TestClient(app) as client:
+        command.upgrade(alembic_config(app.state.engine), "head")
+        with app.state.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00d0002'")
+        response = client.get("/readyz")
+        assert response.status_code == 200, response.json()
+        assert response.json()["checks"]["migrations"] == "ok: at ['f00d0002'], ahead of this version's head"
+        migrate = subprocess.run(
+            [sys.executable, "-m", "quantumvest_api.cli", "migrate"],
+            env=os.environ | api_environment | {"QV_DB_NAME": "qv_ahead"}, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert migrate.returncode == 0, migrate.stderr
+        assert "ahead of this version's migrations" in migrate.stdout + migrate.stderr
+        with app.state.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "f00d0002"
+
+
 def test_request_id_is_honoured_or_generated(client) -> None:
     assert client.get("/livez", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
     generated = client.get("/livez").headers["X-Request-ID"]

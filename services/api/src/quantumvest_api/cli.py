@@ -60,8 +60,9 @@ def migrate(args: argparse.Namespace) -> int:
     engine = make_engine(settings)
     try:
         # A newer release migrated the schema (compatible with this version): nothing to do here.
-        if args.revision == "head" and migration_history().position(current_revisions(engine)) == "ahead":
-            log.info("database ahead of this version's migrations: nothing to do")
+        current = current_revisions(engine)
+        if args.revision == "head" and migration_history().position(current) == "ahead":
+            print(f"database at {sorted(current)}, ahead of this version's migrations: nothing to do")
             return 0
         command.upgrade(alembic_config(engine), args.revision)
     except Exception as exc:  # one clear line for operators, never a traceback
