@@ -125,6 +125,7 @@ def _request(env: str, action: Action) -> None:
         raise QvError(f"in {env} Argo Rollouts drives releases: kubectl argo rollouts {action} api "
                       f"-n {spec.kubernetes.namespace}", ExitStatus.INVALID_INPUT)
     store = Store(paths)
+    rollout: Rollout | None
     try:
         with environment_lock(paths.lock_file, env):
             rollout = _act_directly(ctx, spec, store, action)
@@ -132,7 +133,8 @@ def _request(env: str, action: Action) -> None:
         if err.status != ExitStatus.LOCKED or store.load().rollout is None:
             raise
         rollout = _ask_driver(store, action)
-    _finished(rollout)
+    if rollout is not None:
+        _finished(rollout)
 
 
 def _act_directly(ctx: Context, spec: Environment, store: Store, action: Action) -> Rollout:
@@ -149,7 +151,8 @@ def _act_directly(ctx: Context, spec: Environment, store: Store, action: Action)
                           "rolled_back" if action == "rollback" else "aborted")
 
 
-def _ask_driver(store: Store, action: Action) -> Rollout:
+def _ask_driver(store: Store, action: Action) -> Rollout | None:
+    """The ended rollout; None for a promotion, which goes on in the deploy's own shell."""
     requests = Requests(store)
     in_progress = store.load().rollout
     if in_progress is None:  # it ended between our lock attempt and now
@@ -163,10 +166,9 @@ def _ask_driver(store: Store, action: Action) -> Rollout:
         if ended is not None:
             return ended
         if action == "promote" and not requests.pending():
-            # Promotion goes on in the deploy's own shell; it prints the outcome there.
-            current = store.load().rollout
-            if current is not None:
-                return current.model_copy(update={"outcome": None, "reason": "promotion under way"})
+            console.print(f"the running deploy is promoting {in_progress.version}; its output shows the outcome",
+                          highlight=False, markup=False)
+            return None
         time.sleep(0.2)
     raise QvError(f"the running deploy did not act on '{action}' within {REQUEST_TIMEOUT_SECONDS}s")
 
