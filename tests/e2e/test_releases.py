@@ -101,6 +101,20 @@ def _deploy(platform: Platform, version: str, *extra: str) -> subprocess.Complet
     return platform.qvctl("deploy", ENVIRONMENT, "--version", version, *extra, timeout=600)
 
 
+def _aborted(platform: Platform, version: str, *extra: str) -> dict[str, Any]:
+    """Deploy `version`, which must end aborted (exit 1, every request back on stable): its record."""
+    done = _deploy(platform, version, *extra)
+    assert done.returncode == 1, done.stdout + done.stderr
+    last = _last(platform)
+    assert last["outcome"] == "aborted", last
+    _assert_all_on_stable(platform)
+    return last
+
+
+def _failed_measurements(last: dict[str, Any]) -> list[dict[str, Any]]:
+    return [m for s in last["steps"] for m in s["measurements"] if m["verdict"] == "fail"]
+
+
 def test_a_good_version_is_promoted_through_every_step_and_the_old_one_retired(
         platform: Platform, repository: Repository, load: Load) -> None:
     """Its compatible migration (a nullable column) runs once, before the first step, while the
@@ -157,43 +171,27 @@ def test_a_version_that_fails_every_request_is_aborted_at_the_first_analysis(
 
 def test_a_version_that_fails_five_percent_of_one_route_is_aborted(
         platform: Platform, repository: Repository, load: Load) -> None:
-    version = _next(platform, repository, "fails-one-route", FAILS_ONE_ROUTE)
-    done = _deploy(platform, version)
-    assert done.returncode == 1, done.stdout + done.stderr
-    last = _last(platform)
-    assert last["outcome"] == "aborted"
-    failed = [m for s in last["steps"] for m in s["measurements"] if m["verdict"] == "fail"]
+    failed = _failed_measurements(_aborted(platform, _next(platform, repository, "fails-one-route", FAILS_ONE_ROUTE)))
     assert failed and "success rate" in failed[-1]["reason"]
-    # The lowest share is the failing route's, about 95 % (it was no error at all, or the whole
-    # version's share, about 98 %, were the route not judged on its own).
+    # The lowest share is the failing route's, about 95 % (the whole version's is about 98 %).
     assert 0.9 <= failed[-1]["success_rate"] <= 0.97
-    _assert_all_on_stable(platform)
 
 
 def test_a_slower_version_with_no_errors_is_aborted(platform: Platform, repository: Repository, load: Load) -> None:
-    version = _next(platform, repository, "slower", SLOWER)
-    done = _deploy(platform, version)
-    assert done.returncode == 1, done.stdout + done.stderr
-    last = _last(platform)
-    assert last["outcome"] == "aborted"
-    failed = [m for s in last["steps"] for m in s["measurements"] if m["verdict"] == "fail"]
+    failed = _failed_measurements(_aborted(platform, _next(platform, repository, "slower", SLOWER)))
     assert failed and "p99 latency" in failed[-1]["reason"]
     assert failed[-1]["success_rate"] == 1.0, "the slow version answered errors"
-    _assert_all_on_stable(platform)
 
 
 def test_too_little_traffic_is_inconclusive_and_never_promotes(platform: Platform, repository: Repository) -> None:
     stable = _releases(platform)["stable"]
-    version = _next(platform, repository, "good-quiet", good("good-quiet"))
-    done = _deploy(platform, version)  # no load: nobody uses the API
-    assert done.returncode == 1, done.stdout + done.stderr
-    last = _last(platform)
-    assert last["outcome"] == "aborted" and "inconclusive" in last["reason"]
+    # No load: nobody uses the API.
+    last = _aborted(platform, _next(platform, repository, "good-quiet", good("good-quiet")))
+    assert "inconclusive" in last["reason"]
     verdicts = [m["verdict"] for s in last["steps"] for m in s["measurements"]]
     assert verdicts == ["inconclusive"] * 3  # inconclusive_limit 2: the third ends it
     assert [s["weight"] for s in last["steps"]] == [25]
     assert _releases(platform)["stable"] == stable
-    _assert_all_on_stable(platform)
 
 
 def test_a_release_whose_migration_drops_a_used_column_is_refused_before_traffic_moves(
@@ -213,13 +211,10 @@ def test_blue_green_a_green_that_fails_its_smoke_checks_never_gets_traffic(
         platform: Platform, repository: Repository, load: Load) -> None:
     version = _next(platform, repository, "green-fails", FAILS_EVERY_REQUEST)
     started = time.time()
-    done = _deploy(platform, version, "--strategy", "blue-green")
-    assert done.returncode == 1, done.stdout + done.stderr
-    last = _last(platform)
-    assert last["strategy"] == "blue_green" and last["outcome"] == "aborted"
+    last = _aborted(platform, version, "--strategy", "blue-green")
+    assert last["strategy"] == "blue_green"
     assert "smoke check" in last["reason"] and last["steps"] == [] and last["switched_at"] is None
     assert load.failed_fraction(started, time.time()) == 0.0, "users saw the green's failures"
-    _assert_all_on_stable(platform)
 
 
 def _wait_for(what: str, check: Callable[[], bool], seconds: float) -> None:
