@@ -253,12 +253,18 @@ def aws_environ(spec: Environment) -> dict[str, str]:
     return env
 
 
+def environment_playbook(ctx: Context, spec: Environment, log_name: str, limit: str | None = None) -> Playbook:
+    """main.yml against the environment's inventory, with the emulator's credentials locally."""
+    paths = EnvPaths.of(ctx, spec.name)
+    return Playbook(ctx, paths.root / "ansible", f"inventories/{spec.name}", "main.yml", aws_environ(spec),
+                    paths.run_log_dir / log_name, limit=limit)
+
+
 def new_run(ctx: Context, spec: Environment, refresh: bool = False) -> UpRun:
     paths = EnvPaths.of(ctx, spec.name)
     aws = aws_environ(spec)
     terraform = Terraform(ctx, paths.root / "terraform", paths.terraform_data_dir, aws, paths.run_log_dir)
-    playbook = Playbook(ctx, paths.root / "ansible", f"inventories/{spec.name}", "main.yml", aws,
-                        paths.run_log_dir / "ansible.log")
+    playbook = environment_playbook(ctx, spec, "ansible.log")
     components = local_components(spec) if spec.kind == "local" else []
     return UpRun(ctx, spec, paths, terraform, playbook, supervisor.CrashWatch(paths), refresh=refresh,
                  components=components)

@@ -333,12 +333,7 @@ def _describe(m: Measurement) -> str:
 
 
 def deployer_for(ctx: Context, spec: Environment, report: Report) -> Executor:
-    from qvctl.platform.up import aws_environ
+    from qvctl.platform.up import environment_playbook
 
-    paths = EnvPaths.of(ctx, spec.name)
-    playbook = Playbook(ctx, paths.root / "ansible", f"inventories/{spec.name}", "main.yml", aws_environ(spec),
-                        paths.run_log_dir / "ansible-release.log", limit="app")
-    return Executor(ctx, spec, paths, playbook, report)
-
-
-__all__ = ["Build", "Ended", "Executor", "deployer_for"]
+    playbook = environment_playbook(ctx, spec, "ansible-release.log", limit="app")
+    return Executor(ctx, spec, EnvPaths.of(ctx, spec.name), playbook, report)
