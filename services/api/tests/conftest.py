@@ -49,8 +49,9 @@ def app(settings: Settings, migrated: None) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def session_client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as client:
+def session_client(app: FastAPI, servers: Servers) -> Iterator[TestClient]:
+    """Signed in as `alice`, with every scope (tests of refusals pass their own headers)."""
+    with TestClient(app, headers={"Authorization": f"Bearer {servers.token('alice')}"}) as client:
         yield client
 
 

@@ -47,8 +47,9 @@ def server(api_environment, tmp_path):
         process.wait()
 
 
-def test_sigterm_lets_the_in_flight_request_finish(server) -> None:
+def test_sigterm_lets_the_in_flight_request_finish(server, servers) -> None:
     process, base_url, log_path = server
+    token = f"Bearer {servers.token('price-feed')}"
     # 5 000 distinct (symbol, day) rows, sent in two halves with a pause in between: a slow client.
     first_day = datetime.date(1990, 1, 1)
     rows = [
@@ -71,7 +72,7 @@ def test_sigterm_lets_the_in_flight_request_finish(server) -> None:
         result["response"] = httpx.post(
             f"{base_url}/api/v1/prices/bulk",
             content=slow_body(),
-            headers={"Content-Type": "application/json", "X-Request-ID": "in-flight-1"},
+            headers={"Content-Type": "application/json", "X-Request-ID": "in-flight-1", "Authorization": token},
             timeout=30,
         )
 

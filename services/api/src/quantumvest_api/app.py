@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import sessionmaker
 
 from quantumvest_api import __version__
+from quantumvest_api.auth.verify import Verifier
 from quantumvest_api.cache import Cache
 from quantumvest_api.db import make_engine, migration_history
 from quantumvest_api.logging_setup import configure_logging
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.cache = Cache.from_settings(settings)
+    app.state.verifier = Verifier(settings)
     app.state.migrations = migration_history()
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_unavailable)

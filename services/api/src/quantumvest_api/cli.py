@@ -42,6 +42,9 @@ def serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        # TLS ends at the instance itself: nginx (or the ingress) verifies it against the environment CA.
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
         # Finish in-flight requests on SIGTERM, but give up before the orchestrator's kill (30 s in Kubernetes).
         timeout_graceful_shutdown=args.graceful_timeout,
     )
@@ -110,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1; scale with replicas)")
     p.add_argument("--graceful-timeout", type=int, default=25, help="seconds to let in-flight requests finish")
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
+    p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.set_defaults(handler=serve)
 
     p = commands.add_parser("migrate", help="apply database migrations (alembic upgrade)")
@@ -123,7 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve" and (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
 

@@ -15,6 +15,9 @@ HTTP_LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+AUTH_FAILURES = Counter(
+    "qv_auth_failures_total", "Requests refused for a missing, invalid or insufficient token", ["reason"]
+)
 CACHE_HITS = Counter("qv_cache_hits_total", "Cache lookups answered by Redis", ["kind"])
 CACHE_MISSES = Counter("qv_cache_misses_total", "Cache lookups that went to the database", ["kind"])
 CACHE_ERRORS = Counter(

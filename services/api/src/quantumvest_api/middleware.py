@@ -16,6 +16,16 @@ log = logging.getLogger("quantumvest_api.access")
 REQUEST_ID_HEADER = b"x-request-id"
 # Honour a caller's id only if it is short and harmless in logs and headers.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# Answers are per caller and never a page to render: no cache may keep them, no browser may run,
+# frame or sniff them, and no referrer leaks their URL (ids) elsewhere.
+SECURITY_HEADERS = (
+    (b"cache-control", b"no-store"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+)
+CONTENT_SECURITY_POLICY = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# FastAPI's interactive docs load their script and style: the strict policy would blank them.
+_DOCS_PATHS = ("/docs", "/redoc")
 
 
 def _incoming_request_id(scope: Scope) -> str:
@@ -46,6 +56,9 @@ class RequestContextMiddleware:
                 status_code = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode("latin-1")))
+                headers.extend(SECURITY_HEADERS)
+                if not scope["path"].startswith(_DOCS_PATHS):
+                    headers.append(CONTENT_SECURITY_POLICY)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -20,6 +20,8 @@ class Portfolio(Base):
     __tablename__ = "portfolios"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    # The `sub` of the token that created it: only that caller sees or changes it.
+    owner: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200))
     base_currency: Mapped[str] = mapped_column(String(3))
     # Bumped whenever something the risk metrics depend on changes; part of the risk cache key.

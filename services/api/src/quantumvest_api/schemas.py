@@ -17,7 +17,9 @@ Quantity = Annotated[
     Decimal, Field(max_digits=24, decimal_places=8), AfterValidator(lambda value: value.quantize(EIGHT_PLACES))
 ]
 
-MAX_PRICES_PER_REQUEST = 100_000
+# The edge refuses bodies over 1 MiB (nginx's client_max_body_size, the Ingress' proxy-body-size):
+# the largest valid batch (86 bytes a row at most) must fit under it, which a test checks.
+MAX_PRICES_PER_REQUEST = 10_000
 
 
 class Strict(BaseModel):

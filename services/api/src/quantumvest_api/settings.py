@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "QV_"
@@ -67,6 +67,22 @@ class Settings(BaseSettings):
         description="Milliseconds unacknowledged data may wait before a database connection is dropped "
         "(a leader cut off the network fails fast instead of hanging).",
     )
+    auth_issuer: str = Field(min_length=1, description="Issuer (`iss` claim) of the access tokens the API accepts.")
+    auth_audience: str = Field(
+        min_length=1, description="Audience (`aud` claim) an access token must name to be accepted."
+    )
+    auth_jwks_file: Path | None = Field(
+        None, description="Path of the issuer's public keys (JWKS); exactly one of this and QV_AUTH_JWKS_URL."
+    )
+    auth_jwks_url: str | None = Field(
+        None,
+        pattern=r"^https://",
+        description="HTTPS URL of the issuer's public keys (JWKS), fetched on first use and cached; "
+        "exactly one of this and QV_AUTH_JWKS_FILE.",
+    )
+    auth_leeway_seconds: int = Field(
+        30, ge=0, le=300, description="Clock difference tolerated when checking a token's expiry."
+    )
     redis_url: str | None = Field(
         None,
         description="Redis URL without password (redis://host:6379/0, rediss:// for TLS); unset disables the cache.",
@@ -99,6 +115,12 @@ class Settings(BaseSettings):
         if "@" in netloc:
             raise ValueError("must not contain credentials; use QV_REDIS_PASSWORD_FILE")
         return value
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> Settings:
+        if (self.auth_jwks_file is None) == (self.auth_jwks_url is None):
+            raise ValueError("set exactly one of QV_AUTH_JWKS_FILE and QV_AUTH_JWKS_URL (where the token keys are)")
+        return self
 
     def db_password(self) -> str | None:
         return _read_secret(self.db_password_file, "QV_DB_PASSWORD_FILE")

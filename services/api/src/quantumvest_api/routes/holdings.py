@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from quantumvest_api.auth.callers import PortfolioReader, PortfolioWriter
 from quantumvest_api.db import get_session
 from quantumvest_api.models import Holding, Portfolio
 from quantumvest_api.routes.portfolios import load_portfolio
@@ -25,14 +26,14 @@ def bump_revision(session: Session, portfolio_id: uuid.UUID) -> None:
 
 
 @router.get("", response_model=list[HoldingOut])
-def list_holdings(portfolio_id: uuid.UUID, session: DbSession) -> list[Holding]:
-    load_portfolio(session, portfolio_id)
+def list_holdings(portfolio_id: uuid.UUID, caller: PortfolioReader, session: DbSession) -> list[Holding]:
+    load_portfolio(session, portfolio_id, caller.subject)
     return list(session.scalars(select(Holding).where(Holding.portfolio_id == portfolio_id).order_by(Holding.symbol)))
 
 
 @router.get("/{symbol}", response_model=HoldingOut)
-def get_holding(portfolio_id: uuid.UUID, symbol: SymbolPath, session: DbSession) -> Holding:
-    load_portfolio(session, portfolio_id)
+def get_holding(portfolio_id: uuid.UUID, symbol: SymbolPath, caller: PortfolioReader, session: DbSession) -> Holding:
+    load_portfolio(session, portfolio_id, caller.subject)
     holding = session.get(Holding, (portfolio_id, symbol))
     if holding is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"portfolio {portfolio_id} holds no {symbol}")
@@ -40,8 +41,10 @@ def get_holding(portfolio_id: uuid.UUID, symbol: SymbolPath, session: DbSession)
 
 
 @router.put("/{symbol}", response_model=HoldingOut)
-def put_holding(portfolio_id: uuid.UUID, symbol: SymbolPath, body: HoldingIn, session: DbSession) -> Holding:
-    load_portfolio(session, portfolio_id, for_update=True)
+def put_holding(
+    portfolio_id: uuid.UUID, symbol: SymbolPath, body: HoldingIn, caller: PortfolioWriter, session: DbSession
+) -> Holding:
+    load_portfolio(session, portfolio_id, caller.subject, for_update=True)
     statement = (
         insert(Holding)
         .values(portfolio_id=portfolio_id, symbol=symbol, quantity=body.quantity)
@@ -58,8 +61,10 @@ def put_holding(portfolio_id: uuid.UUID, symbol: SymbolPath, body: HoldingIn, se
 
 
 @router.delete("/{symbol}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_holding(portfolio_id: uuid.UUID, symbol: SymbolPath, session: DbSession) -> Response:
-    load_portfolio(session, portfolio_id, for_update=True)
+def delete_holding(
+    portfolio_id: uuid.UUID, symbol: SymbolPath, caller: PortfolioWriter, session: DbSession
+) -> Response:
+    load_portfolio(session, portfolio_id, caller.subject, for_update=True)
     holding = session.get(Holding, (portfolio_id, symbol))
     if holding is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"portfolio {portfolio_id} holds no {symbol}")

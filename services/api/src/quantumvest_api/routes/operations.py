@@ -24,9 +24,13 @@ def livez() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
+def readyz(request: Request, verbose: bool = False) -> JSONResponse:
     """Ready when the database answers and its schema is at this version's migration head, or ahead
-    of it (a newer release's compatible migrations, during its rollout). Redis is optional."""
+    of it (a newer release's compatible migrations, during its rollout). Redis is optional.
+
+    The checks (error classes, migration revisions) only with `?verbose`, as Kubernetes' own
+    /readyz, and only to a direct caller (kubelet, Prometheus, qvctl): a request through a proxy
+    (nginx, ingress-nginx, both always set X-Forwarded-For) learns ready or not and nothing else."""
     state = request.app.state
     checks: dict[str, str] = {}
     try:
@@ -47,9 +51,10 @@ def readyz(request: Request) -> JSONResponse:
             checks["migrations"] = f"at {sorted(current) or 'none'}, head is {sorted(state.migrations.heads)}"
     checks["cache"] = "ok" if state.cache.enabled and state.cache.ping() else "unavailable (serving without cache)"
     ready = checks.get("database") == "ok" and checks.get("migrations", "").startswith("ok")
-    return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
-    )
+    body: dict[str, object] = {"status": "ready" if ready else "not ready"}
+    if verbose and "x-forwarded-for" not in request.headers:
+        body["checks"] = checks
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @router.get("/version")

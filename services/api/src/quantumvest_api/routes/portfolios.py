@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated
 
@@ -9,20 +10,27 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quantumvest_api.auth.callers import PortfolioReader, PortfolioWriter
 from quantumvest_api.db import get_session
 from quantumvest_api.models import Portfolio
 from quantumvest_api.schemas import PortfolioIn, PortfolioOut
 
 router = APIRouter(prefix="/api/v1/portfolios", tags=["portfolios"])
 DbSession = Annotated[Session, Depends(get_session)]
+# Deep offsets make PostgreSQL read and drop every skipped row: bounded, a caller pages by the rest.
+MAX_OFFSET = 100_000
 
 
-def cache_key(portfolio_id: uuid.UUID) -> str:
-    return f"qv:portfolio:{portfolio_id}"
+def cache_key(owner: str, portfolio_id: uuid.UUID) -> str:
+    # The owner is part of the key: a cached body is only ever found by its owner's requests.
+    owner_digest = hashlib.sha256(owner.encode()).hexdigest()[:32]
+    return f"qv:portfolio:{owner_digest}:{portfolio_id}"
 
 
-def load_portfolio(session: Session, portfolio_id: uuid.UUID, *, for_update: bool = False) -> Portfolio:
-    statement = select(Portfolio).where(Portfolio.id == portfolio_id)
+def load_portfolio(session: Session, portfolio_id: uuid.UUID, owner: str, *, for_update: bool = False) -> Portfolio:
+    """The caller's portfolio. Another owner's is "not found", exactly like a missing one: whether an
+    id exists is itself not the caller's to learn."""
+    statement = select(Portfolio).where(Portfolio.id == portfolio_id, Portfolio.owner == owner)
     if for_update:
         statement = statement.with_for_update()
     portfolio = session.scalars(statement).one_or_none()
@@ -32,8 +40,8 @@ def load_portfolio(session: Session, portfolio_id: uuid.UUID, *, for_update: boo
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PortfolioOut)
-def create_portfolio(body: PortfolioIn, session: DbSession, response: Response) -> Portfolio:
-    portfolio = Portfolio(name=body.name, base_currency=body.base_currency)
+def create_portfolio(body: PortfolioIn, caller: PortfolioWriter, session: DbSession, response: Response) -> Portfolio:
+    portfolio = Portfolio(owner=caller.subject, name=body.name, base_currency=body.base_currency)
     session.add(portfolio)
     session.commit()
     response.headers["Location"] = f"{router.prefix}/{portfolio.id}"
@@ -42,29 +50,39 @@ def create_portfolio(body: PortfolioIn, session: DbSession, response: Response) 
 
 @router.get("", response_model=list[PortfolioOut])
 def list_portfolios(
+    caller: PortfolioReader,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[Portfolio]:
-    statement = select(Portfolio).order_by(Portfolio.created_at, Portfolio.id).limit(limit).offset(offset)
+    statement = (
+        select(Portfolio)
+        .where(Portfolio.owner == caller.subject)
+        .order_by(Portfolio.created_at, Portfolio.id)
+        .limit(limit)
+        .offset(offset)
+    )
     return list(session.scalars(statement))
 
 
 @router.get("/{portfolio_id}", response_model=PortfolioOut)
-def get_portfolio(portfolio_id: uuid.UUID, request: Request, session: DbSession) -> object:
+def get_portfolio(portfolio_id: uuid.UUID, caller: PortfolioReader, request: Request, session: DbSession) -> object:
     cache = request.app.state.cache
-    cached = cache.get_json("portfolio", cache_key(portfolio_id))
+    key = cache_key(caller.subject, portfolio_id)
+    cached = cache.get_json("portfolio", key)
     if cached is not None:
         return cached
-    body = PortfolioOut.model_validate(load_portfolio(session, portfolio_id)).model_dump(mode="json")
-    cache.set_json(cache_key(portfolio_id), body)
+    body = PortfolioOut.model_validate(load_portfolio(session, portfolio_id, caller.subject)).model_dump(mode="json")
+    cache.set_json(key, body)
     return body
 
 
 @router.delete("/{portfolio_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_portfolio(portfolio_id: uuid.UUID, request: Request, session: DbSession) -> Response:
-    portfolio = load_portfolio(session, portfolio_id)
+def delete_portfolio(
+    portfolio_id: uuid.UUID, caller: PortfolioWriter, request: Request, session: DbSession
+) -> Response:
+    portfolio = load_portfolio(session, portfolio_id, caller.subject)
     session.delete(portfolio)
     session.commit()
-    request.app.state.cache.delete(cache_key(portfolio_id))
+    request.app.state.cache.delete(cache_key(caller.subject, portfolio_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from quantumvest_api.auth.callers import PriceReader, PriceWriter
 from quantumvest_api.db import get_session
 from quantumvest_api.models import Holding, Portfolio, PricePoint
 from quantumvest_api.schemas import IngestOut, PriceOut, PricesIn, Symbol
@@ -20,7 +21,7 @@ BATCH_ROWS = 5_000
 
 
 @router.post("/bulk", response_model=IngestOut)
-def ingest_prices(body: PricesIn, session: DbSession) -> IngestOut:
+def ingest_prices(body: PricesIn, caller: PriceWriter, session: DbSession) -> IngestOut:
     """Insert or replace closes. All rows commit together or not at all."""
     seen: dict[tuple[str, date], int] = {}
     for index, price in enumerate(body.prices):
@@ -47,6 +48,7 @@ def ingest_prices(body: PricesIn, session: DbSession) -> IngestOut:
 @router.get("/{symbol}", response_model=list[PriceOut])
 def price_history(
     symbol: Symbol,
+    caller: PriceReader,
     session: DbSession,
     start: date | None = None,
     end: date | None = None,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quantumvest_api import risk
+from quantumvest_api.auth.callers import PortfolioReader
 from quantumvest_api.db import get_session
 from quantumvest_api.models import Holding, PricePoint
 from quantumvest_api.routes.portfolios import load_portfolio
@@ -49,11 +50,12 @@ def _closes(session: Session, symbols: list[str], days: int) -> tuple[list[date]
 @router.get("", response_model=RiskOut)
 def portfolio_risk(
     portfolio_id: uuid.UUID,
+    caller: PortfolioReader,
     request: Request,
     session: DbSession,
     days: Annotated[int, Query(ge=3, le=5000, description="Most recent common price dates to use")] = 252,
 ) -> object:
-    portfolio = load_portfolio(session, portfolio_id)
+    portfolio = load_portfolio(session, portfolio_id, caller.subject)
     cache = request.app.state.cache
     # The revision changes with holdings and with new prices of held symbols: old entries just expire.
     key = f"qv:risk:{portfolio_id}:{portfolio.revision}:{days}"

@@ -16,9 +16,10 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from quantumvest_api.auth.callers import PortfolioReader, PortfolioWriter
 from quantumvest_api.db import get_session
 from quantumvest_api.models import Holding, Portfolio, Transaction
-from quantumvest_api.routes.portfolios import load_portfolio
+from quantumvest_api.routes.portfolios import MAX_OFFSET, load_portfolio
 from quantumvest_api.schemas import TransactionIn, TransactionOut
 
 router = APIRouter(prefix="/api/v1/portfolios/{portfolio_id}/transactions", tags=["transactions"])
@@ -39,8 +40,13 @@ def request_fingerprint(body: TransactionIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _find(session: Session, portfolio_id: uuid.UUID, key: str) -> Transaction | None:
-    statement = select(Transaction).where(Transaction.portfolio_id == portfolio_id, Transaction.idempotency_key == key)
+def _find(session: Session, portfolio_id: uuid.UUID, owner: str, key: str) -> Transaction | None:
+    # Joined to the owner: a replay must never hand one caller another's transaction.
+    statement = (
+        select(Transaction)
+        .join(Portfolio, Portfolio.id == Transaction.portfolio_id)
+        .where(Transaction.portfolio_id == portfolio_id, Transaction.idempotency_key == key, Portfolio.owner == owner)
+    )
     return session.scalars(statement).one_or_none()
 
 
@@ -86,27 +92,28 @@ def create_transaction(
     portfolio_id: uuid.UUID,
     body: TransactionIn,
     idempotency_key: IdempotencyKey,
+    caller: PortfolioWriter,
     session: DbSession,
     response: Response,
 ) -> Transaction:
     fingerprint = request_fingerprint(body)
-    existing = _find(session, portfolio_id, idempotency_key)  # fast path for retries, no lock
+    existing = _find(session, portfolio_id, caller.subject, idempotency_key)  # fast path for retries, no lock
     if existing is not None:
         return _replay(existing, fingerprint, idempotency_key, response)
     # Bumping the revision locks the portfolio row: writes to one portfolio are serialised, so a
     # concurrent request with the same key is seen by the second look below (READ COMMITTED).
     locked = session.execute(
         update(Portfolio)
-        .where(Portfolio.id == portfolio_id)
+        .where(Portfolio.id == portfolio_id, Portfolio.owner == caller.subject)
         .values(revision=Portfolio.revision + 1)
         .returning(Portfolio.id)
     ).first()
     if locked is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"portfolio {portfolio_id} not found")
-    existing = _find(session, portfolio_id, idempotency_key)
+    existing = _find(session, portfolio_id, caller.subject, idempotency_key)
     if existing is not None:
         session.rollback()
-        existing = _find(session, portfolio_id, idempotency_key)
+        existing = _find(session, portfolio_id, caller.subject, idempotency_key)
         assert existing is not None
         return _replay(existing, fingerprint, idempotency_key, response)
     _apply_to_holding(session, portfolio_id, body)
@@ -125,11 +132,12 @@ def create_transaction(
 @router.get("", response_model=list[TransactionOut])
 def list_transactions(
     portfolio_id: uuid.UUID,
+    caller: PortfolioReader,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[Transaction]:
-    load_portfolio(session, portfolio_id)
+    load_portfolio(session, portfolio_id, caller.subject)
     statement = (
         select(Transaction)
         .where(Transaction.portfolio_id == portfolio_id)
@@ -141,7 +149,10 @@ def list_transactions(
 
 
 @router.get("/{transaction_id}", response_model=TransactionOut)
-def get_transaction(portfolio_id: uuid.UUID, transaction_id: uuid.UUID, session: DbSession) -> Transaction:
+def get_transaction(
+    portfolio_id: uuid.UUID, transaction_id: uuid.UUID, caller: PortfolioReader, session: DbSession
+) -> Transaction:
+    load_portfolio(session, portfolio_id, caller.subject)
     transaction = session.get(Transaction, transaction_id)
     if transaction is None or transaction.portfolio_id != portfolio_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"transaction {transaction_id} not found in {portfolio_id}")

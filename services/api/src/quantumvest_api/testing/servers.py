@@ -4,6 +4,8 @@ Used by the test fixtures and by bench/api_load.sh (`python -m quantumvest_api.t
 PostgreSQL refuses to run as root, so as root its commands run as the `postgres` user
 (`runuser -u postgres --`) in a directory that user owns. Both servers require a password, and
 the API reads it from a file, as it does in production (QV_DB_PASSWORD_FILE, QV_REDIS_PASSWORD_FILE).
+Tokens come from a throw-away issuer whose public keys the API reads (QV_AUTH_JWKS_FILE); with
+--env-file, QV_TEST_TOKEN holds a token of user `bench` with every scope.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from typing import TextIO
 import psycopg
 import redis
 from psycopg import sql
+
+from quantumvest_api.auth import scopes
+from quantumvest_api.auth.issuer import LocalIssuer
 
 PG_BIN = Path(os.environ.get("QV_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 APP_USER = "quantumvest_app"
@@ -239,18 +244,29 @@ class Servers:
         self.base.chmod(0o711)  # the postgres user must traverse it to reach its own directory
         self.postgres = PostgresServer(host, pg_port, self.base, durable=durable)
         self.redis = RedisServer(host, redis_port, self.base)
+        self.issuer = LocalIssuer.generate(issuer="quantumvest-tests", audience="quantumvest-api")
+        self.jwks_file = self.base / "jwks.json"
 
     def start(self) -> Servers:
         try:
             self.postgres.init()
             self.redis.init()
+            self.jwks_file.write_text(self.issuer.jwks())
         except BaseException:
             self.destroy()
             raise
         return self
 
     def environment(self) -> dict[str, str]:
-        return {**self.postgres.environment(), **self.redis.environment()}
+        auth = {
+            "QV_AUTH_ISSUER": self.issuer.issuer,
+            "QV_AUTH_AUDIENCE": self.issuer.audience,
+            "QV_AUTH_JWKS_FILE": str(self.jwks_file),
+        }
+        return {**self.postgres.environment(), **self.redis.environment(), **auth}
+
+    def token(self, subject: str, granted: tuple[str, ...] = scopes.ALL, lifetime_seconds: int = 3600) -> str:
+        return self.issuer.mint(subject, granted, lifetime_seconds)
 
     def destroy(self) -> None:
         try:
@@ -280,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     servers = Servers(args.host, args.pg_port, args.redis_port, durable=args.durable)
     try:
         servers.start()
-        lines = [f"export {key}={shlex.quote(value)}" for key, value in servers.environment().items()]
+        environment = servers.environment() | {"QV_TEST_TOKEN": servers.token("bench", lifetime_seconds=86400)}
+        lines = [f"export {key}={shlex.quote(value)}" for key, value in environment.items()]
         args.env_file.write_text("\n".join(lines) + "\n")
         while not stop:
             time.sleep(0.2)
