@@ -66,10 +66,12 @@ while True:
     if time.monotonic() > deadline:
         sys.exit("error: the API did not become ready in 30 s")
     time.sleep(0.2)
-ids = [httpx.post(f"{base}/api/v1/portfolios", json={"name": f"bench-{i}"}).raise_for_status().json()["id"]
+import os
+auth = {"Authorization": f"Bearer {os.environ['QV_TEST_TOKEN']}"}
+ids = [httpx.post(f"{base}/api/v1/portfolios", json={"name": f"bench-{i}"}, headers=auth).raise_for_status().json()["id"]
        for i in range(count)]
 for portfolio_id in ids:
-    httpx.get(f"{base}/api/v1/portfolios/{portfolio_id}").raise_for_status()
+    httpx.get(f"{base}/api/v1/portfolios/{portfolio_id}", headers=auth).raise_for_status()
 (work / "read_path").write_text(f"/api/v1/portfolios/{ids[0]}")
 lua_ids = ", ".join(f'"{i}"' for i in ids)
 (work / "write.lua").write_text(f"""
@@ -82,7 +84,8 @@ local body = '{{"symbol":"AAA","side":"buy","quantity":"1","price":"100.5","exec
 function request()
   counter = counter + 1
   local portfolio = ids[(counter % #ids) + 1]
-  local headers = {{["Content-Type"] = "application/json", ["Idempotency-Key"] = "bench-" .. thread_id .. "-" .. counter}}
+  local headers = {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {os.environ['QV_TEST_TOKEN']}",
+                    ["Idempotency-Key"] = "bench-" .. thread_id .. "-" .. counter}}
   return wrk.format("POST", "/api/v1/portfolios/" .. portfolio .. "/transactions", headers, body)
 end
 """)
@@ -104,5 +107,6 @@ run_wrk() {  # name, then wrk arguments; prints one summary line
 echo
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per endpoint; API: 2 uvicorn workers; $(nproc) CPUs shared by all"
 printf "%-38s %10s %10s %10s %9s %8s\n" "endpoint" "req/s" "p50" "p99" "requests" "non-2xx"
-run_wrk "GET /api/v1/portfolios/{id} (cached)" "$BASE_URL$(cat "$WORK/read_path")"
+run_wrk "GET /api/v1/portfolios/{id} (cached)" --header "Authorization: Bearer $QV_TEST_TOKEN" \
+  "$BASE_URL$(cat "$WORK/read_path")"
 run_wrk "POST .../transactions (idempotent)" --script "$WORK/write.lua" "$BASE_URL"

@@ -29,8 +29,10 @@ if ! "$QVCTL" status "$ENV" >/dev/null 2>&1; then
 fi
 edge=$("$QVCTL" status "$ENV" --output json | python3 -c 'import json,sys; print(next(c["address"] for c in json.load(sys.stdin)["components"] if c["component"] == "nginx"))')
 state=$("$QVCTL" status "$ENV" --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state_dir"])')
+token=$("$QVCTL" token --env "$ENV" --user bench-backup)
 write() { for i in $(seq "$1"); do
   curl -fsS -o /dev/null --cacert "$state/pki/ca.crt" -H 'content-type: application/json' \
+    -H "Authorization: Bearer $token" \
     -d "{\"name\": \"bench-$RANDOM\", \"base_currency\": \"USD\"}" "https://$edge/api/v1/portfolios"; done; }
 
 full=$(timed full "$QVCTL" backup run "$ENV" --type full)

@@ -41,7 +41,8 @@ def main(env: str) -> None:
     stamp = str(int(time.time()))
     good_commit = repo.version(f"bench-good-{stamp}", good(f"bench-{stamp}"), branch=False)
     bad_commit = repo.version(f"bench-bad-{stamp}", FAILS_EVERY_REQUEST, branch=False)
-    load = Load(f"https://{edge}", trust, rate=RATE)
+    token = qvctl("token", "--env", env, "--user", "bench-load").stdout.strip()
+    load = Load(f"https://{edge}", trust, token, rate=RATE)
     with load.running():
         time.sleep(3)
         started = time.time()

@@ -70,4 +70,12 @@ run "regional_entry_is_https_only_behind_waf" {
     condition     = aws_lb.this.drop_invalid_header_fields && aws_lb_target_group.ingress.protocol == "HTTPS"
     error_message = "invalid headers dropped; TLS to the targets too"
   }
+  assert {
+    # The API's bodies go up to 1 MiB (a price batch); the common rule set's 8 KB limit would block them.
+    condition = one([
+      for r in aws_wafv2_web_acl.this.rule : one(r.statement[0].managed_rule_group_statement[0].rule_action_override).name
+      if r.name == "AWSManagedRulesCommonRuleSet"
+    ]) == "SizeRestrictions_BODY"
+    error_message = "the common rule set must count, not block, bodies over 8 KB"
+  }
 }

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -85,6 +85,7 @@ class Platform:
     cold: subprocess.CompletedProcess[str]
     cold_seconds: float
     down_done: bool = False
+    _tokens: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
 
     @property
     def ca(self) -> Path:
@@ -94,9 +95,19 @@ class Platform:
         """Trust exactly the environment CA."""
         return ssl.create_default_context(cafile=str(self.ca))
 
-    def client(self, timeout: float = 10) -> httpx.Client:
-        """HTTPS to the API through nginx, trusting the environment CA."""
-        return httpx.Client(base_url=f"https://{EDGE}", verify=self.trust(), timeout=timeout)
+    def token(self, user: str = "e2e", *scopes: str) -> str:
+        """A token of the environment's issuer, minted by `qvctl token` as a user would."""
+        key = (user, scopes)
+        if key not in self._tokens:
+            done = self.qvctl("token", "--user", user, *(arg for s in scopes for arg in ("--scope", s)), timeout=60)
+            assert done.returncode == 0, done.stderr
+            self._tokens[key] = done.stdout.strip()
+        return self._tokens[key]
+
+    def client(self, timeout: float = 10, user: str = "e2e") -> httpx.Client:
+        """HTTPS to the API through nginx, trusting the environment CA, signed in as `user`."""
+        return httpx.Client(base_url=f"https://{EDGE}", verify=self.trust(), timeout=timeout,
+                            headers={"Authorization": f"Bearer {self.token(user)}"})
 
     def qvctl(self, *args: str, env: dict[str, str] | None = None, timeout: float = 900) -> (
             subprocess.CompletedProcess[str]):

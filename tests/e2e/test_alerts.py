@@ -18,14 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 
 from qvctl.context import Context
 from qvctl.platform import supervisor
 from qvctl.platform.components import local_hosts
 from qvctl.platform.paths import EnvPaths
-from tests.e2e.conftest import EDGE, ENVIRONMENT, SPEC, Platform
+from tests.e2e.conftest import ENVIRONMENT, SPEC, Platform
 
 pytestmark = pytest.mark.e2e
 
@@ -138,7 +137,7 @@ def test_a_burst_of_errors_through_nginx_fires_the_fast_burn_alert(platform: Pla
     started = time.monotonic()
     statuses: list[int] = []
     try:
-        with httpx.Client(base_url=f"https://{EDGE}", verify=platform.trust(), timeout=10) as client:
+        with platform.client() as client:
             deadline = time.monotonic() + 300
             fired = None
             while fired is None and time.monotonic() < deadline:
@@ -154,5 +153,5 @@ def test_a_burst_of_errors_through_nginx_fires_the_fast_burn_alert(platform: Pla
     assert fired is not None, f"{FAST_BURN} (critical) did not fire within 300 s of {errors} 5xx answers"
     print(f"\n{FAST_BURN} (critical, 1h/5m windows at 14.4x, for: 2m): fired {fired - started:.0f} s after the "
           f"first 5xx ({errors} requests)")
-    with httpx.Client(base_url=f"https://{EDGE}", verify=platform.trust(), timeout=10) as client:
+    with platform.client() as client:
         assert client.get("/api/v1/portfolios").status_code == 200

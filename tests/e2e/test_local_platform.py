@@ -87,7 +87,7 @@ def test_curl_with_the_environment_ca_gets_readyz_through_nginx(platform: Platfo
 
 
 def test_a_portfolio_round_trip_through_nginx(platform: Platform) -> None:
-    with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
+    with platform.client() as client:
         created = client.post("/api/v1/portfolios", json={"name": "e2e", "base_currency": "USD"})
         assert created.status_code == 201, created.text
         pid = created.json()["id"]
@@ -195,7 +195,7 @@ def test_killing_an_api_instance_is_invisible_through_nginx(platform: Platform) 
     stop = threading.Event()
 
     def traffic() -> None:
-        with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
+        with platform.client() as client:
             for _ in range(400):  # bounded: at most 400 requests, about 20 s
                 if stop.is_set():
                     break
@@ -317,7 +317,7 @@ def test_rotated_passwords_reach_postgresql_redis_and_the_api(platform: Platform
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(host=cache[0], port=SPEC.ports.redis, password=old["redis_auth"]["password"], ssl=True,
                     ssl_ca_certs=str(platform.ca)).ping()
-    with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
+    with platform.client() as client:
         assert client.post("/api/v1/portfolios", json={"name": "rotated", "base_currency": "USD"}).status_code == 201
     deadline = time.monotonic() + 60
     streaming = _streaming_standbys(platform)
@@ -330,7 +330,7 @@ def test_rotated_passwords_reach_postgresql_redis_and_the_api(platform: Platform
 
 def test_down_keep_data_then_up_keeps_the_database_and_its_passwords(platform: Platform) -> None:
     """The kept database comes back with the secrets it was initialised with (restored into the new emulator)."""
-    with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
+    with platform.client() as client:
         created = client.post("/api/v1/portfolios", json={"name": "kept", "base_currency": "USD"})
         assert created.status_code == 201, created.text
     kept_id = created.json()["id"]
@@ -346,7 +346,7 @@ def test_down_keep_data_then_up_keeps_the_database_and_its_passwords(platform: P
     assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-2000:]
     assert "✓ restore the kept emulator data" in up.stdout
     assert "reused" in next(line for line in up.stdout.splitlines() if "environment CA" in line)
-    with httpx.Client(base_url=f"https://{EDGE}", verify=trust(platform), timeout=10) as client:
+    with platform.client() as client:
         assert client.get(f"/api/v1/portfolios/{kept_id}").json()["name"] == "kept"
 
 

@@ -55,7 +55,7 @@ def repository(platform: Platform) -> Repository:
 
 @pytest.fixture
 def load(platform: Platform) -> Iterator[Load]:
-    with Load(f"https://{EDGE}", platform.trust(), rate=RATE).running() as running:
+    with Load(f"https://{EDGE}", platform.trust(), platform.token("rollout-load"), rate=RATE).running() as running:
         yield running
 
 
@@ -140,7 +140,8 @@ def test_a_good_version_is_promoted_through_every_step_and_the_old_one_retired(
     assert running.count(f"/builds/{commit}") >= 2, running
     # ... at their own head, the migration's: it ran.
     for address in SPEC.hosts["app"].addresses or []:
-        ready = httpx.get(f"http://{address}:{SPEC.application.port}/readyz", timeout=5).json()
+        ready = httpx.get(f"https://{address}:{SPEC.application.port}/readyz?verbose=1", verify=platform.trust(),
+                          timeout=5).json()
         assert ready["checks"]["migrations"] == "ok", ready
     ended = time.time()
     print(f"promotion took {ended - started:.1f}s; users saw {load.describe_failures(started, ended)}")

@@ -53,6 +53,7 @@ def _get(client: httpx.Client, path: str) -> tuple[int, str, bool]:
 class Load:
     base_url: str
     trust: ssl.SSLContext
+    token: str  # the load's user: `qvctl token`
     rate: float = 40.0  # requests per second, all threads together
     threads: int = 4
     answers: list[Answer] = field(default_factory=list)
@@ -72,7 +73,8 @@ class Load:
     def _worker(self, routes: list[tuple[str, str]], offset: int) -> None:
         period = self.threads / self.rate
         next_at = time.monotonic() + offset * period / self.threads
-        with httpx.Client(base_url=self.base_url, verify=self.trust, timeout=10) as client:
+        with httpx.Client(base_url=self.base_url, verify=self.trust, timeout=10,
+                          headers={"Authorization": f"Bearer {self.token}"}) as client:
             index = offset
             while not self._stop.is_set():
                 delay = next_at - time.monotonic()
@@ -88,7 +90,8 @@ class Load:
 
     @contextmanager
     def running(self) -> Iterator[Load]:
-        with httpx.Client(base_url=self.base_url, verify=self.trust, timeout=10) as client:
+        with httpx.Client(base_url=self.base_url, verify=self.trust, timeout=10,
+                          headers={"Authorization": f"Bearer {self.token}"}) as client:
             routes = self.routes(client)
         workers = [threading.Thread(target=self._worker, args=(routes, i), daemon=True) for i in range(self.threads)]
         for worker in workers:

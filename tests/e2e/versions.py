@@ -44,26 +44,26 @@ FAILS_ONE_ROUTE: Edits = {APP: faulty(
 SLOWER: Edits = {APP: faulty("await asyncio.sleep(0.8)")}
 MIGRATIONS = "services/api/src/quantumvest_api/migrations/versions"
 # Expand, never contract: a nullable column the stable version does not know is no harm to it.
-ADDS_A_NULLABLE_COLUMN: Edits = {f"{MIGRATIONS}/0002_portfolio_note.py":
+ADDS_A_NULLABLE_COLUMN: Edits = {f"{MIGRATIONS}/0003_portfolio_note.py":
                                  '''"""A note on each portfolio (nullable: the running version never writes it)."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 
 
 def upgrade() -> None:
     op.add_column("portfolios", sa.Column("note", sa.String(200), nullable=True))
 '''}
-DROPS_A_USED_COLUMN: Edits = {f"{MIGRATIONS}/0003_drop_base_currency.py":
+DROPS_A_USED_COLUMN: Edits = {f"{MIGRATIONS}/0004_drop_base_currency.py":
                               '''"""Drop the base currency (a release the running version cannot live with)."""
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 
 
 def upgrade() -> None:

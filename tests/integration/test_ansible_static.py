@@ -139,7 +139,10 @@ def test_api_environment_is_the_documented_one() -> None:
     names = {item["name"] for item in documented["variables"]}
     required = {item["name"] for item in documented["variables"] if item.get("required")}
     defaults = yaml.safe_load((ANSIBLE / "roles/api/defaults/main.yml").read_text())
-    set_by_role = set(defaults["api_base_environment"]) | set(defaults["api_redis_tls_environment"])
+    parts = ("api_base_environment", "api_auth_environment", "api_jwks_url_environment", "api_jwks_file_environment",
+             "api_redis_tls_environment")
+    set_by_role = {name for part in parts for name in defaults[part]}
+    assert all(part in defaults["api_environment"] for part in parts), "a part the role never combines"
     assert set_by_role <= names, f"undocumented: {sorted(set_by_role - names)}"
     assert required <= set_by_role, f"required but not set: {sorted(required - set_by_role)}"
     secret = {item["name"] for item in documented["variables"] if item.get("secret")}

@@ -25,12 +25,13 @@ from qvctl.spec import load_environment, spec_path
 from tests.conftest import ROOT
 
 # The API's documented variables written out, so these tests do not depend on the API's own file.
+REQUIRED = {"QV_DB_HOST", "QV_AUTH_ISSUER", "QV_AUTH_AUDIENCE"}
 CONTRACT_VARIABLES = {
-    name: Variable(name, required=name == "QV_DB_HOST", secret=name.endswith("PASSWORD_FILE"), default=None)
+    name: Variable(name, required=name in REQUIRED, secret=name.endswith("PASSWORD_FILE"), default=None)
     for name in (
         "QV_ENVIRONMENT QV_LOG_LEVEL QV_DB_HOST QV_DB_PORT QV_DB_NAME QV_DB_USER QV_DB_PASSWORD_FILE "
         "QV_DB_SSLMODE QV_DB_SSLROOTCERT QV_DB_POOL_SIZE QV_REDIS_URL QV_REDIS_PASSWORD_FILE "
-        "QV_REDIS_SSL_CA_FILE QV_CACHE_TTL_SECONDS"
+        "QV_REDIS_SSL_CA_FILE QV_CACHE_TTL_SECONDS QV_AUTH_ISSUER QV_AUTH_AUDIENCE QV_AUTH_JWKS_FILE QV_AUTH_JWKS_URL"
     ).split()
 }
 SERVED = {"/livez", "/readyz", "/version", "/metrics"}

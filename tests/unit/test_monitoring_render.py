@@ -45,7 +45,8 @@ def test_etcd_is_scraped_over_tls_with_prometheus_certificate() -> None:
     assert jobs["etcd"]["scheme"] == "https"
     client = {"ca_file": "ca.crt", "cert_file": "prometheus.crt", "key_file": "prometheus.key"}
     assert jobs["etcd"]["tls_config"] == client
-    assert "scheme" not in jobs["api"]
+    # The API instances speak only HTTPS; no client certificate (they do not ask for one).
+    assert (jobs["api"]["scheme"], jobs["api"]["tls_config"]) == ("https", {"ca_file": "ca.crt"})
 
 
 def test_cloud_jobs_find_hosts_by_the_environment_tags_in_both_regions() -> None:

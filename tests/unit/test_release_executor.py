@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jwt
 import pytest
 
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform import health, supervisor
+from qvctl.platform import health, supervisor, tokens
 from qvctl.platform.paths import EnvPaths
 from qvctl.release import build, executor, migrations, routing
 from qvctl.release.analysis import Prometheus
@@ -152,8 +153,14 @@ def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Platfo
     monkeypatch.setattr(build, "build", fake_build)
     monkeypatch.setattr(migrations, "check", lambda stable, candidate: fake.compatibility)
     monkeypatch.setattr(Prometheus, "scalar", lambda self, query: fake.scraped)
-    monkeypatch.setattr(health, "portfolio_round_trip", lambda base, trust, timeout=10.0: f"round trip via {base}")
+    monkeypatch.setattr(health, "portfolio_round_trip",
+                        lambda base, trust, token, timeout=10.0: f"round trip via {base} as {_subject(token)}")
+    tokens.ensure_issuer(fake.paths, LOCAL)  # what `qvctl up` made: the smoke checks' tokens come from it
     yield fake
+
+
+def _subject(token: str) -> str:
+    return str(jwt.decode(token, options={"verify_signature": False})["sub"])
 
 
 def _spec(pauses: tuple[int, ...] | None = None, **analysis: int) -> Environment:
@@ -366,7 +373,7 @@ def test_deploy_refuses_while_a_rollout_is_interrupted(platform: Platform) -> No
 
 def test_a_failed_smoke_check_aborts_before_any_user_request(platform: Platform,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(base: str, trust: health.Trust, timeout: float = 10.0) -> str:
+    def broken(base: str, trust: health.Trust, token: str, timeout: float = 10.0) -> str:
         raise QvError("POST /api/v1/portfolios answered 500")
 
     monkeypatch.setattr(health, "portfolio_round_trip", broken)
@@ -392,7 +399,8 @@ def test_a_passing_blue_green_switches_holds_the_window_then_promotes(platform: 
     assert platform.clock.elapsed >= policy.preview_seconds + policy.rollback_window_seconds
     # Smoke-checked on each candidate instance directly, on the candidate port.
     assert [r for r in platform.reports if r.startswith("smoke:")] == [
-        f"smoke: round trip via http://127.0.3.{n}:{LOCAL.application.candidate_port}" for n in (1, 2)]
+        f"smoke: round trip via https://127.0.3.{n}:{LOCAL.application.candidate_port} as qvctl-smoke-check"
+        for n in (1, 2)]
     assert _settled(platform).stable == NEW
 
 

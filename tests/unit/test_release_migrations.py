@@ -1,7 +1,7 @@
 """The release check on migrations: what breaks the running version is refused, the rest passes.
 
 Each case copies services/api twice (the stable tree and the candidate), gives the candidate a
-migration 0002 (and the models that go with it), and judges it with Alembic's offline SQL. Both
+migration 0003 (and the models that go with it), and judges it with Alembic's offline SQL. Both
 versions use this interpreter, but each is read from its own tree (its `src` first on the path).
 """
 
@@ -39,11 +39,11 @@ def copy_api(destination: Path) -> Path:
 
 
 def add_migration(tree: Path, upgrade: str) -> None:
-    """Revision 0002 on top of 0001, whose upgrade() is `upgrade`."""
+    """Revision 0003 on top of 0002 (the stable head), whose upgrade() is `upgrade`."""
     body = textwrap.indent(textwrap.dedent(upgrade).strip(), "    ")
-    (tree / VERSIONS / "0002_change.py").write_text(
+    (tree / VERSIONS / "0003_change.py").write_text(
         f'"""A change."""\n\nimport sqlalchemy as sa\nfrom alembic import op\n\n'
-        f'revision = "0002"\ndown_revision = "0001"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        f'revision = "0003"\ndown_revision = "0002"\nbranch_labels = None\ndepends_on = None\n\n\n'
         f"def upgrade() -> None:\n{body}\n"
     )
 
@@ -75,8 +75,8 @@ def reasons(result: Compatibility) -> list[str]:
 
 
 def test_the_stable_version_stands_on_its_head_and_uses_its_models(stable_needs: Needs) -> None:
-    assert stable_needs.head == "0001"
-    assert stable_needs.used["portfolios"] == {"id", "name", "base_currency", "revision", "created_at"}
+    assert stable_needs.head == "0002"
+    assert stable_needs.used["portfolios"] == {"id", "owner", "name", "base_currency", "revision", "created_at"}
     assert set(stable_needs.used) == {"portfolios", "holdings", "transactions", "price_history"}
 
 
@@ -179,11 +179,11 @@ def test_dropping_what_the_running_version_does_not_use_is_compatible(stable_nee
 
 
 def test_a_history_without_the_running_head_is_refused(stable_needs: Needs, candidate: Version) -> None:
-    edit(candidate.src / VERSIONS / "0001_initial.py", 'revision = "0001"', 'revision = "1000"')
+    edit(candidate.src / VERSIONS / "0002_portfolio_owner.py", 'revision = "0002"', 'revision = "2000"')
     result = judge(stable_needs, candidate)
     assert [incompatibility.statement for incompatibility in result.incompatibilities] == [None]
     assert reasons(result) == [
-        "the candidate's migrations do not contain 0001, the running version's head: "
+        "the candidate's migrations do not contain 0002, the running version's head: "
         "the release does not descend from the running schema"
     ]
 
@@ -203,11 +203,11 @@ def test_raw_sql_dropping_a_used_column_is_caught(stable: Version, candidate: Ve
 
 
 def test_a_migration_that_fails_raises_naming_the_tree(stable_needs: Needs, candidate: Version) -> None:
-    add_migration(candidate.src, 'raise RuntimeError("0002 is broken")')
+    add_migration(candidate.src, 'raise RuntimeError("0003 is broken")')
     with pytest.raises(QvError) as raised:
         judge(stable_needs, candidate)
     assert str(candidate.src) in raised.value.message
-    assert raised.value.message.endswith("RuntimeError: 0002 is broken")
+    assert raised.value.message.endswith("RuntimeError: 0003 is broken")
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ from qvctl.backup.pgbackrest import RUN_AS, BackupSet
 from qvctl.backup.scratch import Scratch
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform import credentials, health, process, supervisor
+from qvctl.platform import credentials, health, process, supervisor, tokens
 from qvctl.platform.components import edge_component
 from qvctl.platform.steps import Note, Step
 
@@ -344,7 +344,8 @@ def check_restored(run: RestoreRun, note: Note) -> str:
     deadline = time.monotonic() + 120
     while True:
         try:
-            summary = health.portfolio_round_trip(f"https://{edge.address}", health.Trust.of(run.site.paths))
+            summary = health.portfolio_round_trip(f"https://{edge.address}", health.Trust.of(run.site.paths),
+                                                  tokens.service_token(run.site.paths, run.spec, "qvctl-restore-check"))
             break
         except (QvError, OSError, psycopg.Error) as err:
             if time.monotonic() > deadline:

@@ -39,8 +39,12 @@ def openapi_document(root: Path) -> dict[str, Any]:
         "PATH": os.environ.get("PATH", os.defpath),
         "PYTHONPATH": str(root / API_SOURCE),
         "PYTHONDONTWRITEBYTECODE": "1",
-        # The one required setting; nothing connects to it while the app is only built.
+        # The required settings; nothing connects to them while the app is only built (the
+        # issuer's keys are fetched on the first request that carries a token).
         "QV_DB_HOST": "openapi.invalid",
+        "QV_AUTH_ISSUER": "https://openapi.invalid",
+        "QV_AUTH_AUDIENCE": "openapi",
+        "QV_AUTH_JWKS_URL": "https://openapi.invalid/jwks.json",
     }
     try:
         done = subprocess.run(

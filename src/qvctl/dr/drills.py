@@ -83,7 +83,8 @@ class Drill:
                                   rate=self.options.rate)
         self.patroni = self.env.patroni()
         self.watch = ClusterWatch(self.env, list(self.env.clusters))
-        self.writer = Writer(self.env.edge_url, self.env.ca_only(), new_run_id(), self.options.rate)
+        self.writer = Writer(self.env.edge_url, self.env.ca_only(), new_run_id(), self.env.api_token(),
+                             self.options.rate)
         self.leader = ""  # the writing cluster's leader before the fault
         self.sync: list[str] = []
         self.partition: faults.Partition | None = None
@@ -217,8 +218,9 @@ class Drill:
         return {key: self.patroni.cluster(cluster) for key, cluster in self.env.clusters.items()}
 
     def _delete_portfolio(self) -> None:
-        with contextlib.suppress(httpx.HTTPError), httpx.Client(base_url=self.env.edge_url,
-                                                                 verify=self.env.ca_only(), timeout=10) as client:
+        with contextlib.suppress(httpx.HTTPError), httpx.Client(
+                base_url=self.env.edge_url, verify=self.env.ca_only(), timeout=10,
+                headers={"Authorization": f"Bearer {self.writer.token}"}) as client:
             client.delete(f"/api/v1/portfolios/{self.writer.portfolio_id}")
 
     # --- the scenarios ---

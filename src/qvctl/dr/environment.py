@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from qvctl.context import Context, QvError
 from qvctl.dr.cluster import ClusterSpec, Etcd, Patroni, cluster_specs
 from qvctl.exit_status import ExitStatus
-from qvctl.platform import credentials, supervisor
+from qvctl.platform import credentials, supervisor, tokens
 from qvctl.platform.components import edge_component
 from qvctl.platform.health import Trust
 from qvctl.platform.paths import EnvPaths
@@ -51,6 +51,10 @@ class DrEnv:
     def verify(self) -> ssl.SSLContext:
         """The environment CA, and qvctl's client certificate for the services that ask for one."""
         return self.trust.context()
+
+    def api_token(self) -> str:
+        """The drill's writes belong to a user of their own (and only it can read them back)."""
+        return tokens.service_token(self.paths, self.spec, "qvctl-dr-drill")
 
     def ca_only(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.paths.ca_cert))

@@ -61,9 +61,10 @@ class Clock:
 class Writer:
     """Start with `start()`, stop with `stop()`; `writes` holds every attempt."""
 
-    def __init__(self, base_url: str, ca: ssl.SSLContext, run_id: str, rate: float = 20.0,
+    def __init__(self, base_url: str, ca: ssl.SSLContext, run_id: str, token: str, rate: float = 20.0,
                  timeout: float = 15.0, max_in_flight: int = 32) -> None:
         self.base_url = base_url
+        self.token = token
         self.ca = ca
         self.run_id = run_id
         self.rate = rate
@@ -82,7 +83,8 @@ class Writer:
     def _client(self) -> httpx.Client:
         client = getattr(self._local, "client", None)
         if client is None:
-            client = httpx.Client(base_url=self.base_url, verify=self.ca, timeout=self.timeout)
+            client = httpx.Client(base_url=self.base_url, verify=self.ca, timeout=self.timeout,
+                                  headers={"Authorization": f"Bearer {self.token}"})
             self._local.client = client
         return client
 

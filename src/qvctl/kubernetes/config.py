@@ -26,6 +26,10 @@ def config_data(env: Environment) -> dict[str, str]:
         "QV_DB_SSLROOTCERT": naming.ENVIRONMENT_CA_FILE,
         "QV_REDIS_URL": f"rediss://{naming.internal_host(env, 'redis')}:{env.ports.redis}/0",
         "QV_REDIS_SSL_CA_FILE": naming.SYSTEM_CA_BUNDLE,
+        "QV_AUTH_ISSUER": env.application.auth.issuer,
+        "QV_AUTH_AUDIENCE": env.application.auth.audience,
+        # The spec requires it of every cloud environment (spec/model.py); only they are rendered.
+        "QV_AUTH_JWKS_URL": env.application.auth.jwks_url or "",
     }
 
 

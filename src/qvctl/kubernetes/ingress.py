@@ -13,8 +13,11 @@ def ingress(env: Environment) -> Manifest:
     annotations = {
         f"{prefix}/force-ssl-redirect": "true",
         f"{prefix}/proxy-body-size": "1m",
-        f"{prefix}/limit-rps": "20",
-        f"{prefix}/limit-burst-multiplier": "5",
+        # The spec's per-client limit; its rule keeps the burst a whole multiple of the rate.
+        f"{prefix}/limit-rps": str(env.application.rate_limit.requests_per_second),
+        f"{prefix}/limit-burst-multiplier": str(
+            max(1, env.application.rate_limit.burst // env.application.rate_limit.requests_per_second)
+        ),
         f"{prefix}/limit-connections": "50",
         f"{prefix}/custom-headers": f"{ns}/api-response-headers",
     }
@@ -29,7 +32,12 @@ def ingress(env: Environment) -> Manifest:
             # No secretName: ingress-nginx serves its --default-ssl-certificate (README.md).
             "tls": [{"hosts": [host]}],
             "rules": [
-                {"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}},
+                # Only what users need: the API's routes and the bare readiness answer. /metrics,
+                # /docs and /openapi.json stay inside the cluster (Prometheus scrapes the pods).
+                {"host": host, "http": {"paths": [
+                    {"path": naming.API_PATH_PREFIX, "pathType": "Prefix", "backend": backend},
+                    {"path": naming.READINESS_PATH, "pathType": "Exact", "backend": backend},
+                ]}},
                 # The ALB's target-group health check reaches nginx by pod IP, with no host name:
                 # only the readiness path answers requests without one.
                 {"http": {"paths": [{"path": naming.READINESS_PATH, "pathType": "Exact", "backend": backend}]}},

@@ -21,6 +21,7 @@ INGRESS_NAMESPACE = "ingress-nginx"
 # the API's OpenAPI document.
 LIVENESS_PATH = "/livez"
 READINESS_PATH = "/readyz"
+API_PATH_PREFIX = "/api/"
 METRICS_PATH = "/metrics"
 
 EXTERNAL_SECRETS_NAMESPACE = "external-secrets"

@@ -54,7 +54,7 @@ JOBS: tuple[Job, ...] = (
     Job("postgres", ("database", "database_dr"), "postgres_exporter"),
     Job("patroni", ("database", "database_dr"), "patroni", tls=True),
     Job("etcd", ("database", "database_dr"), "etcd_client", tls=True, client_cert=True),
-    Job("api", ("app",), "application"),
+    Job("api", ("app",), "application", tls=True),
     Job("redis", ("cache",), "redis_exporter"),
     Job("nginx", ("edge",), "nginx_exporter"),
 )
@@ -100,6 +100,7 @@ def _local_api_job(env: Environment, job: Job) -> dict[str, object]:
     return {
         "job_name": job.name,
         "scrape_interval": f"{interval}s",
+        **_tls(job),
         "file_sd_configs": [{"files": [API_TARGETS_FILE]}],
     }
 

@@ -57,7 +57,7 @@ _LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
 
 
 # TLS on the component's own port; the others answer plain HTTP on their host address.
-_TLS_COMPONENTS = {"nginx", "redis", "postgresql", "etcd", "patroni", "pgbackrest"}
+_TLS_COMPONENTS = {"nginx", "redis", "postgresql", "etcd", "patroni", "pgbackrest", "api"}
 
 
 def service_port(spec: Environment, name: str) -> int:
@@ -118,7 +118,7 @@ def endpoints(spec: Environment) -> list[tuple[str, str]]:
         rows.append((f"http://{edge.address}/", "redirects to HTTPS"))
     for c in comps:
         if c.name == "api":
-            rows.append((f"http://{c.address}:{c.port}/readyz", f"API instance on {c.host} (behind nginx)"))
+            rows.append((f"https://{c.address}:{c.port}/readyz", f"API instance on {c.host} (behind nginx)"))
     if ("patroni", "db") in first:
         rows.append((database_endpoint(spec, ("database", "database_dr"), "read-write"),
                      "write endpoint: whichever member leads (TLS, scram)"))

@@ -209,10 +209,16 @@ def wait_healthy(components: list[Component], trust: Trust, deadline_seconds: fl
         time.sleep(1.0)
 
 
-def portfolio_round_trip(base_url: str, trust: Trust, timeout: float = 10.0) -> str:
-    """Create, read back and delete a portfolio through nginx; return a one-line summary."""
+def portfolio_round_trip(base_url: str, trust: Trust, token: str, timeout: float = 10.0) -> str:
+    """Create, read back and delete a portfolio as the token's user, after checking that a request
+    without a token is refused; return a one-line summary."""
     name = f"qvctl health gate {uuid.uuid4().hex[:8]}"
     with httpx.Client(base_url=base_url, verify=trust.context(), timeout=timeout) as client:
+        anonymous = client.get("/api/v1/portfolios")
+        if anonymous.status_code != 401:
+            raise QvError(f"GET /api/v1/portfolios without a token answered {anonymous.status_code}, not 401: "
+                          "the API does not authenticate its callers")
+        client.headers["Authorization"] = f"Bearer {token}"
         created = client.post("/api/v1/portfolios", json={"name": name, "base_currency": "USD"})
         if created.status_code != 201:
             raise QvError(f"POST /api/v1/portfolios answered {created.status_code}: {created.text[:200]}")

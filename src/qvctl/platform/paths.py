@@ -83,6 +83,15 @@ class EnvPaths:
     def client_key(self) -> Path:
         return self.pki_dir / "qvctl.key"
 
+    # the local token issuer: its signing key, and the public keys the API instances read
+    @property
+    def token_signing_key(self) -> Path:
+        return self.pki_dir / "token-signing.key"
+
+    @property
+    def jwks(self) -> Path:
+        return self.pki_dir / "jwks.json"
+
     # the emulator's TLS front (pgBackRest speaks only HTTPS to S3)
     @property
     def emulator_tls_cert(self) -> Path:

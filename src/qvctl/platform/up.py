@@ -25,7 +25,7 @@ from rich.console import Console
 from qvctl import tools
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
-from qvctl.platform import emulator, health, pki, state, supervisor
+from qvctl.platform import emulator, health, pki, state, supervisor, tokens
 from qvctl.platform.ansible import Playbook, PlaybookRun
 from qvctl.platform.components import Component, edge_component, local_components
 from qvctl.platform.down import describe_foreign, foreign_listeners
@@ -179,8 +179,11 @@ def environment_ca(run: UpRun, note: Note) -> Outcome:
     # qvctl's own client certificate: etcd and pgBackRest accept no client without one.
     client = pki.ensure_leaf(run.paths.client_cert, run.paths.client_key, run.paths.ca_cert, run.paths.ca_key,
                              "qvctl", ["qvctl"])
+    # The token issuer's key lives beside the CA: same lifetime, same folder, same protection.
+    issuer = tokens.ensure_issuer(run.paths, run.spec)
     verb = "created" if made.created else "reused"
-    return Outcome(f"{verb} {run.paths.ca_cert} (sha256 {made.fingerprint[:16]}…)", changed=made.created or client)
+    return Outcome(f"{verb} {run.paths.ca_cert} (sha256 {made.fingerprint[:16]}…)",
+                   changed=made.created or client or issuer)
 
 
 def configure_hosts(run: UpRun, note: Note) -> Outcome:
@@ -195,7 +198,8 @@ def health_gate(run: UpRun, note: Note) -> str:
 
 
 def portfolio_through_nginx(run: UpRun, note: Note) -> str:
-    return health.portfolio_round_trip(f"https://{edge_component(run.spec).address}", health.Trust.of(run.paths))
+    token = tokens.service_token(run.paths, run.spec, "qvctl-health-gate")
+    return health.portfolio_round_trip(f"https://{edge_component(run.spec).address}", health.Trust.of(run.paths), token)
 
 
 def backup_scheduler(run: UpRun, note: Note) -> Outcome:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.monitoring.scrape import SCRAPE_INTERVAL_SECONDS
-from qvctl.platform import health
+from qvctl.platform import health, tokens
 from qvctl.platform.ansible import Playbook
 from qvctl.platform.components import local_hosts
 from qvctl.platform.paths import EnvPaths
@@ -215,10 +215,11 @@ class Executor:
         if rollout.phase == "previewing":
             self.report(state, f"preview: smoke checks against {state.candidate.label} alone (no user request)")
             trust = health.Trust.of(self.paths)
+            token = tokens.service_token(self.paths, self.spec, "qvctl-smoke-check")
             for instance in routing.instances(self.spec, state.candidate, "candidate"):
-                base = f"http://{instance.address}:{instance.port}"
+                base = f"https://{instance.address}:{instance.port}"
                 try:
-                    self.report(state, "smoke: " + health.portfolio_round_trip(base, trust))
+                    self.report(state, "smoke: " + health.portfolio_round_trip(base, trust, token))
                 except (QvError, OSError) as err:
                     self.abort(f"smoke check on {instance.host} failed: {getattr(err, 'message', err)}")
                     raise Ended from None

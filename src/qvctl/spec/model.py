@@ -214,6 +214,32 @@ class Replicas(Strict):
         return self
 
 
+class Auth(Strict):
+    """Whose tokens the API accepts. Locally `qvctl up` is the issuer (its key beside the environment
+    CA, `qvctl token` mints); a cloud environment names its OIDC issuer's published keys."""
+
+    issuer: Annotated[str, Field(pattern=r"^https://[^\s]+$")]
+    audience: Annotated[str, Field(min_length=1, max_length=200)]
+    jwks_url: Annotated[str, Field(pattern=r"^https://[^\s]+$")] | None = None
+
+
+class RateLimit(Strict):
+    """Per client address at the edge (nginx `limit_req` locally, the Ingress' limit-rps in the cloud)."""
+
+    requests_per_second: Annotated[int, Field(ge=1, le=100_000)]
+    burst: Annotated[int, Field(ge=0, le=1_000_000)]
+
+    @model_validator(mode="after")
+    def _burst_in_whole_seconds(self) -> RateLimit:
+        # ingress-nginx takes the burst as a multiple of the rate (limit-burst-multiplier).
+        if self.burst % self.requests_per_second:
+            raise ValueError(
+                f"burst {self.burst} must be a multiple of requests_per_second {self.requests_per_second} "
+                "(the Ingress expresses it as a multiplier)"
+            )
+        return self
+
+
 class Application(Strict):
     image: Image
     port: Annotated[int, Field(ge=1024, le=65535)]
@@ -222,6 +248,8 @@ class Application(Strict):
     candidate_port: Annotated[int, Field(ge=1024, le=65535)] | None = None
     replicas: Replicas
     resources: Resources
+    auth: Auth
+    rate_limit: RateLimit
 
 
 class DatabaseVersions(Strict):
@@ -593,6 +621,10 @@ class Environment(Strict):
             raise ValueError(
                 "application.candidate_port: only a local environment runs releases side by side on its hosts"
             )
+        if local and self.application.auth.jwks_url is not None:
+            raise ValueError("application.auth.jwks_url: the local environment's issuer is qvctl itself; remove it")
+        if not local and self.application.auth.jwks_url is None:
+            raise ValueError("application.auth.jwks_url: a cloud environment needs its issuer's published keys (JWKS)")
         taken = {self.application.port, *self.ports.model_dump().values()}
         if candidate is not None and candidate in taken:
             raise ValueError(f"application.candidate_port: {candidate} is the port of another service")
