@@ -1,8 +1,9 @@
 """A minimal Debian host in a chroot, for roles that must be tested on a host but never on this one.
 
-The image is built once with debootstrap and cached under the git-ignored `.tools/chroots/`,
-keyed by what goes into it (suite, variant, packages, this recipe's version): a second run
-reuses it and each test works on its own copy. Everything that runs inside the chroot runs
+The image is built once with debootstrap and cached machine-wide under
+`/var/cache/quantumvest/chroots/` (`QV_CHROOT_CACHE` elsewhere), like a package cache, so every
+checkout of the machine (and every CI run on it) reuses it. It is keyed by what goes into it
+(suite, variant, packages, this recipe's version) and each test works on its own copy. Everything that runs inside the chroot runs
 in new network, UTS, PID and mount namespaces (`unshare`): nothing there can reach this
 machine's network stack or firewall, rename it, outlive the command, or leave a mount behind.
 """
@@ -19,8 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / ".tools" / "chroots"
+CACHE = Path(os.environ.get("QV_CHROOT_CACHE", "/var/cache/quantumvest/chroots"))
 SUITE = "bookworm"
 VARIANT = "minbase"
 # Bump when the build steps below change: a new key, so no stale image is reused.
