@@ -128,6 +128,13 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
     # A new version in the cloud is new pods: no second port on the hosts.
     ("candidate_port_in_cloud", _set("application.candidate_port", 8001),
      "application.candidate_port: only a local environment runs releases side by side on its hosts"),
+    # The API verifies tokens with its issuer's keys: a cloud environment must say where they are.
+    ("cloud_without_jwks_url", lambda s: s["application"]["auth"].pop("jwks_url"),
+     "application.auth.jwks_url: a cloud environment needs its issuer's published keys (JWKS)"),
+    ("issuer_over_http", _set("application.auth.issuer", "http://login.example"),
+     "application.auth.issuer: 'http://login.example': string should match pattern"),
+    ("burst_not_a_multiple_of_the_rate", _set("application.rate_limit", {"requests_per_second": 20, "burst": 50}),
+     "application.rate_limit: burst 50 must be a multiple of requests_per_second 20"),
 ]
 
 # The same rules' local side: a release's instances listen beside the stable ones on the same hosts.
@@ -140,6 +147,8 @@ BAD_LOCAL_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
      f"application.candidate_port: {PORTS['prometheus']} is the port of another service"),
     ("candidate_port_is_nginx_status", _set("application.candidate_port", PORTS["nginx_status"]),
      f"application.candidate_port: {PORTS['nginx_status']} is the port of another service"),
+    ("local_with_a_jwks_url", _set("application.auth.jwks_url", "https://login.example/jwks.json"),
+     "application.auth.jwks_url: the local environment's issuer is qvctl itself; remove it"),
 ]
 
 

@@ -66,7 +66,8 @@ def _reason(error: ErrorDetails) -> tuple[str, str]:
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part and "]" in part))
     message: str = error["msg"]
     kind = error["type"]
-    if message.startswith("Value error, "):
+    rule = message.startswith("Value error, ")
+    if rule:
         message = message.removeprefix("Value error, ")
     elif kind == "extra_forbidden":
         return _location(loc), "unknown field (check its spelling)"
@@ -77,7 +78,7 @@ def _reason(error: ErrorDetails) -> tuple[str, str]:
     # A model-level rule names its own sub-field ("subnets.public: ..."); fold it into the path.
     where = _location(loc)
     head, sep, rest = message.partition(": ")
-    if sep and "." in head and " " not in head and where:
+    if rule and sep and "." in head and " " not in head and where:
         return f"{where}.{head}", rest
     return where, message
 
