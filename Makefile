@@ -5,7 +5,7 @@ SHELL := /bin/bash
 QVCTL := .venv/bin/qvctl
 ENV ?= local
 
-.PHONY: help bootstrap up down status test test-fast validate bench lock clean
+.PHONY: help bootstrap up down status test test-fast validate bench lock sbom clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,10 @@ lock: bootstrap ## add the hashes to requirements.lock and derive the API image'
 	$(UV) --universal --python-version 3.11 --no-annotate requirements.lock -o requirements.lock
 	$(UV) $(IMAGE_PYTHON) -c requirements.lock services/api/pyproject.toml -o services/api/requirements.lock
 	$(UV) $(IMAGE_PYTHON) -c requirements.lock services/api/build-requirements.in -o services/api/build-requirements.lock
+
+SBOM ?= sbom.cdx.json
+sbom: bootstrap ## the API image's software bill of materials (CycloneDX JSON) from its lock, into SBOM=PATH
+	$(QVCTL) sbom $(SBOM)
 
 clean: ## remove the environment state, .venv and generated tool config
 	-$(QVCTL) down $(ENV) 2>/dev/null
