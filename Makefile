@@ -40,7 +40,11 @@ bench: bootstrap ## run every benchmark under bench/ and print its figures
 UV := .venv/bin/uv --no-python-downloads pip compile --quiet --generate-hashes --custom-compile-command "make lock"
 IMAGE_PYTHON := --python-version 3.11.11 --python-platform linux
 
-lock: bootstrap ## add the hashes to requirements.lock and derive the API image's locks from it (needs the package index)
+# Not after bootstrap: a pin just edited has no hash yet, and bootstrap installs with --require-hashes.
+.venv/bin/uv:
+	@scripts/bootstrap.sh
+
+lock: .venv/bin/uv ## add the hashes to requirements.lock and derive the API image's locks from it (needs the package index)
 	$(UV) --universal --python-version 3.11 --no-annotate requirements.lock -o requirements.lock
 	$(UV) $(IMAGE_PYTHON) -c requirements.lock services/api/pyproject.toml -o services/api/requirements.lock
 	$(UV) $(IMAGE_PYTHON) -c requirements.lock services/api/build-requirements.in -o services/api/build-requirements.lock
