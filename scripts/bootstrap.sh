@@ -51,7 +51,9 @@ install_venv() {
   log "installing Python packages into .venv"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade "pip==26.3"
-  .venv/bin/python -m pip install -q -r requirements.lock
+  # Every file is checked against the sha256 the lock records (make lock writes them); the project's own
+  # packages come from this checkout, not the index, so they install after, without hashes.
+  .venv/bin/python -m pip install -q --require-hashes -r requirements.lock
   .venv/bin/python -m pip install -q --no-deps -e . -e services/api
   echo "$want" > "$stamp"
 }

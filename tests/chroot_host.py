@@ -3,9 +3,10 @@
 The image is built once with debootstrap and cached machine-wide under
 `/var/cache/quantumvest/chroots/` (`QV_CHROOT_CACHE` elsewhere), like a package cache, so every
 checkout of the machine (and every CI run on it) reuses it. It is keyed by what goes into it
-(suite, variant, packages, this recipe's version) and each test works on its own copy. Everything that runs inside the chroot runs
-in new network, UTS, PID and mount namespaces (`unshare`): nothing there can reach this
-machine's network stack or firewall, rename it, outlive the command, or leave a mount behind.
+(suite, variant, packages, this recipe's version) and each test works on its own copy.
+Everything that runs inside the chroot runs in new network, UTS, PID and mount namespaces
+(`unshare`): nothing there can reach this machine's network stack or firewall, rename it,
+outlive the command, or leave a mount behind.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from qvctl import __version__
-from qvctl.commands import backup, dashboards, doctor, dr, env, logs, release, token, validate
+from qvctl.commands import backup, dashboards, doctor, dr, env, logs, release, sbom, token, validate
 from qvctl.commands import platform as platform_commands
 from qvctl.commands import render as render_command
 from qvctl.context import QvError
@@ -51,6 +51,7 @@ dr.register(app)
 dashboards.register(app)
 release.register(app)
 token.register(app)
+sbom.register(app)
 # (further families register here)
 
 

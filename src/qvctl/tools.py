@@ -66,6 +66,8 @@ TOOLS: tuple[Tool, ...] = (
          version_pattern=r"(\d+\.\d+\.\d+)", python_script=True),
     Tool("checkov", "policy checks of Terraform and manifests", ("checkov",), ("--version",),
          "make bootstrap (pip install checkov into .tools/checkov)"),
+    Tool("cyclonedx-py", "the API image's software bill of materials (qvctl sbom)", ("cyclonedx-py",),
+         ("--version",), PIP.format("cyclonedx-bom")),
     Tool("nft", "network partitions in the database drills (qvctl dr)", ("nft",), ("--version",),
          APT.format("nftables"), extra_globs=("/usr/sbin/nft",), version_pattern=r"v(\d+\.\d+\.\d+)"),
     Tool("wrk", "load for benchmarks and drills", ("wrk",), ("--version",), APT.format("wrk"),

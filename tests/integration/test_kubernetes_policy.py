@@ -48,21 +48,19 @@ def test_a_skip_without_a_real_reason_is_a_problem(report: PolicyReport) -> None
     ]
 
 
-def test_the_rollout_pod_template_is_scanned_as_a_deployment(report: PolicyReport) -> None:
-    # the skip of the Rollout's image-digest check is only reported because its shadow was scanned
-    assert {"CKV_K8S_43 Deployment.quantumvest.api"} <= set(report.skip_reasons)
-
-
 def test_checkov_fails_a_workload_that_breaks_policy(tmp_path: Path) -> None:
-    """The same scan on a Rollout stripped of its security context must fail: the scan can fail."""
+    """The same scan on a Rollout stripped of its security context and its image digest must fail: the scan
+    can fail, and it scans the Rollout's pod template (as a Deployment, its shadow) for the digest too."""
     env = load_environment(spec_path(ROOT, "dev"))
     rollout = render_environment(env).objects["71-rollout.yaml"][0]
     for container in rollout["spec"]["template"]["spec"]["containers"]:
         del container["securityContext"]
+        container["image"] = container["image"].split("@", 1)[0]
     (tmp_path / "dev").mkdir()
     (tmp_path / "dev" / "71-rollout.yaml").write_text(yaml.safe_dump(rollout))
     broken = run_checkov(_ctx(), tmp_path)
-    assert {"CKV_K8S_20", "CKV_K8S_22", "CKV_K8S_28"} <= {f.check_id for f in broken.failed}
+    assert {"CKV_K8S_20", "CKV_K8S_22", "CKV_K8S_28", "CKV_K8S_43"} <= {f.check_id for f in broken.failed}
+    assert "CKV_K8S_43 Deployment.quantumvest.api" in {f"{f.check_id} {f.resource}" for f in broken.failed}
     assert any("CKV_K8S_20" in problem for problem in policy_problems(broken))
     assert rollout_as_deployment(rollout)["kind"] == "Deployment"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,10 @@ def test_api_pods_are_locked_down(rendered: Rendered, kind: str) -> None:
         assert container["resources"]["limits"] == spec_resources.limits.model_dump()
         env = rendered.env
         registry = f"{env.account_id}.dkr.ecr.{env.regions.primary}.amazonaws.com"
-        assert container["image"] == f"{registry}/{env.application.image.repository}:{env.application.image.tag}"
-        assert not container["image"].endswith(":latest")
+        pinned = env.application.image
+        assert pinned is not None
+        assert container["image"] == f"{registry}/{pinned.repository}:{pinned.tag}@{pinned.digest}"
+        assert re.fullmatch(r".+:[^:@/]+@sha256:[0-9a-f]{64}", container["image"])
 
 
 def test_api_probes_use_the_api_contract(rendered: Rendered) -> None:

@@ -206,11 +206,15 @@ def test_render_help() -> None:
 
 
 def test_rendered_yaml_is_lint_clean() -> None:
-    """yamllint's default rules (lines up to 120): the committed files read like hand-written YAML."""
+    """yamllint's default rules (lines up to 120): the committed files read like hand-written YAML.
+
+    An image pinned by digest (`image: repository:tag@sha256:...`) is one word longer than that; yamllint
+    lets such a `key: word` line through with allow-non-breakable-inline-mappings, and nothing else."""
     from yamllint import linter
     from yamllint.config import YamlLintConfig
 
-    config = YamlLintConfig("{extends: default, rules: {line-length: {max: 120}}}")
+    config = YamlLintConfig(
+        "{extends: default, rules: {line-length: {max: 120, allow-non-breakable-inline-mappings: true}}}")
     for name in CLOUD_ENVIRONMENTS:
         for file, text in render_environment(load_environment(spec_path(ROOT, name))).files.items():
             problems = [f"{p.line}: {p.desc}" for p in linter.run(text, config)]

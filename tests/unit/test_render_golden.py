@@ -5,8 +5,6 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-import yaml
-
 from qvctl.kubernetes.render import render_environment
 from qvctl.spec import load_environment, spec_path
 from tests.conftest import ROOT
@@ -83,35 +81,44 @@ def test_analysis_thresholds_change_only_the_success_conditions(tmp_path: Path) 
     }
 
 
+ZERO_DIGEST = "sha256:" + "0" * 64  # the committed specs' placeholder
+IMAGE = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api"
+
+
 def test_image_tag_changes_the_image_and_the_migration_job_name(tmp_path: Path) -> None:
     after = _render_changed(tmp_path, "dev", 'tag: "0.1.0"', 'tag: "0.2.0"')
     assert _changed_lines(_committed("dev"), after) == {
         "60-migration-job.yaml": [
-            "-          image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0",
-            "-  name: api-migrate-0-1-0",
-            "+          image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0",
-            "+  name: api-migrate-0-2-0",
+            f"-          image: {IMAGE}:0.1.0@{ZERO_DIGEST}",
+            "-  name: api-migrate-0-1-0-000000000000",
+            f"+          image: {IMAGE}:0.2.0@{ZERO_DIGEST}",
+            "+  name: api-migrate-0-2-0-000000000000",
         ],
         "71-rollout.yaml": [
-            "-          image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.1.0",
-            "+          image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:0.2.0",
+            f"-          image: {IMAGE}:0.1.0@{ZERO_DIGEST}",
+            f"+          image: {IMAGE}:0.2.0@{ZERO_DIGEST}",
         ],
     }
 
 
-def test_a_digest_replaces_the_tag_and_the_image_skip(tmp_path: Path) -> None:
+def test_a_digest_changes_the_image_and_the_migration_job_name(tmp_path: Path) -> None:
+    """The same tag pushed again is another image: the pods pull it by digest and it migrates again."""
     digest = "sha256:" + "ab" * 32
-    after = _render_changed(tmp_path, "dev", 'tag: "0.1.0"', f'tag: "0.1.0"\n    digest: "{digest}"')
-    changed = _changed_lines(_committed("dev"), after)
-    assert set(changed) == {"60-migration-job.yaml", "71-rollout.yaml"}
-    for file in changed:
-        docs = list(yaml.safe_load_all(after[file]))
-        pod = docs[0]["spec"]["template"]["spec"]
-        assert pod["containers"][0]["image"] == f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api@{digest}"
-        # Pinned by digest: the CKV_K8S_43 skip is gone, Checkov must see the digest itself.
-        assert "annotations" not in docs[0]["metadata"]
-    job = next(yaml.safe_load_all(after["60-migration-job.yaml"]))
-    assert job["metadata"]["name"] == "api-migrate-abababababab"
+    after = _render_changed(tmp_path, "dev", f'digest: "{ZERO_DIGEST}"', f'digest: "{digest}"')
+    assert _changed_lines(_committed("dev"), after) == {
+        "60-migration-job.yaml": [
+            f"-          image: {IMAGE}:0.1.0@{ZERO_DIGEST}",
+            "-  name: api-migrate-0-1-0-000000000000",
+            f"+          image: {IMAGE}:0.1.0@{digest}",
+            "+  name: api-migrate-0-1-0-abababababab",
+        ],
+        "71-rollout.yaml": [
+            f"-          image: {IMAGE}:0.1.0@{ZERO_DIGEST}",
+            f"+          image: {IMAGE}:0.1.0@{digest}",
+        ],
+    }
+    # Pinned by digest: the API's objects need no Checkov skip of the image-digest check (CKV_K8S_43).
+    assert [file for file in ("60-migration-job.yaml", "71-rollout.yaml") if "CKV_K8S_43" in after[file]] == []
 
 
 def test_the_namespace_follows_the_spec_everywhere(tmp_path: Path) -> None:

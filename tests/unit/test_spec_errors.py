@@ -125,6 +125,14 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
      "hosts.database_dr.count: production needs a standby cluster of at least 2 nodes in the DR region, got 0"),
     ("unknown_tier", _set("tier", "critical"), "tier: 'critical': input should be 'development', 'staging' or"),
     ("name_not_a_name", _set("name", "Prod Env"), "name: 'Prod Env': string should match pattern"),
+    # A tag can be pushed again; the digest cannot: what a cloud environment runs is named by its content.
+    ("cloud_image_without_a_digest", lambda s: s["application"]["image"].pop("digest"),
+     "application.image.digest: a cloud environment pins its image by digest; add the sha256 digest of "
+     "quantumvest/api:0.1.0 next to its tag (digest: \"sha256:<64 hex digits>\")"),
+    ("digest_not_sha256", _set("application.image.digest", "sha256:" + "ab" * 31),
+     "application.image.digest: 'sha256:abab"),
+    ("cloud_without_an_image", lambda s: s["application"].pop("image"),
+     "application.image: a cloud environment needs the API's image (repository, tag, digest)"),
     # A new version in the cloud is new pods: no second port on the hosts.
     ("candidate_port_in_cloud", _set("application.candidate_port", 8001),
      "application.candidate_port: only a local environment runs releases side by side on its hosts"),
@@ -139,6 +147,8 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
 
 # The same rules' local side: a release's instances listen beside the stable ones on the same hosts.
 BAD_LOCAL_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("local_with_an_image", _set("application.image", {"repository": "quantumvest/api", "tag": "0.1.0"}),
+     "application.image: a local environment runs the API from this checkout, not an image; remove it"),
     ("local_without_candidate_port", lambda s: s["application"].pop("candidate_port"),
      "application.candidate_port: a local environment needs a port for a new release's instances"),
     ("candidate_port_is_the_application_port", _set("application.candidate_port", LOCAL["application"]["port"]),

@@ -7,7 +7,7 @@ import typer
 from qvctl.context import Context
 from qvctl.exit_status import ExitStatus
 from qvctl.output import OutputFormat, console, err_console, print_json, print_table
-from qvctl.spec import SpecError, environment_names, load_environment, require_environment, spec_path
+from qvctl.spec import Environment, SpecError, environment_names, load_environment, require_environment, spec_path
 
 env_app = typer.Typer(help="Check and show environment specs (environments/<env>.yaml).", no_args_is_help=True)
 
@@ -37,6 +37,13 @@ def check(
         raise typer.Exit(ExitStatus.INVALID_INPUT)
 
 
+def _image(env: Environment) -> str:
+    pinned = env.application.image
+    if pinned is None:
+        return "none (runs from this checkout)"
+    return f"{pinned.repository}:{pinned.tag}@{pinned.digest}"
+
+
 @env_app.command("show")
 def show(
     name: str = typer.Argument(..., help="Environment name or spec file path."),
@@ -57,7 +64,7 @@ def show(
         ["nat", env.network.primary.nat],
         ["hosts", ", ".join(f"{n}x{g.count}" for n, g in env.hosts.items())],
         ["kubernetes", env.kubernetes.version],
-        ["image", f"{env.application.image.repository}:{env.application.image.tag}"],
+        ["image", _image(env)],
         ["replicas", f"{env.application.replicas.min}-{env.application.replicas.max}"],
         ["database", f"{env.database.nodes} nodes, postgresql {env.database.versions.postgresql}, "
                      f"synchronous={env.database.synchronous_mode}"],

@@ -1,7 +1,7 @@
 """`qvctl deploy / promote / abort / rollback / releases`: releases of the API, canary or blue-green.
 
 Locally qvctl itself moves the traffic (release/executor.py); in a cloud environment the release
-is an image tag that Argo Rollouts moves (release/cloud.py). One rollout at a time per
+is an image (tag and digest) that Argo Rollouts moves (release/cloud.py). One rollout at a time per
 environment: `deploy` holds the environment lock while it drives one; `promote`, `abort` and
 `rollback` from another shell leave it a request (release/requests.py).
 """
@@ -65,6 +65,8 @@ def deploy(
     env: str = ENV_ARGUMENT,
     version: str | None = typer.Option(None, "--version", help="Locally a git ref of this repository; "
                                                          "in the cloud the image tag."),
+    digest: str | None = typer.Option(None, "--digest", help="Cloud only: the image's digest (sha256:...) "
+                                                       "that the registry reports for the tag; required there."),
     strategy: StrategyOption | None = typer.Option(None, "--strategy", help="canary or blue-green "
                                                                      "(default: the spec's rollout.strategy)."),
     resume: bool = typer.Option(False, "--resume", help="Go on with a rollout whose qvctl was interrupted "
@@ -79,8 +81,11 @@ def deploy(
     ctx = Context.discover()
     spec = require_environment(ctx, env)
     if spec.kind == "cloud":
-        _deploy_cloud(ctx, spec, version)
+        _deploy_cloud(ctx, spec, version, digest)
         return
+    if digest is not None:
+        raise QvError(f"--digest: {env} runs the API from a git ref, not an image; give only --version REF",
+                      ExitStatus.INVALID_INPUT)
     if version is None and not resume:
         raise QvError("--version REF is required (or --resume)", ExitStatus.INVALID_INPUT)
     paths = EnvPaths.of(ctx, env)
@@ -104,12 +109,15 @@ def deploy(
     _finished(rollout)
 
 
-def _deploy_cloud(ctx: Context, spec: Environment, version: str | None) -> None:
+def _deploy_cloud(ctx: Context, spec: Environment, version: str | None, digest: str | None) -> None:
     from qvctl.commands.render import render_targets
 
     if version is None:
         raise QvError("--version TAG is required: the image tag to release", ExitStatus.INVALID_INPUT)
-    updated = cloud.set_image_tag(ctx, spec, version)
+    if digest is None:
+        raise QvError(f"--digest is required: {spec.name} runs its image by digest; give the sha256 digest the "
+                      f"registry reports for {version} (spec unchanged)", ExitStatus.INVALID_INPUT)
+    updated = cloud.set_image(ctx, spec, version, digest)
     render_targets(ctx, spec.name, check=False)
     console.print(cloud.describe(updated) + f" (environments/{spec.name}.yaml, kubernetes/{spec.name}/). Next:",
                   highlight=False, markup=False)

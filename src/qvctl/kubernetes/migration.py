@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.common import Manifest, labels, metadata
-from qvctl.kubernetes.pod import MIGRATE, container, image_skips, pod_spec
+from qvctl.kubernetes.pod import MIGRATE, container, pinned_image, pod_spec
 from qvctl.spec import Environment
 
 
@@ -14,20 +14,16 @@ def migration_job(env: Environment) -> Manifest:
     `kubectl apply` does not wait for it; new pods stay unready (/readyz answers 503 until the
     schema is at head), so no traffic reaches a version before its migration has run.
     """
-    pinned = env.application.image
-    version = pinned.digest.removeprefix("sha256:")[:12] if pinned.digest else pinned.tag
-    name = f"api-migrate-{naming.dns_label(version)}"
+    # The tag for people, the digest for what runs: a tag pushed again is a new image and migrates again.
+    pinned, digest = pinned_image(env)
+    tag = naming.dns_label(pinned.tag)[:27].rstrip("-")
+    name = f"api-migrate-{tag}-{digest.removeprefix('sha256:')[:12]}"
     job_labels = labels(env, naming.API, MIGRATE)
     migrate = container(env, "migrate", ["migrate"], MIGRATE)
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": metadata(
-            name,
-            env.kubernetes.namespace,
-            job_labels,
-            image_skips(env),
-        ),
+        "metadata": metadata(name, env.kubernetes.namespace, job_labels),
         "spec": {
             "backoffLimit": 3,
             "activeDeadlineSeconds": 900,

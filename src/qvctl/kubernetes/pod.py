@@ -6,13 +6,13 @@ from typing import Any
 
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.common import (
-    checkov_skips,
     restricted_container_security,
     restricted_pod_security,
 )
 from qvctl.kubernetes.config import config_map_name, migration_env, secret_file_env
 from qvctl.kubernetes.secrets import synced_secrets
 from qvctl.spec import Environment
+from qvctl.spec.model import Image
 
 # The component label of each kind of API pod: selectors tell the server pods from the migration's.
 SERVER = "server"
@@ -44,12 +44,18 @@ def _secret_volumes(role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any
     return volumes, mounts
 
 
-def image(env: Environment) -> str:
+def pinned_image(env: Environment) -> tuple[Image, str]:
+    """The cloud environment's image and its digest; the spec's validation guarantees both."""
     pinned = env.application.image
-    repository = f"{naming.image_registry(env)}/{pinned.repository}"
-    if pinned.digest:
-        return f"{repository}@{pinned.digest}"
-    return f"{repository}:{pinned.tag}"
+    if pinned is None or pinned.digest is None:
+        raise ValueError(f"{env.name}: no application.image with a digest (only a valid cloud spec has one)")
+    return pinned, pinned.digest
+
+
+def image(env: Environment) -> str:
+    """`repository:tag@digest`: the runtime pulls by the digest; the tag stays for the people reading it."""
+    pinned, digest = pinned_image(env)
+    return f"{naming.image_registry(env)}/{pinned.repository}:{pinned.tag}@{digest}"
 
 
 def container(env: Environment, name: str, args: list[str], role: str) -> dict[str, Any]:
@@ -104,14 +110,3 @@ def pod_spec(env: Environment, main: dict[str, Any], role: str) -> dict[str, Any
     if role == MIGRATE:
         spec["restartPolicy"] = "Never"  # the Job retries (backoffLimit), not the kubelet
     return spec
-
-
-# Checkov cannot know that the registry refuses to overwrite a tag.
-_IMMUTABLE_TAG = (
-    "pinned by the immutable release tag in the spec (release tags are never re-pushed: ECR tag immutability); "
-    "the digest is used instead whenever the spec gives one"
-)
-
-
-def image_skips(env: Environment) -> dict[str, str]:
-    return {} if env.application.image.digest else checkov_skips(CKV_K8S_43=_IMMUTABLE_TAG)

@@ -180,10 +180,15 @@ class Kubernetes(Strict):
     node_groups: list[NodeGroup]
 
 
+IMAGE_DIGEST_PATTERN = r"^sha256:[a-f0-9]{64}$"
+
+
 class Image(Strict):
     repository: Annotated[str, Field(pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")]
     tag: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
-    digest: Annotated[str, Field(pattern=r"^sha256:[a-f0-9]{64}$")] | None = None
+    # The registry's content address of the tag's image: a cloud environment runs `repository:tag@digest`,
+    # so a tag pushed again (or a registry that lies) cannot change what runs. Required there (below).
+    digest: Annotated[str, Field(pattern=IMAGE_DIGEST_PATTERN)] | None = None
 
     @field_validator("tag")
     @classmethod
@@ -241,7 +246,8 @@ class RateLimit(Strict):
 
 
 class Application(Strict):
-    image: Image
+    # Cloud only: the local environment runs the API from this checkout (or a release's git ref), not an image.
+    image: Image | None = None
     port: Annotated[int, Field(ge=1024, le=65535)]
     # Local only: where a new release's instances listen beside the stable ones (same hosts) while
     # `qvctl deploy` moves traffic; in the cloud a new version is new pods.
@@ -625,6 +631,17 @@ class Environment(Strict):
             raise ValueError("application.auth.jwks_url: the local environment's issuer is qvctl itself; remove it")
         if not local and self.application.auth.jwks_url is None:
             raise ValueError("application.auth.jwks_url: a cloud environment needs its issuer's published keys (JWKS)")
+        image = self.application.image
+        if local and image is not None:
+            raise ValueError("application.image: a local environment runs the API from this checkout, not an image; "
+                             "remove it")
+        if not local and image is None:
+            raise ValueError("application.image: a cloud environment needs the API's image (repository, tag, digest)")
+        if image is not None and image.digest is None:
+            raise ValueError(
+                f"application.image.digest: a cloud environment pins its image by digest; add the sha256 digest "
+                f"of {image.repository}:{image.tag} next to its tag (digest: \"sha256:<64 hex digits>\")"
+            )
         taken = {self.application.port, *self.ports.model_dump().values()}
         if candidate is not None and candidate in taken:
             raise ValueError(f"application.candidate_port: {candidate} is the port of another service")
