@@ -263,3 +263,33 @@ def test_pg_hba_policy() -> None:
             )
         ],
     )
+
+
+def test_a_replaced_instance_is_judged_on_its_known_encryption_fields() -> None:
+    """A replacement leaves a device's IDs unknown, not its encryption; an unknown device list stays undecided."""
+    key = {
+        "address": "aws_kms_key.k",
+        "mode": "managed",
+        "type": "aws_kms_key",
+        "change": {"actions": ["no-op"], "after": {"arn": "arn:k", "id": "k", "key_id": "k"}, "after_unknown": {}},
+    }
+
+    def instance(after: dict[str, object], unknown: dict[str, object]) -> dict[str, object]:
+        return {
+            "address": "aws_instance.db",
+            "mode": "managed",
+            "type": "aws_instance",
+            "change": {"actions": ["delete", "create"], "after": after, "after_unknown": unknown},
+        }
+
+    replaced = instance(
+        {"root_block_device": [{"encrypted": False, "kms_key_id": "arn:k"}]},
+        {"root_block_device": [{"volume_id": True}]},
+    )
+    verdicts = plan_verdicts(Plan.from_document({"resource_changes": [key, replaced]}, "p.json"))
+    assert [str(v) for v in verdicts.violations] == [
+        "p.json: aws_instance.db: [encryption-at-rest/customer-managed-key] root_block_device[0] is not encrypted"
+    ]
+    unknown_list = instance({}, {"root_block_device": True})
+    verdicts = plan_verdicts(Plan.from_document({"resource_changes": [key, unknown_list]}, "p.json"))
+    assert [v.message for v in verdicts.undecided] == ["undecided: root_block_device is known only after apply"]

@@ -9,8 +9,7 @@ ElastiCache replication groups and OpenSearch domains.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from qvctl.policies.plan import Plan, Resource
 from qvctl.policies.violation import Verdicts
@@ -55,24 +54,25 @@ def _bucket(plan: Plan, bucket: Resource, keys: set[str], fail: Fail) -> None:
             _key(fail, keys, "default encryption", default.get("kms_master_key_id"))
 
 
-def _volumes(resource: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for kind in ("root_block_device", "ebs_block_device"):
-        for index, device in enumerate(resource.get(kind) or []):
-            yield f"{kind}[{index}]", device
-    for index, mapping in enumerate(resource.get("block_device_mappings") or []):
-        for ebs in mapping.get("ebs") or []:
-            yield f"block_device_mappings[{index}]", ebs
-
-
 def _devices(resource: Resource, keys: set[str], fail: Fail) -> None:
-    devices = list(_volumes(resource))
-    if resource.type == "aws_launch_template" and not devices:
+    """Block devices field by field: a replaced instance's devices have unknown IDs but known encryption."""
+    paths: list[tuple[str | int, ...]] = []
+    for kind in ("root_block_device", "ebs_block_device"):
+        paths += [(kind, index) for index in range(resource.length(kind))]
+    for index in range(resource.length("block_device_mappings")):
+        paths += (
+            [("block_device_mappings", index, "ebs", 0)]
+            if resource.length("block_device_mappings", index, "ebs")
+            else []
+        )
+    if resource.type == "aws_launch_template" and not paths:
         fail("declares no EBS block device, so volumes get the AMI's and account's default encryption")
-    for where, device in devices:
-        if str(device.get("encrypted")).lower() != "true":
+    for path in paths:
+        where = f"{path[0]}[{path[1]}]"
+        if str(resource.get(*path, "encrypted")).lower() != "true":
             fail(f"{where} is not encrypted")
         else:
-            _key(fail, keys, where, device.get("kms_key_id"))
+            _key(fail, keys, where, resource.get(*path, "kms_key_id"))
 
 
 def _judge(plan: Plan, resource: Resource, keys: set[str], fail: Fail) -> None:
@@ -91,9 +91,10 @@ def _judge(plan: Plan, resource: Resource, keys: set[str], fail: Fail) -> None:
             _key(fail, keys, "the volume", resource.get("kms_key_id"))
     elif kind in ("aws_cloudwatch_log_group", "aws_secretsmanager_secret"):
         _key(fail, keys, "the resource", resource.get("kms_key_id"))
-        replicas = (resource.get("replica") or []) if kind == "aws_secretsmanager_secret" else []
-        for index, replica in enumerate(replicas):
-            _key(fail, keys, f"replica[{index}] ({replica.get('region')})", replica.get("kms_key_id"))
+        replicas = resource.length("replica") if kind == "aws_secretsmanager_secret" else 0
+        for index in range(replicas):  # field by field: a replica's status is unknown in any update
+            where = f"replica[{index}] ({resource.get('replica', index, 'region')})"
+            _key(fail, keys, where, resource.get("replica", index, "kms_key_id"))
     elif kind == "aws_elasticache_replication_group":
         if not resource.get("at_rest_encryption_enabled"):
             fail("has at_rest_encryption_enabled off")

@@ -32,8 +32,8 @@ class Resource:
     values: Mapping[str, Any]
     unknown: Mapping[str, Any]
 
-    def get(self, *path: str | int) -> Any:
-        """The value at path (None when absent); Unknown when any part of it is known only after apply."""
+    def _walk(self, path: tuple[str | int, ...]) -> tuple[Any, Any]:
+        """(value, unknown mark) at path; Unknown when a part on the way is known only after apply."""
         value: Any = self.values
         mark: Any = self.unknown
         for key in path:
@@ -45,9 +45,21 @@ class Resource:
             else:
                 value = value.get(key) if isinstance(value, Mapping) else None
                 mark = mark.get(key, False) if isinstance(mark, Mapping) else False
+        return value, mark
+
+    def get(self, *path: str | int) -> Any:
+        """The value at path (None when absent); Unknown when any part of it is known only after apply."""
+        value, mark = self._walk(path)
         if _has_unknown(mark):
             raise Unknown(".".join(map(str, path)))
         return value
+
+    def length(self, *path: str | int) -> int:
+        """How many items the list at path has, even when some of their fields are known only after apply."""
+        value, mark = self._walk(path)
+        if mark is True:
+            raise Unknown(".".join(map(str, path)))
+        return len(value) if isinstance(value, list) else 0
 
     def tag(self, name: str) -> Any:
         tags = self.values.get("tags_all") or self.values.get("tags") or {}
