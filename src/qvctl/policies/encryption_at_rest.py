@@ -16,6 +16,8 @@ from qvctl.policies.violation import Verdicts
 
 RULE = "encryption-at-rest/customer-managed-key"
 Fail = Callable[[str], None]
+# The managed keys, read only when a resource names a key: a missing key is a violation even in a first plan.
+Keys = Callable[[], set[str]]
 
 
 def _managed_keys(plan: Plan) -> set[str]:
@@ -28,14 +30,14 @@ def _managed_keys(plan: Plan) -> set[str]:
     return keys
 
 
-def _key(fail: Fail, keys: set[str], what: str, key: object) -> None:
+def _key(fail: Fail, keys: Keys, what: str, key: object) -> None:
     if not key:
         fail(f"{what} names no KMS key (AWS-managed or no encryption); give it a customer-managed key")
-    elif str(key) not in keys:
+    elif str(key) not in keys():
         fail(f"{what} uses {key}, not a KMS key this configuration manages")
 
 
-def _bucket(plan: Plan, bucket: Resource, keys: set[str], fail: Fail) -> None:
+def _bucket(plan: Plan, bucket: Resource, keys: Keys, fail: Fail) -> None:
     configs = plan.matching(
         ["aws_s3_bucket_server_side_encryption_configuration"], "bucket", [bucket.get("id"), bucket.get("bucket")]
     )
@@ -54,7 +56,7 @@ def _bucket(plan: Plan, bucket: Resource, keys: set[str], fail: Fail) -> None:
             _key(fail, keys, "default encryption", default.get("kms_master_key_id"))
 
 
-def _devices(resource: Resource, keys: set[str], fail: Fail) -> None:
+def _devices(resource: Resource, keys: Keys, fail: Fail) -> None:
     """Block devices field by field: a replaced instance's devices have unknown IDs but known encryption."""
     paths: list[tuple[str | int, ...]] = []
     for kind in ("root_block_device", "ebs_block_device"):
@@ -75,7 +77,7 @@ def _devices(resource: Resource, keys: set[str], fail: Fail) -> None:
             _key(fail, keys, where, resource.get(*path, "kms_key_id"))
 
 
-def _judge(plan: Plan, resource: Resource, keys: set[str], fail: Fail) -> None:
+def _judge(plan: Plan, resource: Resource, keys: Keys, fail: Fail) -> None:
     kind = resource.type
     if kind == "aws_s3_bucket":
         _bucket(plan, resource, keys, fail)
@@ -100,10 +102,9 @@ def _judge(plan: Plan, resource: Resource, keys: set[str], fail: Fail) -> None:
             fail("has at_rest_encryption_enabled off")
         _key(fail, keys, "at-rest encryption", resource.get("kms_key_id"))
     elif kind == "aws_opensearch_domain":
-        at_rest = (resource.get("encrypt_at_rest") or [{}])[0]
-        if not at_rest.get("enabled"):
+        if not resource.get("encrypt_at_rest", 0, "enabled"):
             fail("has encrypt_at_rest off")
-        _key(fail, keys, "encrypt_at_rest", at_rest.get("kms_key_id"))
+        _key(fail, keys, "encrypt_at_rest", resource.get("encrypt_at_rest", 0, "kms_key_id"))
 
 
 JUDGED = (
@@ -123,4 +124,4 @@ JUDGED = (
 def check(plan: Plan, verdicts: Verdicts) -> None:
     for resource in plan.of_type(*JUDGED):
         with verdicts.judging(resource.address, RULE) as fail:
-            _judge(plan, resource, _managed_keys(plan), fail)
+            _judge(plan, resource, lambda: _managed_keys(plan), fail)
