@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qvctl.policies import encryption_at_rest, encryption_in_transit, least_privilege, network_rules, segmentation
-from qvctl.policies.plan import Plan
+from qvctl.policies.plan import Plan, Resource
 from qvctl.policies.run import PLAN_POLICIES, manifest_verdicts, plan_verdicts
 from qvctl.policies.violation import Verdicts
 
@@ -293,3 +293,16 @@ def test_a_replaced_instance_is_judged_on_its_known_encryption_fields() -> None:
     unknown_list = instance({}, {"root_block_device": True})
     verdicts = plan_verdicts(Plan.from_document({"resource_changes": [key, unknown_list]}, "p.json"))
     assert [v.message for v in verdicts.undecided] == ["undecided: root_block_device is known only after apply"]
+
+
+def test_an_irsa_role_trusting_another_service_account_than_its_own_fails() -> None:
+    plan = Plan.load(FIXTURES / "least_privilege_pass.json")
+    (api,) = [r for r in plan.resources if r.address == 'module.eks.aws_iam_role.irsa["api"]']
+    trust = str(api.values["assume_role_policy"]).replace(":quantumvest:api", ":external-secrets:external-secrets")
+    other = Plan(plan.file, (Resource(api.address, api.type, {**api.values, "assume_role_policy": trust}, {}),))
+    verdicts = Verdicts(plan.file)
+    least_privilege.check(other, verdicts)
+    assert [v.message for v in verdicts.violations] == [
+        "trusts system:serviceaccount:external-secrets:external-secrets but is tagged for "
+        "system:serviceaccount:quantumvest:api"
+    ]

@@ -51,6 +51,10 @@ def _wildcards(statement: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _one_service_account(subject: object) -> bool:
+    return str(subject).startswith("system:serviceaccount:") and not {"*", "?"} & set(str(subject))
+
+
 def _trust_problems(role: Resource) -> list[str]:
     tagged = role.tag("qv:service-account")
     expected = f"system:serviceaccount:{tagged.replace('/', ':', 1)}" if isinstance(tagged, str) else None
@@ -61,7 +65,7 @@ def _trust_problems(role: Resource) -> list[str]:
         equals = (statement.get("Condition") or {}).get("StringEquals") or {}
         sub = {k: as_list(v) for k, v in equals.items() if k.endswith(":sub")}
         aud = {k: as_list(v) for k, v in equals.items() if k.endswith(":aud")}
-        if len(sub) != 1 or any(len(v) != 1 or "*" in v[0] or "?" in v[0] for v in sub.values()):
+        if len(sub) != 1 or any(len(v) != 1 or not _one_service_account(v[0]) for v in sub.values()):
             problems.append("trusts web identities without exactly one StringEquals <issuer>:sub service account")
         elif expected and next(iter(sub.values())) != [expected]:
             problems.append(f"trusts {next(iter(sub.values()))[0]} but is tagged for {expected}")
