@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from qvctl.context import Context, QvError
 from qvctl.docs_check import markdown_problems
 from qvctl.kubernetes.policy import kubernetes_policy_problems
 from qvctl.monitoring import checks as monitoring
+from qvctl.policies import checks as policies
 from qvctl.spec import SpecError, environment_names, load_environment, spec_path
 from qvctl.terraform_mirror import terraform_environ
 from qvctl.tools import TOOLS, require, search_path
@@ -75,7 +77,10 @@ def _mypy(ctx: Context) -> list[str]:
 _CHECKOV_ARGS = ("--skip-download", "--quiet", "--compact")
 
 
-def checks(ctx: Context) -> list[Check]:
+def checks(ctx: Context, plans: list[Path] | None = None) -> list[Check]:
+    """Every check; the Terraform plan policies only over plans given (`terraform show -json` files)."""
+    plan_checks = [Check("policies: terraform plan", str(path), function=policies.terraform_plans([path]))
+                   for path in plans or []]
     return [
         Check("environment specs", "environments", function=_specs),
         Check("python lint (ruff)", "src",
@@ -101,6 +106,9 @@ def checks(ctx: Context) -> list[Check]:
               function=monitoring.check_prometheus_configs),
         Check("alertmanager config (amtool check-config)", "monitoring/generated",
               function=monitoring.check_alertmanager_configs),
+        Check("policies: manifests and hosts", "kubernetes", function=policies.manifests_and_hosts),
+        Check("secrets scan (detect-secrets)", ".secrets.baseline", function=policies.secrets_scan),
+        *plan_checks,
     ]
 
 
