@@ -92,6 +92,18 @@ def test_an_api_instance_speaks_only_https(platform: Platform) -> None:
     assert direct.status_code == 200 and "checks" in direct.json()  # control: direct callers see the checks
 
 
+@pytest.mark.parametrize(("group", "port"), [("observability", "node_exporter"), ("database", "postgres_exporter"),
+                                           ("cache", "redis_exporter"), ("observability", "blackbox_exporter")])
+def test_an_exporter_gives_metrics_only_to_a_client_certificate_of_the_environment(
+        platform: Platform, group: str, port: str) -> None:
+    address = f"{(SPEC.hosts[group].addresses or [''])[0]}:{getattr(SPEC.ports, port)}"
+    with pytest.raises(httpx.HTTPError):  # plain HTTP: a 400 from the TLS server, or a hang-up
+        httpx.get(f"http://{address}/metrics", timeout=5).raise_for_status()
+    with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
+        httpx.get(f"https://{address}/metrics", verify=platform.trust(), timeout=5)
+    assert httpx.get(f"https://{address}/metrics", verify=_client_certificate(platform), timeout=5).status_code == 200
+
+
 def test_nginx_port_80_redirects_to_https() -> None:
     answer = httpx.get(f"http://{EDGE}/api/v1/portfolios", timeout=5)
     assert answer.status_code == 301

@@ -50,12 +50,13 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("prometheus", ("observability",), "prometheus"),
     Job("alertmanager", ("observability",), "alertmanager"),
-    Job("node", ("database", "database_dr", "observability"), "node_exporter", local_groups=("observability",)),
-    Job("postgres", ("database", "database_dr"), "postgres_exporter"),
+    Job("node", ("database", "database_dr", "observability"), "node_exporter", tls=True, client_cert=True,
+        local_groups=("observability",)),
+    Job("postgres", ("database", "database_dr"), "postgres_exporter", tls=True, client_cert=True),
     Job("patroni", ("database", "database_dr"), "patroni", tls=True),
     Job("etcd", ("database", "database_dr"), "etcd_client", tls=True, client_cert=True),
     Job("api", ("app",), "application", tls=True),
-    Job("redis", ("cache",), "redis_exporter"),
+    Job("redis", ("cache",), "redis_exporter", tls=True, client_cert=True),
     Job("nginx", ("edge",), "nginx_exporter"),
 )
 
@@ -161,6 +162,8 @@ def _blackbox_job(env: Environment) -> dict[str, object]:
     return {
         "job_name": "blackbox",
         "metrics_path": "/probe",
+        # The exporter asks a client certificate of every caller: it probes on request.
+        **_tls(Job("blackbox", ("observability",), "blackbox_exporter", tls=True, client_cert=True)),
         "static_configs": probes,
         "relabel_configs": [
             {"source_labels": ["__address__"], "target_label": "__param_target"},

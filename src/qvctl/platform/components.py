@@ -57,7 +57,9 @@ _LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
 
 
 # TLS on the component's own port; the others answer plain HTTP on their host address.
-_TLS_COMPONENTS = {"nginx", "redis", "postgresql", "etcd", "patroni", "pgbackrest", "api"}
+_TLS_COMPONENTS = {"nginx", "redis", "postgresql", "etcd", "patroni", "pgbackrest", "api",
+                   # exporters: mutual TLS, only Prometheus' (and qvctl's) certificates get metrics
+                   "postgres-exporter", "node-exporter", "blackbox-exporter", "redis-exporter"}
 
 
 def service_port(spec: Environment, name: str) -> int:
