@@ -21,7 +21,8 @@ variables {
   environment = "dev"
   kms_key_arn = "arn:aws:kms:eu-west-1:111111111111:key/secrets"
   # The ephemeral password resource cannot be mocked.
-  generate_values = false
+  generate_values    = false
+  ca_certificate_pem = file("tests/fixtures/environment-ca.crt")
 }
 
 run "contract_names_and_cmk" {
@@ -67,4 +68,35 @@ run "replicas_follow_the_dr_region" {
     condition     = alltrue([for s in aws_secretsmanager_secret.this : one(s.replica).region == "eu-central-1"])
     error_message = "every secret must have a replica in the DR region"
   }
+}
+
+run "publishes_the_environment_ca_for_the_pods" {
+  command = apply
+  module {
+    source = "./modules/secrets"
+  }
+
+  assert {
+    condition     = output.ca_secret_name == "quantumvest/dev/pki/ca" && aws_secretsmanager_secret.environment_ca.kms_key_id == var.kms_key_arn
+    error_message = "the CA certificate is published as <project>/<env>/pki/ca, encrypted like the others"
+  }
+  assert {
+    condition     = jsondecode(aws_secretsmanager_secret_version.environment_ca[0].secret_string).certificate == var.ca_certificate_pem
+    error_message = "the secret holds the certificate under the property External Secrets reads (certificate)"
+  }
+  assert {
+    condition     = !contains(keys(output.secret_names), "environment_ca")
+    error_message = "the CA certificate is no generated credential: Ansible's credential loop must not see it"
+  }
+}
+
+run "rejects_a_private_key_as_the_ca_certificate" {
+  command = plan
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    ca_certificate_pem = "-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n"
+  }
+  expect_failures = [var.ca_certificate_pem]
 }

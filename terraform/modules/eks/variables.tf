@@ -105,3 +105,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "addons_enabled" {
+  description = "Manage the EKS add-ons (VPC CNI with network policy enforcement). False only on the emulator, which has no add-on API."
+  type        = bool
+  default     = true
+}

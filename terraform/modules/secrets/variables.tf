@@ -77,3 +77,14 @@ variable "generate_values" {
   default     = true
 }
 
+
+variable "ca_certificate_pem" {
+  description = "The environment CA certificate (PEM), published as <project>/<env>/pki/ca; null leaves that secret without a value."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ca_certificate_pem == null || startswith(trimspace(coalesce(var.ca_certificate_pem, "-")), "-----BEGIN CERTIFICATE-----")
+    error_message = "ca_certificate_pem must be a PEM certificate (-----BEGIN CERTIFICATE-----), never a key."
+  }
+}
