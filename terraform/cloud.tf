@@ -63,10 +63,10 @@ locals {
     [local.secret_arn.grafana_admin],
     [for name in local.alerting_secret_names : "arn:aws:secretsmanager:*:${local.account}:secret:${name}-*"],
   )
-  # What the pods read through External Secrets (src/qvctl/kubernetes/secrets.py, whose
+  # What the pods read through External Secrets (no Redis password: the API logs in by IAM) (src/qvctl/kubernetes/secrets.py, whose
   # ExternalSecrets a cross-layer check compares with this list): nothing else, and never the
   # superuser's, the replication or Patroni credentials or the backup passphrase.
-  external_secret_paths = ["database/app", "database/owner", "redis/auth", "pki/ca"]
+  external_secret_paths = ["database/app", "database/owner", "pki/ca"]
   external_secret_arns = [
     for path in local.external_secret_paths : "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/${path}-*"
   ]

@@ -30,7 +30,7 @@ CONTRACT_VARIABLES = {
     for name in (
         "QV_ENVIRONMENT QV_LOG_LEVEL QV_DB_HOST QV_DB_PORT QV_DB_NAME QV_DB_USER QV_DB_PASSWORD_FILE "
         "QV_DB_SSLMODE QV_DB_SSLROOTCERT QV_DB_POOL_SIZE QV_REDIS_URL QV_REDIS_PASSWORD_FILE "
-        "QV_REDIS_SSL_CA_FILE QV_CACHE_TTL_SECONDS"
+        "QV_REDIS_IAM_USER QV_REDIS_IAM_CACHE QV_REDIS_SSL_CA_FILE QV_CACHE_TTL_SECONDS"
     ).split()
 }
 SERVED = {"/livez", "/readyz", "/version", "/metrics"}
@@ -438,9 +438,9 @@ def test_references_resolve(rendered: Rendered) -> None:
         ),
         (
             "ExternalSecret",
-            "api-redis",
-            lambda o: o["spec"]["target"].update({"name": "redis"}),
-            "mounts Secret 'api-redis', which no ExternalSecret creates",
+            "api-database",
+            lambda o: o["spec"]["target"].update({"name": "database"}),
+            "mounts Secret 'api-database', which no ExternalSecret creates",
         ),
         (
             "DaemonSet",

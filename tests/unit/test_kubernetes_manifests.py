@@ -115,12 +115,13 @@ def test_secrets_arrive_as_files_from_external_secrets(rendered: Rendered) -> No
     assert _objects(rendered, "Secret") == []
     env = rendered.env
     remote = {o["spec"]["data"][0]["remoteRef"]["key"] for o in _objects(rendered, "ExternalSecret")}
-    assert {f"{env.project}/{env.name}/database/app", f"{env.project}/{env.name}/redis/auth"} <= remote
+    assert {f"{env.project}/{env.name}/database/app", f"{env.project}/{env.name}/pki/ca"} <= remote
+    # The cloud cache takes an IAM token, no password: nothing Redis comes from Secrets Manager.
+    assert f"{env.project}/{env.name}/redis/auth" not in remote
     container = _api_container(rendered)
     files = {e["name"]: e["value"] for e in container["env"]}
     assert files == {
         "QV_DB_PASSWORD_FILE": naming.DB_PASSWORD_FILE,
-        "QV_REDIS_PASSWORD_FILE": naming.REDIS_PASSWORD_FILE,
     }
     mounted = {m["mountPath"] for m in container["volumeMounts"]}
     for path in files.values():

@@ -26,13 +26,15 @@ def config_data(env: Environment) -> dict[str, str]:
         "QV_DB_SSLROOTCERT": naming.ENVIRONMENT_CA_FILE,
         "QV_REDIS_URL": f"rediss://{naming.internal_host(env, 'redis')}:{env.ports.redis}/0",
         "QV_REDIS_SSL_CA_FILE": naming.SYSTEM_CA_BUNDLE,
+        # No Redis password exists in the cloud: the API signs an IAM token with its IRSA role.
+        "QV_REDIS_IAM_USER": naming.cache_user(env),
+        "QV_REDIS_IAM_CACHE": naming.cache_replication_group(env),
     }
 
 
 def secret_file_env() -> list[dict[str, str]]:
     return [
         {"name": "QV_DB_PASSWORD_FILE", "value": naming.DB_PASSWORD_FILE},
-        {"name": "QV_REDIS_PASSWORD_FILE", "value": naming.REDIS_PASSWORD_FILE},
     ]
 
 

@@ -34,7 +34,6 @@ SECRETS_DIR = "/var/run/secrets/quantumvest"
 DB_PASSWORD_FILE = f"{SECRETS_DIR}/database/password"
 # Only the migration Job mounts the schema owner's password.
 DB_OWNER_PASSWORD_FILE = f"{SECRETS_DIR}/database-owner/password"
-REDIS_PASSWORD_FILE = f"{SECRETS_DIR}/redis/password"
 ENVIRONMENT_CA_FILE = f"{SECRETS_DIR}/pki/ca.crt"
 # ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -73,6 +72,16 @@ def internal_host(env: Environment, record: str) -> str:
     """A record of the private zone (Terraform's private_dns module): `postgres` (every member of
     the primary cluster: libpq keeps the writable one), `redis`, `logs` (OpenSearch)."""
     return f"{record}.{internal_zone(env)}"
+
+
+def cache_user(env: Environment) -> str:
+    """The ElastiCache user the API logs in as with an IAM token (Terraform: local.cache_app_user)."""
+    return f"{env.project}-{env.name}-api"
+
+
+def cache_replication_group(env: Environment) -> str:
+    """The primary region's ElastiCache replication group (Terraform: module.primary's cache, `<name>-primary`)."""
+    return f"{env.project}-{env.name}-primary"
 
 
 def image_registry(env: Environment) -> str:

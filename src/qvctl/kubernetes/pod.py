@@ -23,7 +23,6 @@ MIGRATE = "migrate"
 _MOUNTS = {
     SERVER: {
         "api-database": naming.DB_PASSWORD_FILE.rsplit("/", 1)[0],
-        "api-redis": naming.REDIS_PASSWORD_FILE.rsplit("/", 1)[0],
         "environment-ca": naming.ENVIRONMENT_CA_FILE.rsplit("/", 1)[0],
     },
     MIGRATE: {

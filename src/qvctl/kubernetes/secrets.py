@@ -26,7 +26,6 @@ def synced_secrets() -> tuple[SyncedSecret, ...]:
     return (
         SyncedSecret("api-database", "database/app", "password", "password"),
         SyncedSecret("api-database-owner", "database/owner", "password", "password"),
-        SyncedSecret("api-redis", "redis/auth", "password", "password"),
         # The environment CA verifies the database's server certificate (sslmode verify-full).
         SyncedSecret("environment-ca", "pki/ca", "certificate", "ca.crt"),
     )
