@@ -66,7 +66,7 @@ locals {
   # What the pods read through External Secrets (no Redis password: the API logs in by IAM) (src/qvctl/kubernetes/secrets.py, whose
   # ExternalSecrets a cross-layer check compares with this list): nothing else, and never the
   # superuser's, the replication or Patroni credentials or the backup passphrase.
-  external_secret_paths = ["database/app", "database/owner", "pki/ca"]
+  external_secret_paths = ["database/app", "database/owner", "pki/ca", "cache/endpoint"]
   external_secret_arns = [
     for path in local.external_secret_paths : "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/${path}-*"
   ]
@@ -186,15 +186,16 @@ locals {
   # Every database host is listed: libpq connects to the one that fits the session it asks
   # for (target_session_attrs=read-write finds the leader, prefer-standby a replica), so a
   # Patroni failover changes no record. postgres-dr names the DR standby cluster.
-  internal_records = {
-    for name, r in {
-      postgres      = { type = "A", values = module.primary.database_private_ips, enabled = true }
-      "postgres-ro" = { type = "A", values = module.primary.database_private_ips, enabled = true }
-      "postgres-dr" = { type = "A", values = module.dr.database_private_ips, enabled = length(module.dr.database_hostnames) > 0 }
-      redis         = { type = "CNAME", values = [module.primary.cache_primary_endpoint], enabled = local.cache_primary }
-      logs          = { type = "CNAME", values = [one(module.observability[*].opensearch_endpoint)], enabled = var.opensearch_enabled }
-    } : name => { type = r.type, values = r.values } if r.enabled
+  # A literal map, so qvctl's cross-layer checks can read it (src/qvctl/contract/internal_names.py):
+  # every internal name the rendered manifests use must be a key here.
+  internal_record_table = {
+    postgres      = { type = "A", values = module.primary.database_private_ips, enabled = true }
+    "postgres-ro" = { type = "A", values = module.primary.database_private_ips, enabled = true }
+    "postgres-dr" = { type = "A", values = module.dr.database_private_ips, enabled = length(module.dr.database_hostnames) > 0 }
+    redis         = { type = "CNAME", values = [module.primary.cache_primary_endpoint], enabled = local.cache_primary }
+    logs          = { type = "CNAME", values = [one(module.observability[*].opensearch_endpoint)], enabled = var.opensearch_enabled }
   }
+  internal_records = { for name, r in local.internal_record_table : name => { type = r.type, values = r.values } if r.enabled }
 }
 
 module "internal_dns" {

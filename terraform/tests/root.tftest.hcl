@@ -74,7 +74,7 @@ run "prod_has_a_nat_per_az_and_replicates_to_dr" {
   }
   assert {
     condition = sort(flatten([for s in local.service_accounts["external-secrets"].statements : s.resources if s.sid == "ReadPodSecrets"])) == sort([
-      for path in ["database/app", "database/owner", "pki/ca"] : "arn:aws:secretsmanager:*:333333333333:secret:quantumvest/prod/${path}-*"
+      for path in ["database/app", "database/owner", "pki/ca", "cache/endpoint"] : "arn:aws:secretsmanager:*:333333333333:secret:quantumvest/prod/${path}-*"
     ])
     error_message = "External Secrets reads only the secrets the pods mount: never the superuser's, replication, Patroni or backup secrets"
   }

@@ -100,3 +100,31 @@ run "rejects_a_private_key_as_the_ca_certificate" {
   }
   expect_failures = [var.ca_certificate_pem]
 }
+
+run "publishes_the_cache_url_under_its_endpoint_name" {
+  command = apply
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    cache_url_published = true
+    cache_url           = "rediss://master.quantumvest-dev-primary.abc123.euw1.cache.amazonaws.com:6379/0"
+  }
+
+  assert {
+    condition     = output.cache_url_secret_name == "quantumvest/dev/cache/endpoint" && jsondecode(aws_secretsmanager_secret_version.cache_url[0].secret_string).url == var.cache_url
+    error_message = "the cache's URL is published as <project>/<env>/cache/endpoint under the property External Secrets reads (url)"
+  }
+}
+
+run "rejects_a_cache_url_with_credentials" {
+  command = plan
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    cache_url_published = true
+    cache_url           = "rediss://api:not-a-real-token@master.example.cache.amazonaws.com:6379/0"
+  }
+  expect_failures = [var.cache_url]
+}

@@ -474,9 +474,10 @@ def test_a_secret_with_data_is_reported(rendered: Rendered) -> None:
 
 
 def test_run_all_reports_stale_files_and_spec_errors(tmp_path: Path) -> None:
-    for part in ("environments", "kubernetes", "services/api/config", "services/api/src"):
-        shutil.copytree(ROOT / part, tmp_path / part)
-    root = _terraform(tmp_path)
+    for part in ("environments", "kubernetes", "services/api/config", "services/api/src", "terraform",
+                 "ansible/roles/patroni"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns(".terraform*", "tests"))
+    root = tmp_path
     from qvctl.context import Context
 
     ctx = Context(root=root, environ={})

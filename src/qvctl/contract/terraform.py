@@ -14,6 +14,8 @@ ContractMissing naming what could not be followed.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -35,6 +37,14 @@ _INTERPOLATION = re.compile(r"\$\{([^{}]*)\}")
 
 
 def _parse(root: Path, path: Path) -> dict[str, Any]:
+    """The parsed file; each check of each environment reads the same files, so parses are reused
+    while a file's modification time and size stay the same (python-hcl2 takes ~0.1 s per file)."""
+    stat = path.stat()
+    return copy.deepcopy(_parse_once(root, path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_once(root: Path, path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as handle:
             parsed: dict[str, Any] = hcl2.load(handle, serialization_options=_OPTIONS)

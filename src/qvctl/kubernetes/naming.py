@@ -35,6 +35,8 @@ DB_PASSWORD_FILE = f"{SECRETS_DIR}/database/password"
 # Only the migration Job mounts the schema owner's password.
 DB_OWNER_PASSWORD_FILE = f"{SECRETS_DIR}/database-owner/password"
 ENVIRONMENT_CA_FILE = f"{SECRETS_DIR}/pki/ca.crt"
+# The Secret External Secrets fills with the cache's URL (<project>/<env>/cache/endpoint).
+CACHE_URL_SECRET = "api-cache"
 # ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 

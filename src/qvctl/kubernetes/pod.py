@@ -10,7 +10,7 @@ from qvctl.kubernetes.common import (
     restricted_container_security,
     restricted_pod_security,
 )
-from qvctl.kubernetes.config import config_map_name, migration_env, secret_file_env
+from qvctl.kubernetes.config import config_map_name, migration_env, server_env
 from qvctl.kubernetes.secrets import synced_secrets
 from qvctl.spec import Environment
 
@@ -62,7 +62,7 @@ def container(env: Environment, name: str, args: list[str], role: str) -> dict[s
         "command": ["qv-api"],
         "args": args,
         "envFrom": [{"configMapRef": {"name": config_map_name(env)}}],
-        "env": secret_file_env() if role == SERVER else migration_env(),
+        "env": server_env() if role == SERVER else migration_env(),
         "resources": {
             "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
             "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},

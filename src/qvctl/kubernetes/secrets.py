@@ -28,6 +28,8 @@ def synced_secrets() -> tuple[SyncedSecret, ...]:
         SyncedSecret("api-database-owner", "database/owner", "password", "password"),
         # The environment CA verifies the database's server certificate (sslmode verify-full).
         SyncedSecret("environment-ca", "pki/ca", "certificate", "ca.crt"),
+        # Not secret, but published by Terraform the same way: the cache's URL (config.server_env).
+        SyncedSecret(naming.CACHE_URL_SECRET, "cache/endpoint", "url", "url"),
     )
 
 

@@ -17,3 +17,8 @@ output "ca_secret_name" {
   description = "Name of the secret holding the environment CA certificate (<project>/<env>/pki/ca)."
   value       = aws_secretsmanager_secret.environment_ca.name
 }
+
+output "cache_url_secret_name" {
+  description = "Name of the secret holding the cache's URL (<project>/<env>/cache/endpoint)."
+  value       = aws_secretsmanager_secret.cache_url.name
+}

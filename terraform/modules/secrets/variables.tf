@@ -88,3 +88,20 @@ variable "ca_certificate_pem" {
     error_message = "ca_certificate_pem must be a PEM certificate (-----BEGIN CERTIFICATE-----), never a key."
   }
 }
+
+variable "cache_url_published" {
+  description = "Whether a cache exists whose URL to publish as <project>/<env>/cache/endpoint (known at plan time, unlike the URL)."
+  type        = bool
+  default     = false
+}
+
+variable "cache_url" {
+  description = "The cache's rediss://<endpoint>:<port>/0 URL (the endpoint's own name, which its certificate carries); used when cache_url_published."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cache_url == null || startswith(coalesce(var.cache_url, "-"), "rediss://") && !strcontains(coalesce(var.cache_url, "-"), "@")
+    error_message = "cache_url must be rediss://host:port/db without credentials."
+  }
+}
