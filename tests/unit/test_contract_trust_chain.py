@@ -22,8 +22,14 @@ from qvctl.kubernetes.render import Rendered, render_environment
 from qvctl.spec import load_environment, spec_path
 from tests.conftest import ROOT
 
-COPIED = ["terraform/*.tf", "terraform/env/*.tfvars", "terraform/modules/eks/*.tf", "terraform/modules/secrets/*.tf",
-          "ansible/roles/patroni/defaults/main.yml", "ansible/roles/patroni/tasks/main.yml"]
+COPIED = [
+    "terraform/*.tf",
+    "terraform/env/*.tfvars",
+    "terraform/modules/eks/*.tf",
+    "terraform/modules/secrets/*.tf",
+    "ansible/roles/patroni/defaults/main.yml",
+    "ansible/roles/patroni/tasks/main.yml",
+]
 
 
 @pytest.fixture
@@ -53,18 +59,23 @@ def _messages(problems: list[Problem]) -> list[str]:
 
 
 def _find(rendered: Rendered, kind: str, name: str) -> dict[str, Any]:
-    return next(o for docs in rendered.objects.values() for o in docs
-                if o["kind"] == kind and o["metadata"]["name"] == name)
+    return next(
+        o for docs in rendered.objects.values() for o in docs if o["kind"] == kind and o["metadata"]["name"] == name
+    )
 
 
 def _config(rendered: Rendered) -> dict[str, str]:
     return next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))[
-        "data"]
+        "data"
+    ]
 
 
 def _all_checks(root: Path, rendered: Rendered) -> list[Problem]:
-    return (check_external_secrets_terraform(root, rendered) + check_internal_names(root, rendered)
-            + check_certificate_names(root, rendered))
+    return (
+        check_external_secrets_terraform(root, rendered)
+        + check_internal_names(root, rendered)
+        + check_certificate_names(root, rendered)
+    )
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
@@ -83,22 +94,26 @@ def test_terraform_secret_names_are_read_from_the_secrets_module() -> None:
 def test_an_external_secret_terraform_does_not_create_is_reported(repo: Path, rendered: Rendered) -> None:
     _edit(repo, "terraform/modules/secrets/main.tf", '"${local.prefix}/pki/ca"', '"${local.prefix}/pki/root"')
     messages = _messages(check_external_secrets_terraform(repo, rendered))
-    assert messages == ["ExternalSecret/quantumvest/environment-ca: reads 'quantumvest/dev/pki/ca', which Terraform "
-                        "does not create (terraform/modules/secrets/)"]
+    assert messages == [
+        "ExternalSecret/quantumvest/environment-ca: reads 'quantumvest/dev/pki/ca', which Terraform "
+        "does not create (terraform/modules/secrets/)"
+    ]
 
 
 def test_the_external_secrets_role_reading_the_superuser_is_reported(repo: Path, rendered: Rendered) -> None:
     _edit(repo, "terraform/cloud.tf", '"database/owner", "pki/ca"', '"database/owner", "database/superuser", "pki/ca"')
     assert _messages(check_external_secrets_terraform(repo, rendered)) == [
         "the External Secrets role may read 'quantumvest/dev/database/superuser', which no ExternalSecret needs "
-        "(local.external_secret_paths)"]
+        "(local.external_secret_paths)"
+    ]
 
 
 def test_the_external_secrets_role_lacking_a_secret_is_reported(repo: Path, rendered: Rendered) -> None:
     _edit(repo, "terraform/cloud.tf", '"database/owner", "pki/ca"', '"database/owner"')
     assert _messages(check_external_secrets_terraform(repo, rendered)) == [
         "the External Secrets role cannot read 'quantumvest/dev/pki/ca', which an ExternalSecret needs "
-        "(local.external_secret_paths)"]
+        "(local.external_secret_paths)"
+    ]
 
 
 def test_an_env_variable_from_a_secret_no_external_secret_creates_is_reported(rendered: Rendered) -> None:
@@ -106,7 +121,8 @@ def test_an_env_variable_from_a_secret_no_external_secret_creates_is_reported(re
     url = next(e for e in container["env"] if e["name"] == "QV_REDIS_URL")
     url["valueFrom"]["secretKeyRef"]["name"] = "cache"
     assert "QV_REDIS_URL reads Secret 'cache', which no ExternalSecret creates" in " ".join(
-        _messages(check_references(rendered)))
+        _messages(check_references(rendered))
+    )
 
 
 # --- internal names and the private zone -----------------------------------------------------
@@ -116,7 +132,8 @@ def test_a_host_without_a_record_is_reported(repo: Path, rendered: Rendered) -> 
     _edit(repo, "terraform/cloud.tf", "    logs          = {", "    opensearch    = {")
     assert _messages(check_internal_names(repo, rendered)) == [
         "ConfigMap/logging/fluent-bit-config: uses logs.internal.dev.quantumvest.example.com, which has no record "
-        "in the private zone (local.internal_record_table)"]
+        "in the private zone (local.internal_record_table)"
+    ]
 
 
 def test_a_new_host_in_the_manifests_needs_a_record(repo: Path, rendered: Rendered) -> None:
@@ -126,18 +143,24 @@ def test_a_new_host_in_the_manifests_needs_a_record(repo: Path, rendered: Render
 
 
 def test_a_zone_other_than_the_manifests_is_reported(repo: Path, rendered: Rendered) -> None:
-    _edit(repo, "terraform/cloud.tf", 'zone_name = "internal.${local.spec.domain}"',
-          'zone_name = "private.${local.spec.domain}"')
+    _edit(
+        repo,
+        "terraform/cloud.tf",
+        'zone_name = "internal.${local.spec.domain}"',
+        'zone_name = "private.${local.spec.domain}"',
+    )
     assert _messages(check_internal_names(repo, rendered)) == [
         "the private zone is 'private.dev.quantumvest.example.com'; the manifests use "
-        "'internal.dev.quantumvest.example.com'"]
+        "'internal.dev.quantumvest.example.com'"
+    ]
 
 
 def test_a_zone_switched_off_for_the_environment_is_reported(repo: Path, rendered: Rendered) -> None:
     with (repo / "terraform/env/dev.tfvars").open("a") as handle:
         handle.write("\nprivate_dns_enabled = false\n")
     assert _messages(check_internal_names(repo, rendered)) == [
-        "private_dns_enabled = false, but the manifests resolve names in internal.dev.quantumvest.example.com"]
+        "private_dns_enabled = false, but the manifests resolve names in internal.dev.quantumvest.example.com"
+    ]
 
 
 # --- certificate names -----------------------------------------------------------------------
@@ -145,15 +168,19 @@ def test_a_zone_switched_off_for_the_environment_is_reported(repo: Path, rendere
 
 def test_the_database_certificate_names_are_evaluated_from_the_role() -> None:
     assert postgresql_names(ROOT, "dev.quantumvest.example.com") == {
-        "postgres.internal.dev.quantumvest.example.com", "postgres-ro.internal.dev.quantumvest.example.com",
-        "postgres-dr.internal.dev.quantumvest.example.com"}
+        "postgres.internal.dev.quantumvest.example.com",
+        "postgres-ro.internal.dev.quantumvest.example.com",
+        "postgres-dr.internal.dev.quantumvest.example.com",
+    }
 
 
 def test_a_database_name_missing_from_the_certificate_is_reported(repo: Path, rendered: Rendered) -> None:
     _edit(repo, "ansible/roles/patroni/defaults/main.yml", "['DNS:postgres.internal.' ~ qv_domain, ", "[")
     messages = _messages(check_certificate_names(repo, rendered))
-    assert messages and all("verifies postgres.internal.dev.quantumvest.example.com, which the database "
-                            "certificate does not name" in m for m in messages)
+    assert messages and all(
+        "verifies postgres.internal.dev.quantumvest.example.com, which the database certificate does not name" in m
+        for m in messages
+    )
 
 
 def test_names_the_role_never_puts_into_the_certificate_are_reported(repo: Path, rendered: Rendered) -> None:
@@ -170,14 +197,20 @@ def test_a_database_client_that_does_not_verify_names_needs_none(repo: Path, ren
 def test_verifying_the_cache_alias_is_reported(repo: Path, rendered: Rendered) -> None:
     _config(rendered)["QV_REDIS_URL"] = "rediss://redis.internal.dev.quantumvest.example.com:6379/0"
     messages = _messages(check_certificate_names(repo, rendered))
-    assert len(messages) == 2 and all("verifies redis.internal.dev.quantumvest.example.com, a CNAME to an AWS "
-                                      "endpoint whose certificate names only the endpoint" in m for m in messages)
+    assert len(messages) == 2 and all(
+        "verifies redis.internal.dev.quantumvest.example.com, a CNAME to an AWS "
+        "endpoint whose certificate names only the endpoint" in m
+        for m in messages
+    )
 
 
 def test_fluent_bit_verifying_the_log_store_alias_is_reported(repo: Path, rendered: Rendered) -> None:
     config = _find(rendered, "ConfigMap", "fluent-bit-config")["data"]
     key = next(k for k, v in config.items() if "Name               opensearch" in v)
-    config[key] = config[key].replace("    tls.verify         On\n", "    tls.verify         On\n    tls.verify_hostname On\n")
+    config[key] = config[key].replace(
+        "    tls.verify         On\n", "    tls.verify         On\n    tls.verify_hostname On\n"
+    )
     assert _messages(check_certificate_names(repo, rendered)) == [
         "ConfigMap/logging/fluent-bit-config (Fluent Bit output) verifies logs.internal.dev.quantumvest.example.com, "
-        "a CNAME to an AWS endpoint whose certificate names only the endpoint: connect to the endpoint's own name"]
+        "a CNAME to an AWS endpoint whose certificate names only the endpoint: connect to the endpoint's own name"
+    ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -38,8 +37,10 @@ def _jinja() -> jinja2.Environment:
 def _cidr_defaults(spec: dict[str, Any]) -> dict[str, list[str]]:
     defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
     names = ("patroni_pg_client_cidrs", "patroni_pg_admin_cidrs", "patroni_pg_replication_cidrs")
-    return {name: yaml.safe_load(_jinja().from_string(defaults[name]).render(qv_is_local=False, qv_spec=spec))
-            for name in names}
+    return {
+        name: yaml.safe_load(_jinja().from_string(defaults[name]).render(qv_is_local=False, qv_spec=spec))
+        for name in names
+    }
 
 
 def pg_hba(spec: dict[str, Any]) -> list[list[str]]:
@@ -47,11 +48,16 @@ def pg_hba(spec: dict[str, Any]) -> list[list[str]]:
     template = (ROLE / "templates" / "patroni.yml.j2").read_text()
     section = re.search(r"^  pg_hba:\n(.*?)^  pg_ident:", template, re.S | re.M)
     assert section, "patroni.yml.j2 has no pg_hba section"
-    rendered = _jinja().from_string(section.group(1)).render(
-        patroni_credentials={"superuser": {"username": SUPERUSER}, "replication": {"username": "replicator"}},
-        patroni_monitor_role="qv_monitor", **_cidr_defaults(spec))
-    return [line.strip().removeprefix("- ").split() for line in rendered.splitlines()
-            if line.strip().startswith("- ")]
+    rendered = (
+        _jinja()
+        .from_string(section.group(1))
+        .render(
+            patroni_credentials={"superuser": {"username": SUPERUSER}, "replication": {"username": "replicator"}},
+            patroni_monitor_role="qv_monitor",
+            **_cidr_defaults(spec),
+        )
+    )
+    return [line.strip().removeprefix("- ").split() for line in rendered.splitlines() if line.strip().startswith("- ")]
 
 
 def first_match(lines: list[list[str]], user: str, address: str) -> str:
@@ -60,8 +66,11 @@ def first_match(lines: list[list[str]], user: str, address: str) -> str:
         if fields[0] != "hostssl":
             continue  # unix-socket lines (local) never match a TCP client
         _, database, who, cidr, method = fields[:5]
-        if database != "replication" and who in ("all", user) \
-                and ipaddress.ip_address(address) in ipaddress.ip_network(cidr):
+        if (
+            database != "replication"
+            and who in ("all", user)
+            and ipaddress.ip_address(address) in ipaddress.ip_network(cidr)
+        ):
             return method
     return "no line (rejected)"
 
@@ -98,7 +107,6 @@ def test_the_check_itself_sees_a_superuser_line_for_all_addresses() -> None:
 
 
 def test_only_the_application_and_database_groups_reach_postgresql() -> None:
-    rules = re.findall(r'\{\s*group = "database", source = "(\w+)", port = local\.p\.postgres\b',
-                       SECURITY.read_text())
+    rules = re.findall(r'\{\s*group = "database", source = "(\w+)", port = local\.p\.postgres\b', SECURITY.read_text())
     assert rules, "no PostgreSQL ingress rule found in the security module: update this test"
     assert set(rules) == {"app", "database"}, f"PostgreSQL is open to {sorted(set(rules))}"

@@ -21,8 +21,9 @@ def _session(monkeypatch: pytest.MonkeyPatch) -> botocore.session.Session:
 
 
 def test_token_is_a_presigned_connect_for_the_user_on_the_group(monkeypatch: pytest.MonkeyPatch) -> None:
-    provider = ElastiCacheIamCredentials("quantumvest-dev-api", "quantumvest-dev-primary", "eu-west-1",
-                                         session=_session(monkeypatch))
+    provider = ElastiCacheIamCredentials(
+        "quantumvest-dev-api", "quantumvest-dev-primary", "eu-west-1", session=_session(monkeypatch)
+    )
     user, token = provider.get_credentials()
     parts = urlsplit(f"https://{token}")
     query = parse_qs(parts.query)

@@ -50,7 +50,8 @@ def verified_hosts(rendered: Rendered) -> list[tuple[str, str, str]]:
         values: dict[str, str] = {}
         for source in container.get("envFrom", []):
             ref = (source.get("configMapRef") or {}).get("name")
-            values.update((config_maps.get((obj["metadata"].get("namespace"), ref)) or {}).get("data", {}))
+            if isinstance(ref, str):
+                values.update((config_maps.get((obj["metadata"].get("namespace"), ref)) or {}).get("data", {}))
         values.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
         who = f"{describe(obj)} container {container['name']}"
         if values.get("QV_DB_SSLMODE", "verify-full") not in _UNVERIFIED_SSLMODES:
@@ -102,8 +103,9 @@ def _record_servers(reader: IrsaReader) -> dict[str, str | None]:
         target = str(entry.get("values"))
         kinds = [server for ref, server in _SERVERS.items() if ref in target]
         if len(kinds) != 1:
-            raise ContractMissing(f"local.{RECORD_TABLE_LOCAL}[{name.strip(chr(34))!r}]: cannot tell which server "
-                                  f"answers {target}")
+            raise ContractMissing(
+                f"local.{RECORD_TABLE_LOCAL}[{name.strip(chr(34))!r}]: cannot tell which server answers {target}"
+            )
         servers[name.strip('"')] = kinds[0]
     return servers
 
@@ -125,11 +127,21 @@ def check_certificate_names(root: Path, rendered: Rendered) -> list[Problem]:
         if record not in servers:
             continue  # no record at all: the internal-dns check reports it
         if servers[record] == "postgresql" and host not in database_names:
-            problems.append(Problem(CHECK, where(rendered, file),
-                                    f"{who} verifies {host}, which the database certificate does not name "
-                                    f"({SANS_VARIABLE} in {PATRONI_DEFAULTS})"))
+            problems.append(
+                Problem(
+                    CHECK,
+                    where(rendered, file),
+                    f"{who} verifies {host}, which the database certificate does not name "
+                    f"({SANS_VARIABLE} in {PATRONI_DEFAULTS})",
+                )
+            )
         elif servers[record] is None:
-            problems.append(Problem(CHECK, where(rendered, file),
-                                    f"{who} verifies {host}, a CNAME to an AWS endpoint whose certificate names "
-                                    "only the endpoint: connect to the endpoint's own name"))
+            problems.append(
+                Problem(
+                    CHECK,
+                    where(rendered, file),
+                    f"{who} verifies {host}, a CNAME to an AWS endpoint whose certificate names "
+                    "only the endpoint: connect to the endpoint's own name",
+                )
+            )
     return problems

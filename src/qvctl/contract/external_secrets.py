@@ -48,15 +48,28 @@ def check_external_secrets_terraform(root: Path, rendered: Rendered) -> list[Pro
             key = item["remoteRef"]["key"]
             wanted.add(key)
             if key not in managed:
-                problems.append(Problem(CHECK, where(rendered, file),
-                                        f"{describe(obj)}: reads {key!r}, which Terraform does not create "
-                                        f"({SECRETS_MODULE}/)"))
+                problems.append(
+                    Problem(
+                        CHECK,
+                        where(rendered, file),
+                        f"{describe(obj)}: reads {key!r}, which Terraform does not create ({SECRETS_MODULE}/)",
+                    )
+                )
     for key in sorted(wanted - readable):
-        problems.append(Problem(CHECK, f"{TERRAFORM_ROOT}/",
-                                f"the External Secrets role cannot read {key!r}, which an ExternalSecret needs "
-                                f"(local.{READABLE_LOCAL})"))
+        problems.append(
+            Problem(
+                CHECK,
+                f"{TERRAFORM_ROOT}/",
+                f"the External Secrets role cannot read {key!r}, which an ExternalSecret needs "
+                f"(local.{READABLE_LOCAL})",
+            )
+        )
     for key in sorted(readable - wanted):
-        problems.append(Problem(CHECK, f"{TERRAFORM_ROOT}/",
-                                f"the External Secrets role may read {key!r}, which no ExternalSecret needs "
-                                f"(local.{READABLE_LOCAL})"))
+        problems.append(
+            Problem(
+                CHECK,
+                f"{TERRAFORM_ROOT}/",
+                f"the External Secrets role may read {key!r}, which no ExternalSecret needs (local.{READABLE_LOCAL})",
+            )
+        )
     return problems

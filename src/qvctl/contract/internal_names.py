@@ -100,15 +100,26 @@ def check_internal_names(root: Path, rendered: Rendered) -> list[Problem]:
         return [Problem(CHECK, tf, str(err))]
     problems: list[Problem] = []
     if zone != naming.internal_zone(env):
-        problems.append(Problem(CHECK, tf, f"the private zone is {zone!r}; the manifests use "
-                                           f"{naming.internal_zone(env)!r}"))
+        problems.append(
+            Problem(CHECK, tf, f"the private zone is {zone!r}; the manifests use {naming.internal_zone(env)!r}")
+        )
     if zone_switched_off(root, env.name):
-        problems.append(Problem(CHECK, f"{TERRAFORM_ROOT}/env/{env.name}.tfvars",
-                                f"{SWITCH} = false, but the manifests resolve names in {naming.internal_zone(env)}"))
+        problems.append(
+            Problem(
+                CHECK,
+                f"{TERRAFORM_ROOT}/env/{env.name}.tfvars",
+                f"{SWITCH} = false, but the manifests resolve names in {naming.internal_zone(env)}",
+            )
+        )
     for record, places in sorted(used.items()):
         if record not in records:
             file, obj = places[0]
-            problems.append(Problem(CHECK, where(rendered, file),
-                                    f"{describe(obj)}: uses {naming.internal_host(env, record)}, which has no record "
-                                    f"in the private zone (local.{RECORD_TABLE_LOCAL})"))
+            problems.append(
+                Problem(
+                    CHECK,
+                    where(rendered, file),
+                    f"{describe(obj)}: uses {naming.internal_host(env, record)}, which has no record "
+                    f"in the private zone (local.{RECORD_TABLE_LOCAL})",
+                )
+            )
     return problems

@@ -82,7 +82,9 @@ def managed_secret_names(root: Path, spec: Mapping[str, Any]) -> set[str]:
                 continue
             for label, resource in body.items():
                 if not isinstance(resource, dict) or "name" not in resource:
-                    raise ContractMissing(f"aws_secretsmanager_secret {_unquote(label)} in {SECRETS_MODULE}/ has no name")
+                    raise ContractMissing(
+                        f"aws_secretsmanager_secret {_unquote(label)} in {SECRETS_MODULE}/ has no name"
+                    )
                 for scope in module.scopes(resource.get("for_each")):
                     names.add(module.text(resource["name"], scope))
     if not names:

@@ -36,7 +36,7 @@ DB_PASSWORD_FILE = f"{SECRETS_DIR}/database/password"
 DB_OWNER_PASSWORD_FILE = f"{SECRETS_DIR}/database-owner/password"
 ENVIRONMENT_CA_FILE = f"{SECRETS_DIR}/pki/ca.crt"
 # The Secret External Secrets fills with the cache's URL (<project>/<env>/cache/endpoint).
-CACHE_URL_SECRET = "api-cache"
+CACHE_URL_SECRET = "api-cache"  # noqa: S105 - a Secret object name, not a secret
 # ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -72,7 +72,8 @@ def internal_zone(env: Environment) -> str:
 
 def internal_host(env: Environment, record: str) -> str:
     """A record of the private zone (Terraform's private_dns module): `postgres` (every member of
-    the primary cluster: libpq keeps the writable one), `redis`, `logs` (OpenSearch)."""
+    the primary cluster: libpq keeps the writable one), `logs` (OpenSearch). The API reaches the
+    cache by the ElastiCache endpoint's own name instead (config.server_env)."""
     return f"{record}.{internal_zone(env)}"
 
 

@@ -54,7 +54,9 @@ class Cache:
         if settings.redis_iam_user is not None and settings.redis_iam_cache is not None:
             # The cloud cache: a fresh IAM token per connection instead of a stored password.
             options.pop("password")
-            options["credential_provider"] = ElastiCacheIamCredentials(settings.redis_iam_user, settings.redis_iam_cache)
+            options["credential_provider"] = ElastiCacheIamCredentials(
+                settings.redis_iam_user, settings.redis_iam_cache
+            )
         client = redis.Redis.from_url(settings.redis_url, **options)
         return cls(client, settings.cache_ttl_seconds, settings.cache_retry_seconds)
 

@@ -21,8 +21,13 @@ TOKEN_SECONDS = 900  # ElastiCache accepts tokens for at most 15 minutes
 
 
 class ElastiCacheIamCredentials(CredentialProvider):
-    def __init__(self, user: str, replication_group: str, region: str | None = None,
-                 session: botocore.session.Session | None = None) -> None:
+    def __init__(
+        self,
+        user: str,
+        replication_group: str,
+        region: str | None = None,
+        session: botocore.session.Session | None = None,
+    ) -> None:
         self._session = session or botocore.session.get_session()
         # EKS sets AWS_REGION (and AWS_DEFAULT_REGION) in every pod with an IRSA role.
         found = region or self._session.get_config_variable("region")
@@ -36,15 +41,23 @@ class ElastiCacheIamCredentials(CredentialProvider):
         credentials = self._session.get_credentials()
         if credentials is None:
             raise RuntimeError("no AWS credentials to sign the Redis IAM token (is the pod's IRSA role mounted?)")
-        signer = RequestSigner(ServiceId("elasticache"), self.region, "elasticache", "v4", credentials,
-                               self._session.get_component("event_emitter"))
+        signer = RequestSigner(
+            ServiceId("elasticache"),
+            self.region,
+            "elasticache",
+            "v4",
+            credentials,
+            self._session.get_component("event_emitter"),
+        )
         query = urlencode({"Action": "connect", "User": self.user})
         url = urlunparse(("https", self.replication_group, "/", "", query, ""))
         signed = signer.generate_presigned_url(
             {"method": "GET", "url": url, "body": {}, "headers": {}, "context": {}},
-            operation_name="connect", expires_in=TOKEN_SECONDS, region_name=self.region,
+            operation_name="connect",
+            expires_in=TOKEN_SECONDS,
+            region_name=self.region,
         )
-        return signed.removeprefix("https://")
+        return str(signed).removeprefix("https://")
 
     def get_credentials(self) -> tuple[str, str]:
         return self.user, self.token()
