@@ -70,6 +70,9 @@ MOTO_GAPS: dict[str, tuple[list[str], set[str]]] = {
     "aws_vpc_security_group_egress_rule": (["update"], {"description"}),
     # moto forgets the replica's KMS key of a replicated secret.
     "aws_secretsmanager_secret": (["update"], {"replica"}),
+    # moto copies the launch template's own tags (the create call's tag specification for the
+    # launch-template resource) into the template data's tag specifications, so they never match.
+    "aws_launch_template": (["update"], {"tag_specifications", "latest_version"}),
     # moto drops delete-marker replication and the SSE-KMS source selection.
     "aws_s3_bucket_replication_configuration": (["update"], {"rule"}),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.common import Manifest, labels, metadata
-from qvctl.kubernetes.pod import MIGRATE, container, image_skips, pod_spec
+from qvctl.kubernetes.pod import MIGRATE, container, pod_spec, workload_skips
 from qvctl.spec import Environment
 
 
@@ -26,7 +26,7 @@ def migration_job(env: Environment) -> Manifest:
             name,
             env.kubernetes.namespace,
             job_labels,
-            image_skips(env),
+            workload_skips(env, MIGRATE),
         ),
         "spec": {
             "backoffLimit": 3,

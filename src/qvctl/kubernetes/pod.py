@@ -112,5 +112,16 @@ _IMMUTABLE_TAG = (
 )
 
 
-def image_skips(env: Environment) -> dict[str, str]:
-    return {} if env.application.image.digest else checkov_skips(CKV_K8S_43=_IMMUTABLE_TAG)
+# Checkov cannot tell a Secret that holds no secret: the server's QV_REDIS_URL (config.server_env).
+_CACHE_URL_SKIP_REASON = (
+    "QV_REDIS_URL is the cache endpoint's address, no credential; it comes from a Secret only because Terraform "
+    "publishes it through Secrets Manager. Secret settings reach the API as files (the env-vars contract check)"
+)
+
+
+def workload_skips(env: Environment, role: str) -> dict[str, str]:
+    """The Checkov skips of the Rollout (SERVER) or the migration Job (MIGRATE), each with its reason."""
+    reasons = {} if env.application.image.digest else {"CKV_K8S_43": _IMMUTABLE_TAG}
+    if role == SERVER:
+        reasons["CKV_K8S_35"] = _CACHE_URL_SKIP_REASON
+    return checkov_skips(**reasons)
