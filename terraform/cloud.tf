@@ -8,9 +8,17 @@ locals {
   project = local.spec.project
 
   cloud = local.is_cloud ? 1 : 0
-  # The DR cache authenticates with the DR replica of the redis/auth secret.
-  cache_primary = local.is_cloud && var.cache_enabled
-  cache_dr      = local.cache_primary && var.secret_replicas_enabled
+  # Both regions' caches authenticate the API by IAM (no token to replicate), as the same user.
+  cache_primary  = local.is_cloud && var.cache_enabled
+  cache_dr       = local.cache_primary
+  cache_app_user = "${local.name}-api"
+  # What the API's elasticache:Connect names: each region's replication group and its user there.
+  cache_connect_arns = flatten([
+    for role, region in { primary = local.spec.regions.primary, dr = local.spec.regions.dr } : [
+      "arn:aws:elasticache:${region}:${local.account}:replicationgroup:${local.name}-${role}",
+      "arn:aws:elasticache:${region}:${local.account}:user:${local.cache_app_user}",
+    ]
+  ])
 
   # Spec host groups as the region module takes them: the primary cluster, and the DR
   # standby cluster (hosts.database_dr; absent means none). Local groups are loopback
@@ -55,7 +63,13 @@ locals {
     [local.secret_arn.grafana_admin],
     [for name in local.alerting_secret_names : "arn:aws:secretsmanager:*:${local.account}:secret:${name}-*"],
   )
-  all_secrets_arn = "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/*"
+  # What the pods read through External Secrets (no Redis password: the API logs in by IAM) (src/qvctl/kubernetes/secrets.py, whose
+  # ExternalSecrets a cross-layer check compares with this list): nothing else, and never the
+  # superuser's, the replication or Patroni credentials or the backup passphrase.
+  external_secret_paths = ["database/app", "database/owner", "pki/ca", "cache/endpoint"]
+  external_secret_arns = [
+    for path in local.external_secret_paths : "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/${path}-*"
+  ]
 
   secrets_keys = [module.primary.kms_key_arns["secrets"], module.dr.kms_key_arns["secrets"]]
   backup_keys  = [module.primary.kms_key_arns["backup"], module.dr.kms_key_arns["backup"]]
@@ -69,19 +83,18 @@ locals {
   # IAM roles for service accounts (contract: <project>-<env>-irsa-<serviceaccount>):
   # explicit actions on named resources only.
   service_accounts = {
+    # The API reads its credentials from files External Secrets writes and never calls Secrets
+    # Manager or KMS; its only AWS call is signing the IAM token it logs in to Redis with.
     api = {
       namespace = local.namespace
-      statements = [
-        { sid = "ReadOwnSecrets", actions = ["secretsmanager:GetSecretValue"], resources = [local.secret_arn.database_app, local.secret_arn.redis_auth] },
-        { sid = "DecryptSecrets", actions = ["kms:Decrypt"], resources = local.secrets_keys },
-      ]
+      statements = local.cache_primary ? [
+        { sid = "ConnectToCache", actions = ["elasticache:Connect"], resources = local.cache_connect_arns },
+      ] : []
     }
     external-secrets = {
       namespace = "external-secrets"
       statements = [
-        { sid = "ReadEnvironmentSecrets", actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources = [local.all_secrets_arn] },
-        # The pgBackRest passphrase is for the database hosts alone: no Kubernetes secret ever holds it.
-        { sid = "NeverTheBackupCipher", effect = "Deny", actions = ["secretsmanager:GetSecretValue"], resources = [local.secret_arn.backup_cipher] },
+        { sid = "ReadPodSecrets", actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources = local.external_secret_arns },
         { sid = "DecryptSecrets", actions = ["kms:Decrypt"], resources = local.secrets_keys },
       ]
     }
@@ -173,15 +186,16 @@ locals {
   # Every database host is listed: libpq connects to the one that fits the session it asks
   # for (target_session_attrs=read-write finds the leader, prefer-standby a replica), so a
   # Patroni failover changes no record. postgres-dr names the DR standby cluster.
-  internal_records = {
-    for name, r in {
-      postgres      = { type = "A", values = module.primary.database_private_ips, enabled = true }
-      "postgres-ro" = { type = "A", values = module.primary.database_private_ips, enabled = true }
-      "postgres-dr" = { type = "A", values = module.dr.database_private_ips, enabled = length(module.dr.database_hostnames) > 0 }
-      redis         = { type = "CNAME", values = [module.primary.cache_primary_endpoint], enabled = local.cache_primary }
-      logs          = { type = "CNAME", values = [one(module.observability[*].opensearch_endpoint)], enabled = var.opensearch_enabled }
-    } : name => { type = r.type, values = r.values } if r.enabled
+  # A literal map, so qvctl's cross-layer checks can read it (src/qvctl/contract/internal_names.py):
+  # every internal name the rendered manifests use must be a key here.
+  internal_record_table = {
+    postgres      = { type = "A", values = module.primary.database_private_ips, enabled = true }
+    "postgres-ro" = { type = "A", values = module.primary.database_private_ips, enabled = true }
+    "postgres-dr" = { type = "A", values = module.dr.database_private_ips, enabled = length(module.dr.database_hostnames) > 0 }
+    redis         = { type = "CNAME", values = [module.primary.cache_primary_endpoint], enabled = local.cache_primary }
+    logs          = { type = "CNAME", values = [one(module.observability[*].opensearch_endpoint)], enabled = var.opensearch_enabled }
   }
+  internal_records = { for name, r in local.internal_record_table : name => { type = r.type, values = r.values } if r.enabled }
 }
 
 module "internal_dns" {

@@ -17,6 +17,7 @@ module "primary" {
   key_deletion_window_days = var.kms_deletion_window_days
   log_retention_days       = var.log_retention_days
   kubernetes               = local.spec.kubernetes
+  eks_addons_enabled       = var.eks_addons_enabled
   # IAM is global: the primary cluster creates the roles; the DR cluster's service accounts may assume them.
   irsa_role_name_prefix = "${local.name}-irsa-"
   irsa = local.is_cloud ? {
@@ -27,8 +28,7 @@ module "primary" {
   database_access     = local.database_access
   host_ami            = var.host_ami
   detailed_monitoring = var.ec2_detailed_monitoring
-  cache               = { enabled = local.cache_primary, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas }
-  cache_auth_token    = local.cache_primary ? jsondecode(data.aws_secretsmanager_secret_version.redis_auth[0].secret_string)["password"] : null
+  cache               = { enabled = local.cache_primary, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas, app_user = local.cache_app_user }
   tags                = local.tags
 }
 
@@ -46,14 +46,13 @@ module "dr" {
   key_deletion_window_days = var.kms_deletion_window_days
   log_retention_days       = var.log_retention_days
   kubernetes               = local.spec.kubernetes
+  eks_addons_enabled       = var.eks_addons_enabled
   database_hosts           = local.host_groups["database_dr"]
   database_access          = local.database_access
   host_ami                 = var.host_ami
   detailed_monitoring      = var.ec2_detailed_monitoring
-  # The DR cache authenticates with the secret's DR replica: no replicas, no DR cache.
-  cache            = { enabled = local.cache_dr, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas }
-  cache_auth_token = local.cache_dr ? jsondecode(data.aws_secretsmanager_secret_version.redis_auth_dr[0].secret_string)["password"] : null
-  tags             = local.tags
+  cache                    = { enabled = local.cache_dr, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas, app_user = local.cache_app_user }
+  tags                     = local.tags
 }
 
 module "storage" {
@@ -89,23 +88,9 @@ module "secrets" {
   recovery_window_days = var.secret_recovery_window_days
   value_version        = var.secret_value_version
   generate_values      = var.generate_secret_values
-  tags                 = local.tags
-}
-
-# The Redis AUTH token, read once module.secrets has written it (and again in the apply
-# that rotates it), never earlier: hence here, with depends_on, and not in modules/cache.
-data "aws_secretsmanager_secret_version" "redis_auth" {
-  count = local.cache_primary ? 1 : 0
-
-  secret_id  = module.secrets.secret_arns["redis_auth"]
-  depends_on = [module.secrets]
-}
-
-data "aws_secretsmanager_secret_version" "redis_auth_dr" {
-  count    = local.cache_dr ? 1 : 0
-  provider = aws.dr
-
-  # The replica of the same secret, in the DR region.
-  secret_id  = replace(module.secrets.secret_arns["redis_auth"], ":${local.spec.regions.primary}:", ":${local.spec.regions.dr}:")
-  depends_on = [module.secrets]
+  ca_certificate_pem   = var.environment_ca_certificate_file == null ? null : file(var.environment_ca_certificate_file)
+  cache_url_published  = local.cache_primary
+  # 6379: the port modules/cache gives the replication group.
+  cache_url = local.cache_primary ? "rediss://${module.primary.cache_primary_endpoint}:6379/0" : null
+  tags      = local.tags
 }

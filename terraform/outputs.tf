@@ -40,6 +40,11 @@ output "secret_names" {
   value       = module.secrets.secret_names
 }
 
+output "ca_secret_name" {
+  description = "Secrets Manager name of the environment CA certificate, which External Secrets publishes to the pods."
+  value       = module.secrets.ca_secret_name
+}
+
 output "vpc_id" {
   description = "Primary VPC ID."
   value       = module.primary.vpc_id

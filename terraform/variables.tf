@@ -130,3 +130,15 @@ variable "generate_secret_values" {
   type        = bool
   default     = true
 }
+
+variable "environment_ca_certificate_file" {
+  description = "Path of the environment CA certificate (PEM) to publish as <project>/<env>/pki/ca for the pods; `qvctl up` passes its own CA (.qv/<env>/pki/ca.crt). Null leaves that secret empty."
+  type        = string
+  default     = null
+}
+
+variable "eks_addons_enabled" {
+  description = "Manage the EKS add-ons (the VPC CNI with network policy enforcement). False only on the emulator, which has no add-on API."
+  type        = bool
+  default     = true
+}

@@ -11,6 +11,7 @@ variables {
   node_security_group_id = "sg-app"
   secrets_kms_key_arn    = "arn:aws:kms:eu-west-1:333333333333:key/secrets"
   logs_kms_key_arn       = "arn:aws:kms:eu-west-1:333333333333:key/logs"
+  volumes_kms_key_arn    = "arn:aws:kms:eu-west-1:333333333333:key/data"
   node_groups            = [{ name = "app", instance_types = ["m6i.large"], min_size = 3, desired_size = 3, max_size = 9 }]
   irsa_role_name_prefix  = "quantumvest-prod-irsa-"
   service_accounts = {
@@ -87,4 +88,45 @@ run "rejects_a_wildcard_resource_for_an_application_role" {
     }
   }
   expect_failures = [var.service_accounts]
+}
+
+run "nodes_require_imdsv2_one_hop_and_the_cni_enforces_network_policies" {
+  command = apply
+  module {
+    source = "./modules/eks"
+  }
+
+  assert {
+    condition     = aws_launch_template.node.metadata_options[0].http_tokens == "required" && aws_launch_template.node.metadata_options[0].http_put_response_hop_limit == 1
+    error_message = "node metadata must require IMDSv2 tokens with a hop limit of 1 (pods must not reach the node role)"
+  }
+  assert {
+    condition     = one(aws_launch_template.node.block_device_mappings).ebs[0].encrypted == "true" && one(aws_launch_template.node.block_device_mappings).ebs[0].kms_key_id == var.volumes_kms_key_arn
+    error_message = "node volumes must be encrypted with the data key, not the account's default"
+  }
+  assert {
+    condition     = alltrue([for g in aws_eks_node_group.this : g.launch_template[0].id == aws_launch_template.node.id])
+    error_message = "every node group must launch from the IMDSv2 launch template"
+  }
+  assert {
+    condition     = aws_eks_addon.vpc_cni[0].addon_name == "vpc-cni" && jsondecode(aws_eks_addon.vpc_cni[0].configuration_values).enableNetworkPolicy == "true"
+    error_message = "the VPC CNI add-on must enforce NetworkPolicies (enableNetworkPolicy)"
+  }
+}
+
+run "a_role_without_statements_gets_no_policy" {
+  command = apply
+  module {
+    source = "./modules/eks"
+  }
+  variables {
+    service_accounts = {
+      api = { namespace = "quantumvest", statements = [] }
+    }
+  }
+
+  assert {
+    condition     = aws_iam_role.irsa["api"].name == "quantumvest-prod-irsa-api" && length(aws_iam_role_policy.irsa) == 0
+    error_message = "a service account that calls no AWS API keeps its role (the ServiceAccount names it) but gets no permission"
+  }
 }

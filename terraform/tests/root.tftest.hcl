@@ -21,6 +21,8 @@ provider "aws" {
 
 variables {
   generate_secret_values = false
+  # A throwaway certificate (no key kept): what `qvctl up` passes is the environment CA's.
+  environment_ca_certificate_file = "tests/fixtures/environment-ca.crt"
 }
 
 run "prod_has_a_nat_per_az_and_replicates_to_dr" {
@@ -60,8 +62,21 @@ run "prod_has_a_nat_per_az_and_replicates_to_dr" {
     error_message = "the pgBackRest passphrase is a generated secret like the others"
   }
   assert {
-    condition     = length(data.aws_secretsmanager_secret_version.redis_auth) == 1 && length(data.aws_secretsmanager_secret_version.redis_auth_dr) == 1 && output.secret_names.database_app == "quantumvest/prod/database/app"
-    error_message = "prod has the cache; secret names follow the contract"
+    condition     = output.secret_names.database_app == "quantumvest/prod/database/app" && output.ca_secret_name == "quantumvest/prod/pki/ca"
+    error_message = "secret names follow the contract, the environment CA included"
+  }
+  assert {
+    condition = jsonencode([for st in local.service_accounts["api"].statements : [st.actions, sort(st.resources)]]) == jsonencode([[["elasticache:Connect"], sort([
+      "arn:aws:elasticache:eu-west-1:333333333333:replicationgroup:quantumvest-prod-primary", "arn:aws:elasticache:eu-west-1:333333333333:user:quantumvest-prod-api",
+      "arn:aws:elasticache:eu-central-1:333333333333:replicationgroup:quantumvest-prod-dr", "arn:aws:elasticache:eu-central-1:333333333333:user:quantumvest-prod-api",
+    ])]])
+    error_message = "the API's role may only log in to the two caches as its own user (it reads its secrets from files, never from AWS)"
+  }
+  assert {
+    condition = sort(flatten([for s in local.service_accounts["external-secrets"].statements : s.resources if s.sid == "ReadPodSecrets"])) == sort([
+      for path in ["database/app", "database/owner", "pki/ca", "cache/endpoint"] : "arn:aws:secretsmanager:*:333333333333:secret:quantumvest/prod/${path}-*"
+    ])
+    error_message = "External Secrets reads only the secrets the pods mount: never the superuser's, replication, Patroni or backup secrets"
   }
   assert {
     condition     = toset(keys(module.primary.irsa_role_arns)) == toset(["api", "external-secrets", "fluent-bit", "backup"])

@@ -21,7 +21,8 @@ variables {
   environment = "dev"
   kms_key_arn = "arn:aws:kms:eu-west-1:111111111111:key/secrets"
   # The ephemeral password resource cannot be mocked.
-  generate_values = false
+  generate_values    = false
+  ca_certificate_pem = file("tests/fixtures/environment-ca.crt")
 }
 
 run "contract_names_and_cmk" {
@@ -67,4 +68,63 @@ run "replicas_follow_the_dr_region" {
     condition     = alltrue([for s in aws_secretsmanager_secret.this : one(s.replica).region == "eu-central-1"])
     error_message = "every secret must have a replica in the DR region"
   }
+}
+
+run "publishes_the_environment_ca_for_the_pods" {
+  command = apply
+  module {
+    source = "./modules/secrets"
+  }
+
+  assert {
+    condition     = output.ca_secret_name == "quantumvest/dev/pki/ca" && aws_secretsmanager_secret.environment_ca.kms_key_id == var.kms_key_arn
+    error_message = "the CA certificate is published as <project>/<env>/pki/ca, encrypted like the others"
+  }
+  assert {
+    condition     = jsondecode(aws_secretsmanager_secret_version.environment_ca[0].secret_string).certificate == var.ca_certificate_pem
+    error_message = "the secret holds the certificate under the property External Secrets reads (certificate)"
+  }
+  assert {
+    condition     = !contains(keys(output.secret_names), "environment_ca")
+    error_message = "the CA certificate is no generated credential: Ansible's credential loop must not see it"
+  }
+}
+
+run "rejects_a_private_key_as_the_ca_certificate" {
+  command = plan
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    ca_certificate_pem = "-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n"
+  }
+  expect_failures = [var.ca_certificate_pem]
+}
+
+run "publishes_the_cache_url_under_its_endpoint_name" {
+  command = apply
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    cache_url_published = true
+    cache_url           = "rediss://master.quantumvest-dev-primary.abc123.euw1.cache.amazonaws.com:6379/0"
+  }
+
+  assert {
+    condition     = output.cache_url_secret_name == "quantumvest/dev/cache/endpoint" && jsondecode(aws_secretsmanager_secret_version.cache_url[0].secret_string).url == var.cache_url
+    error_message = "the cache's URL is published as <project>/<env>/cache/endpoint under the property External Secrets reads (url)"
+  }
+}
+
+run "rejects_a_cache_url_with_credentials" {
+  command = plan
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    cache_url_published = true
+    cache_url           = "rediss://api:not-a-real-token@master.example.cache.amazonaws.com:6379/0"
+  }
+  expect_failures = [var.cache_url]
 }

@@ -31,7 +31,8 @@ CONTRACT_VARIABLES = {
     for name in (
         "QV_ENVIRONMENT QV_LOG_LEVEL QV_DB_HOST QV_DB_PORT QV_DB_NAME QV_DB_USER QV_DB_PASSWORD_FILE "
         "QV_DB_SSLMODE QV_DB_SSLROOTCERT QV_DB_POOL_SIZE QV_REDIS_URL QV_REDIS_PASSWORD_FILE "
-        "QV_REDIS_SSL_CA_FILE QV_CACHE_TTL_SECONDS QV_AUTH_ISSUER QV_AUTH_AUDIENCE QV_AUTH_JWKS_FILE QV_AUTH_JWKS_URL"
+        "QV_REDIS_IAM_USER QV_REDIS_IAM_CACHE QV_REDIS_SSL_CA_FILE QV_CACHE_TTL_SECONDS "
+        "QV_AUTH_ISSUER QV_AUTH_AUDIENCE QV_AUTH_JWKS_FILE QV_AUTH_JWKS_URL"
     ).split()
 }
 SERVED = {"/livez", "/readyz", "/version", "/metrics"}
@@ -439,9 +440,9 @@ def test_references_resolve(rendered: Rendered) -> None:
         ),
         (
             "ExternalSecret",
-            "api-redis",
-            lambda o: o["spec"]["target"].update({"name": "redis"}),
-            "mounts Secret 'api-redis', which no ExternalSecret creates",
+            "api-database",
+            lambda o: o["spec"]["target"].update({"name": "database"}),
+            "mounts Secret 'api-database', which no ExternalSecret creates",
         ),
         (
             "DaemonSet",
@@ -475,9 +476,10 @@ def test_a_secret_with_data_is_reported(rendered: Rendered) -> None:
 
 
 def test_run_all_reports_stale_files_and_spec_errors(tmp_path: Path) -> None:
-    for part in ("environments", "kubernetes", "services/api/config", "services/api/src"):
-        shutil.copytree(ROOT / part, tmp_path / part)
-    root = _terraform(tmp_path)
+    for part in ("environments", "kubernetes", "services/api/config", "services/api/src", "terraform",
+                 "ansible/roles/patroni"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns(".terraform*", "tests"))
+    root = tmp_path
     from qvctl.context import Context
 
     ctx = Context(root=root, environ={})

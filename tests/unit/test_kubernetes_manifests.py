@@ -118,13 +118,16 @@ def test_secrets_arrive_as_files_from_external_secrets(rendered: Rendered) -> No
     assert _objects(rendered, "Secret") == []
     env = rendered.env
     remote = {o["spec"]["data"][0]["remoteRef"]["key"] for o in _objects(rendered, "ExternalSecret")}
-    assert {f"{env.project}/{env.name}/database/app", f"{env.project}/{env.name}/redis/auth"} <= remote
+    assert {f"{env.project}/{env.name}/database/app", f"{env.project}/{env.name}/pki/ca"} <= remote
+    # The cloud cache takes an IAM token, no password: nothing Redis comes from Secrets Manager.
+    assert f"{env.project}/{env.name}/redis/auth" not in remote
     container = _api_container(rendered)
-    files = {e["name"]: e["value"] for e in container["env"]}
-    assert files == {
-        "QV_DB_PASSWORD_FILE": naming.DB_PASSWORD_FILE,
-        "QV_REDIS_PASSWORD_FILE": naming.REDIS_PASSWORD_FILE,
-    }
+    files = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    assert files == {"QV_DB_PASSWORD_FILE": naming.DB_PASSWORD_FILE}
+    # The cache's URL names the ElastiCache endpoint (published by Terraform), and is optional:
+    # no cache means an uncached API, not a pod that cannot start.
+    url = next(e for e in container["env"] if e["name"] == "QV_REDIS_URL")
+    assert url["valueFrom"] == {"secretKeyRef": {"name": naming.CACHE_URL_SECRET, "key": "url", "optional": True}}
     mounted = {m["mountPath"] for m in container["volumeMounts"]}
     for path in files.values():
         assert path.rsplit("/", 1)[0] in mounted

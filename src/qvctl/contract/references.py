@@ -58,6 +58,11 @@ def check_references(rendered: Rendered) -> list[Problem]:
                         obj,
                         f"volume {volume['name']} mounts ConfigMap {volume['configMap']['name']!r}, not rendered",
                     )
+            for container in pod.get("containers", []):
+                for item in container.get("env", []):
+                    ref = (item.get("valueFrom") or {}).get("secretKeyRef")
+                    if ref and (ns, ref["name"]) not in secrets:
+                        bad(file, obj, f"{item['name']} reads Secret {ref['name']!r}, which no ExternalSecret creates")
         if kind in ("Service", "PodDisruptionBudget", "NetworkPolicy"):
             chosen = (
                 spec.get("selector")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.common import Manifest, labels, metadata
@@ -24,19 +25,31 @@ def config_data(env: Environment) -> dict[str, str]:
         "QV_DB_NAME": env.database.name,
         "QV_DB_USER": naming.DATABASE_USER,
         "QV_DB_SSLROOTCERT": naming.ENVIRONMENT_CA_FILE,
-        "QV_REDIS_URL": f"rediss://{naming.internal_host(env, 'redis')}:{env.ports.redis}/0",
         "QV_REDIS_SSL_CA_FILE": naming.SYSTEM_CA_BUNDLE,
         "QV_AUTH_ISSUER": env.application.auth.issuer,
         "QV_AUTH_AUDIENCE": env.application.auth.audience,
         # The spec requires it of every cloud environment (spec/model.py); only they are rendered.
         "QV_AUTH_JWKS_URL": env.application.auth.jwks_url or "",
+        # No Redis password exists in the cloud: the API signs an IAM token with its IRSA role.
+        "QV_REDIS_IAM_USER": naming.cache_user(env),
+        "QV_REDIS_IAM_CACHE": naming.cache_replication_group(env),
     }
 
 
-def secret_file_env() -> list[dict[str, str]]:
+def server_env() -> list[dict[str, Any]]:
+    """The server's own variables: its password file, and the cache's URL.
+
+    The URL names the ElastiCache endpoint itself, whose certificate carries only that name (the
+    private zone's alias `redis.<zone>` would fail the host name check); Terraform publishes it and
+    External Secrets syncs it. Optional: without a cache (or before its first sync) the API runs
+    uncached instead of not starting.
+    """
     return [
         {"name": "QV_DB_PASSWORD_FILE", "value": naming.DB_PASSWORD_FILE},
-        {"name": "QV_REDIS_PASSWORD_FILE", "value": naming.REDIS_PASSWORD_FILE},
+        {
+            "name": "QV_REDIS_URL",
+            "valueFrom": {"secretKeyRef": {"name": naming.CACHE_URL_SECRET, "key": "url", "optional": True}},
+        },
     ]
 
 

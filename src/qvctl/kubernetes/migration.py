@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.common import Manifest, labels, metadata
-from qvctl.kubernetes.pod import MIGRATE, container, pinned_image, pod_spec
+from qvctl.kubernetes.pod import MIGRATE, container, pinned_image, pod_spec, workload_skips
 from qvctl.spec import Environment
 
 
@@ -23,7 +23,12 @@ def migration_job(env: Environment) -> Manifest:
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": metadata(name, env.kubernetes.namespace, job_labels),
+        "metadata": metadata(
+            name,
+            env.kubernetes.namespace,
+            job_labels,
+            workload_skips(MIGRATE),
+        ),
         "spec": {
             "backoffLimit": 3,
             "activeDeadlineSeconds": 900,

@@ -35,8 +35,9 @@ SECRETS_DIR = "/var/run/secrets/quantumvest"
 DB_PASSWORD_FILE = f"{SECRETS_DIR}/database/password"
 # Only the migration Job mounts the schema owner's password.
 DB_OWNER_PASSWORD_FILE = f"{SECRETS_DIR}/database-owner/password"
-REDIS_PASSWORD_FILE = f"{SECRETS_DIR}/redis/password"
 ENVIRONMENT_CA_FILE = f"{SECRETS_DIR}/pki/ca.crt"
+# The Secret External Secrets fills with the cache's URL (<project>/<env>/cache/endpoint).
+CACHE_URL_SECRET = "api-cache"  # noqa: S105 - a Secret object name, not a secret
 # ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -72,8 +73,19 @@ def internal_zone(env: Environment) -> str:
 
 def internal_host(env: Environment, record: str) -> str:
     """A record of the private zone (Terraform's private_dns module): `postgres` (every member of
-    the primary cluster: libpq keeps the writable one), `redis`, `logs` (OpenSearch)."""
+    the primary cluster: libpq keeps the writable one), `logs` (OpenSearch). The API reaches the
+    cache by the ElastiCache endpoint's own name instead (config.server_env)."""
     return f"{record}.{internal_zone(env)}"
+
+
+def cache_user(env: Environment) -> str:
+    """The ElastiCache user the API logs in as with an IAM token (Terraform: local.cache_app_user)."""
+    return f"{env.project}-{env.name}-api"
+
+
+def cache_replication_group(env: Environment) -> str:
+    """The primary region's ElastiCache replication group (Terraform: module.primary's cache, `<name>-primary`)."""
+    return f"{env.project}-{env.name}-primary"
 
 
 def image_registry(env: Environment) -> str:

@@ -75,6 +75,15 @@ def network_policies(env: Environment) -> list[Manifest]:
             },
         )
     )
+    # The servers sign the cache's IAM login token with their IRSA role, whose credentials come
+    # from the STS interface endpoint inside the VPC; the migration needs no AWS at all.
+    out.append(
+        _policy(env, "api-to-sts", ns, server, {
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": env.network.primary.vpc_cidr}}],
+                        "ports": [{"protocol": "TCP", "port": 443}]}],
+        })
+    )
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.analysis import ANALYSIS_TEMPLATE, blue_green_analysis_seconds
 from qvctl.kubernetes.common import ROLLOUTS_API_VERSION, Manifest, labels, metadata, selector
-from qvctl.kubernetes.pod import SERVER, container, pod_spec
+from qvctl.kubernetes.pod import SERVER, container, pod_spec, workload_skips
 from qvctl.spec import Environment
 
 
@@ -40,7 +40,7 @@ def rollout(env: Environment) -> Manifest:
         "apiVersion": ROLLOUTS_API_VERSION,
         "kind": "Rollout",
         # Checkov does not know Rollouts; policy.py scans this one as a Deployment, hence the skip here.
-        "metadata": metadata(naming.API, ns, pod_labels),
+        "metadata": metadata(naming.API, ns, pod_labels, workload_skips(SERVER)),
         "spec": {
             "replicas": env.application.replicas.min,
             "revisionHistoryLimit": 3,

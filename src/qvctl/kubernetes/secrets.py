@@ -26,9 +26,10 @@ def synced_secrets() -> tuple[SyncedSecret, ...]:
     return (
         SyncedSecret("api-database", "database/app", "password", "password"),
         SyncedSecret("api-database-owner", "database/owner", "password", "password"),
-        SyncedSecret("api-redis", "redis/auth", "password", "password"),
         # The environment CA verifies the database's server certificate (sslmode verify-full).
         SyncedSecret("environment-ca", "pki/ca", "certificate", "ca.crt"),
+        # Not secret, but published by Terraform the same way: the cache's URL (config.server_env).
+        SyncedSecret(naming.CACHE_URL_SECRET, "cache/endpoint", "url", "url"),
     )
 
 

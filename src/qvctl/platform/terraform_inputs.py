@@ -11,6 +11,7 @@ is drift, for `terraform plan` itself, which `qvctl up --refresh` always runs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -25,9 +26,12 @@ def terraform_inputs(root: Path, env: str) -> list[Path]:
     return sorted({p for p in files if p.is_file()})
 
 
-def fingerprint(root: Path, env: str, state_version: str | None) -> str:
+def fingerprint(root: Path, env: str, state_version: str | None, extra: Sequence[Path] = ()) -> str:
+    """`extra`: files outside the repository that Terraform reads through a variable (the environment CA)."""
     digest = hashlib.sha256()
     for path in terraform_inputs(root, env):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in extra:
+        digest.update(str(path).encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
     digest.update(f"state:{state_version}".encode())
     return digest.hexdigest()

@@ -77,7 +77,8 @@ class UpRun:
     def terraform_fingerprint(self) -> str:
         backend = read_backend(backend_file(self.paths.root, self.spec.name))
         version = state_version(backend, {**self.ctx.environ, **self.terraform.extra_env})
-        return fingerprint(self.paths.root, self.spec.name, version)
+        # The CA certificate Terraform publishes is read from the state folder: a renewed CA is a change.
+        return fingerprint(self.paths.root, self.spec.name, version, extra=[self.paths.ca_cert])
 
 
 # --- the steps, in the order they run ---------------------------------------------------------
@@ -230,7 +231,9 @@ STEPS: list[Step[UpRun]] = [
     Step("prepare the state folder", prepare_state, when=_local),
     Step("check the local addresses", check_addresses, when=_local),
     Step("start supervisord", start_supervisord, when=_local),
-    Step("environment CA", environment_ca, when=_local),
+    # Every environment: Ansible signs the hosts' certificates with it, and Terraform publishes
+    # its certificate for the pods (<project>/<env>/pki/ca), so it exists before the plan.
+    Step("environment CA", environment_ca),
     Step("start the AWS emulator", start_emulator, when=_local),
     Step("bootstrap the Terraform state bucket", state_bucket, when=_local),
     Step("terraform: what it reads", terraform_inputs),
@@ -266,8 +269,9 @@ def environment_playbook(ctx: Context, spec: Environment, log_name: str, limit: 
 
 def new_run(ctx: Context, spec: Environment, refresh: bool = False) -> UpRun:
     paths = EnvPaths.of(ctx, spec.name)
-    aws = aws_environ(spec)
-    terraform = Terraform(ctx, paths.root / "terraform", paths.terraform_data_dir, aws, paths.run_log_dir)
+    # The environment CA (made by the step before the plan) is what Terraform publishes to the pods.
+    inputs = {**aws_environ(spec), "TF_VAR_environment_ca_certificate_file": str(paths.ca_cert)}
+    terraform = Terraform(ctx, paths.root / "terraform", paths.terraform_data_dir, inputs, paths.run_log_dir)
     playbook = environment_playbook(ctx, spec, "ansible.log")
     components = local_components(spec) if spec.kind == "local" else []
     return UpRun(ctx, spec, paths, terraform, playbook, supervisor.CrashWatch(paths), refresh=refresh,

@@ -1,10 +1,40 @@
 # ElastiCache Redis: Multi-AZ with automatic failover (at least one replica), TLS in
-# transit, KMS at rest, AUTH token from Secrets Manager. It only holds rebuildable data.
+# transit, KMS at rest. It only holds rebuildable data.
 #
-# The caller reads the AUTH token from Secrets Manager (only it can wait until the secrets
-# module has written the value). auth_token is not a write-only argument in the AWS
-# provider 5.x: the token is therefore in the state, which is why the state bucket is
-# SSE-KMS encrypted and access to it is restricted.
+# Clients authenticate with IAM (RBAC user group), not an AUTH token: the provider has no
+# write-only auth_token, so a token would sit in the state. The API's user signs a short-lived
+# token with its IRSA role (elasticache:Connect); the mandatory `default` user is switched off.
+
+resource "aws_elasticache_user" "default" {
+  user_id       = "${var.name}-default"
+  user_name     = "default"
+  engine        = "redis"
+  access_string = "off -@all"
+  # A user that is off cannot log in at all; no password exists to store or leak.
+  authentication_mode {
+    type = "no-password-required"
+  }
+  tags = var.tags
+}
+
+resource "aws_elasticache_user" "app" {
+  # IAM authentication requires user_id == user_name.
+  user_id       = var.app_user_name
+  user_name     = var.app_user_name
+  engine        = "redis"
+  access_string = var.app_access_string
+  authentication_mode {
+    type = "iam"
+  }
+  tags = var.tags
+}
+
+resource "aws_elasticache_user_group" "this" {
+  user_group_id = var.name
+  engine        = "redis"
+  user_ids      = [aws_elasticache_user.default.user_id, aws_elasticache_user.app.user_id]
+  tags          = var.tags
+}
 
 resource "aws_elasticache_subnet_group" "this" {
   name       = var.name
@@ -38,8 +68,7 @@ resource "aws_elasticache_replication_group" "this" {
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
-  auth_token                 = var.auth_token
-  auth_token_update_strategy = "ROTATE"
+  user_group_ids             = [aws_elasticache_user_group.this.user_group_id]
 
   snapshot_retention_limit   = var.snapshot_retention_days
   auto_minor_version_upgrade = true

@@ -54,16 +54,21 @@ variable "logs_kms_key_arn" {
   type        = string
 }
 
-variable "auth_token" {
-  description = "Redis AUTH token: the password of the redis/auth secret in Secrets Manager."
+variable "app_user_name" {
+  description = "The RBAC user the API connects as, with IAM authentication (its IRSA role may elasticache:Connect as it)."
   type        = string
-  sensitive   = true
 
   validation {
-    # ElastiCache's rules for AUTH tokens.
-    condition     = length(var.auth_token) >= 16 && length(var.auth_token) <= 128
-    error_message = "auth_token must be 16 to 128 characters."
+    # IAM users: user_id == user_name, which ElastiCache limits to these characters.
+    condition     = can(regex("^[a-z][a-z0-9-]{0,39}$", var.app_user_name)) && !strcontains(var.app_user_name, "--") && !endswith(var.app_user_name, "-")
+    error_message = "app_user_name must be 1-40 lowercase letters, digits or single dashes, starting with a letter."
   }
+}
+
+variable "app_access_string" {
+  description = "Redis ACL of the API's user: the commands it runs (GET, SET with EX, DEL, PING) on any key."
+  type        = string
+  default     = "on ~* -@all +get +set +del +ping"
 }
 
 variable "snapshot_retention_days" {

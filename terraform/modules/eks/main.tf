@@ -89,6 +89,41 @@ resource "aws_iam_role_policy_attachment" "node" {
   policy_arn = "arn:aws:iam::aws:policy/${each.value}"
 }
 
+# Nodes answer instance metadata only with a session token (IMDSv2) and only one hop away:
+# a pod (one hop further, behind the node's network namespace) cannot take the node role's
+# credentials, so pods get AWS access through their own IRSA role only.
+resource "aws_launch_template" "node" {
+  name_prefix = "${var.name}-node-"
+  description = "EKS nodes of ${var.name}: IMDSv2 only, hop limit 1, volumes on our key"
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+    instance_metadata_tags      = "disabled"
+  }
+
+  # The root volume of the EKS-optimised AMIs, encrypted with the data key rather than the
+  # account's default (which may be AWS-managed, or off).
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      encrypted             = true
+      kms_key_id            = var.volumes_kms_key_arn
+      volume_type           = "gp3"
+      volume_size           = 50
+      delete_on_termination = true
+    }
+  }
+
+  tag_specifications {
+    resource_type = "instance"
+    tags          = var.tags
+  }
+
+  tags = var.tags
+}
+
 resource "aws_eks_node_group" "this" {
   for_each = { for g in var.node_groups : g.name => g }
 
@@ -104,6 +139,11 @@ resource "aws_eks_node_group" "this" {
     max_size     = each.value.max_size
   }
 
+  launch_template {
+    id      = aws_launch_template.node.id
+    version = aws_launch_template.node.latest_version
+  }
+
   update_config {
     max_unavailable = 1
   }
@@ -116,6 +156,21 @@ resource "aws_eks_node_group" "this" {
     # The cluster autoscaler owns the current size.
     ignore_changes = [scaling_config[0].desired_size]
   }
+}
+
+# --- Add-ons ---------------------------------------------------------------------------
+
+# The VPC CNI enforces the rendered NetworkPolicies itself (its network policy agent): without
+# enableNetworkPolicy the policies are accepted by the API server and enforced by nothing.
+resource "aws_eks_addon" "vpc_cni" {
+  count = var.addons_enabled ? 1 : 0
+
+  cluster_name                = aws_eks_cluster.this.name
+  addon_name                  = "vpc-cni"
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "OVERWRITE"
+  configuration_values        = jsonencode({ enableNetworkPolicy = "true" })
+  tags                        = var.tags
 }
 
 # --- IAM roles for service accounts ----------------------------------------------------
@@ -133,6 +188,8 @@ locals {
   }
   trusted_providers = concat([local.own_provider], var.additional_oidc_providers)
   irsa              = var.create_irsa_roles ? var.service_accounts : {}
+  # A role without statements gets no policy at all (an empty policy document is invalid).
+  irsa_with_policy = { for k, v in local.irsa : k => v if length(v.statements) > 0 }
 }
 
 data "aws_iam_policy_document" "irsa_assume" {
@@ -169,7 +226,7 @@ resource "aws_iam_role" "irsa" {
 }
 
 data "aws_iam_policy_document" "irsa" {
-  for_each = local.irsa
+  for_each = local.irsa_with_policy
 
   dynamic "statement" {
     for_each = each.value.statements
@@ -183,7 +240,7 @@ data "aws_iam_policy_document" "irsa" {
 }
 
 resource "aws_iam_role_policy" "irsa" {
-  for_each = local.irsa
+  for_each = local.irsa_with_policy
 
   name   = "least-privilege"
   role   = aws_iam_role.irsa[each.key].id

@@ -28,6 +28,11 @@ variable "secrets_kms_key_arn" {
   type        = string
 }
 
+variable "volumes_kms_key_arn" {
+  description = "KMS key of the nodes' EBS volumes (the data class: pods' scratch space and images)."
+  type        = string
+}
+
 variable "logs_kms_key_arn" {
   description = "KMS key of the control-plane log group."
   type        = string
@@ -104,4 +109,10 @@ variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "addons_enabled" {
+  description = "Manage the EKS add-ons (VPC CNI with network policy enforcement). False only on the emulator, which has no add-on API."
+  type        = bool
+  default     = true
 }

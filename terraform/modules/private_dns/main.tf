@@ -4,7 +4,7 @@
 
 resource "aws_route53_zone" "this" {
   # checkov:skip=CKV2_AWS_38:DNSSEC signing is not available for private hosted zones; the zone answers only inside the platform's VPCs.
-  # checkov:skip=CKV2_AWS_39:Route53 query logging exists for public zones only; queries to private zones are logged by Route 53 Resolver query logging on the VPCs.
+  # checkov:skip=CKV2_AWS_39:Route53 hosted-zone query logging exists for public zones only; AWS rejects it for a private zone. (Route 53 Resolver query logging on the VPCs would be the control for these names; it is not configured.)
   name    = var.zone_name
   comment = "QuantumVest ${var.name}: private names inside both regions' VPCs"
 

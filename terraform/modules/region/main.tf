@@ -55,8 +55,10 @@ module "eks" {
   node_security_group_id = module.security.security_group_ids["app"]
   secrets_kms_key_arn    = module.security.kms_key_arns["secrets"]
   logs_kms_key_arn       = module.security.kms_key_arns["logs"]
+  volumes_kms_key_arn    = module.security.kms_key_arns["data"]
   log_retention_days     = var.log_retention_days
   node_groups            = var.kubernetes.node_groups
+  addons_enabled         = var.eks_addons_enabled
   # IAM is global: only one region's cluster creates the roles, trusted by both clusters.
   create_irsa_roles         = var.irsa != null
   irsa_role_name_prefix     = var.irsa_role_name_prefix
@@ -98,6 +100,6 @@ module "cache" {
   security_group_id = module.security.security_group_ids["cache"]
   kms_key_arn       = module.security.kms_key_arns["data"]
   logs_kms_key_arn  = module.security.kms_key_arns["logs"]
-  auth_token        = var.cache_auth_token
+  app_user_name     = var.cache.app_user
   tags              = var.tags
 }

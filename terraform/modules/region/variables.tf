@@ -191,29 +191,30 @@ variable "detailed_monitoring" {
 }
 
 variable "cache" {
-  description = "ElastiCache Redis of this region: whether to build it, node type and replica count (spec: cache)."
+  description = "ElastiCache Redis of this region: whether to build it, node type and replica count (spec: cache), the API's user."
   type = object({
     enabled   = bool
     node_type = optional(string)
     replicas  = optional(number)
+    # The RBAC user the API connects as (IAM authentication).
+    app_user = optional(string)
   })
   default = { enabled = false }
 
   validation {
-    condition     = !var.cache.enabled || (var.cache.node_type != null && var.cache.replicas != null)
-    error_message = "An enabled cache needs node_type and replicas."
+    condition     = !var.cache.enabled || (var.cache.node_type != null && var.cache.replicas != null && var.cache.app_user != null)
+    error_message = "An enabled cache needs node_type, replicas and app_user."
   }
-}
-
-variable "cache_auth_token" {
-  description = "Redis AUTH token (the redis/auth secret's password, read by the caller once the secret holds it); null when there is no cache."
-  type        = string
-  default     = null
-  sensitive   = true
 }
 
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "eks_addons_enabled" {
+  description = "Manage the EKS add-ons (VPC CNI with network policy enforcement); false only on the emulator."
+  type        = bool
+  default     = true
 }

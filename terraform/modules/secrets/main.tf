@@ -76,3 +76,69 @@ resource "aws_secretsmanager_secret_rotation" "database_app" {
   depends_on = [aws_secretsmanager_secret_version.this]
 }
 
+
+# The environment CA's certificate (public: it only lets clients verify servers), published where
+# External Secrets reads it for the pods (sslmode verify-full). The CA's key never leaves the
+# controller that made it (`qvctl up`), which passes the certificate in; an apply without one
+# keeps the secret empty and the check below says so.
+resource "aws_secretsmanager_secret" "environment_ca" {
+  # checkov:skip=CKV2_AWS_57:A CA certificate is public and is replaced by re-issuing the CA, not rotated in place.
+  name                    = "${local.prefix}/pki/ca"
+  description             = "QuantumVest ${var.environment}: the environment CA certificate (public; clients verify servers with it)"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.recovery_window_days
+
+  dynamic "replica" {
+    for_each = var.dr_region == null ? [] : [var.dr_region]
+    content {
+      region     = replica.value
+      kms_key_id = var.dr_kms_key_arn
+    }
+  }
+
+  tags = merge(var.tags, { "qv:secret" = "environment_ca" })
+}
+
+resource "aws_secretsmanager_secret_version" "environment_ca" {
+  count = var.ca_certificate_pem == null ? 0 : 1
+
+  secret_id = aws_secretsmanager_secret.environment_ca.id
+  # Not write-only on purpose: a certificate is no secret, and a stored value lets a renewed CA
+  # show up as a change in the next plan.
+  secret_string = jsonencode({ certificate = var.ca_certificate_pem })
+}
+
+check "environment_ca_published" {
+  assert {
+    condition     = var.ca_certificate_pem != null
+    error_message = "No environment CA certificate was given (ca_certificate_pem): ${aws_secretsmanager_secret.environment_ca.name} stays empty and pods cannot verify the database. `qvctl up` passes it."
+  }
+}
+
+# The cache's URL with the ElastiCache endpoint's own name (public within the VPC, not a credential):
+# the API verifies the TLS certificate's host name, which names only that endpoint, never the
+# private zone's alias redis.internal.<domain>. External Secrets hands it to the API's pods.
+resource "aws_secretsmanager_secret" "cache_url" {
+  # checkov:skip=CKV2_AWS_57:An endpoint address is no credential; it changes with the cache, not by rotation.
+  name                    = "${local.prefix}/cache/endpoint"
+  description             = "QuantumVest ${var.environment}: the cache's rediss:// URL (endpoint name, no credentials)"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.recovery_window_days
+
+  dynamic "replica" {
+    for_each = var.dr_region == null ? [] : [var.dr_region]
+    content {
+      region     = replica.value
+      kms_key_id = var.dr_kms_key_arn
+    }
+  }
+
+  tags = merge(var.tags, { "qv:secret" = "cache_url" })
+}
+
+resource "aws_secretsmanager_secret_version" "cache_url" {
+  count = var.cache_url_published ? 1 : 0
+
+  secret_id     = aws_secretsmanager_secret.cache_url.id
+  secret_string = jsonencode({ url = var.cache_url })
+}

@@ -12,3 +12,13 @@ output "secret_version_ids" {
   description = "Version per secret (a dependency handle: the value exists once this is known)."
   value       = { for k, v in aws_secretsmanager_secret_version.this : k => v.version_id }
 }
+
+output "ca_secret_name" {
+  description = "Name of the secret holding the environment CA certificate (<project>/<env>/pki/ca)."
+  value       = aws_secretsmanager_secret.environment_ca.name
+}
+
+output "cache_url_secret_name" {
+  description = "Name of the secret holding the cache's URL (<project>/<env>/cache/endpoint)."
+  value       = aws_secretsmanager_secret.cache_url.name
+}

@@ -77,3 +77,31 @@ variable "generate_values" {
   default     = true
 }
 
+
+variable "ca_certificate_pem" {
+  description = "The environment CA certificate (PEM), published as <project>/<env>/pki/ca; null leaves that secret without a value."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ca_certificate_pem == null || startswith(trimspace(coalesce(var.ca_certificate_pem, "-")), "-----BEGIN CERTIFICATE-----")
+    error_message = "ca_certificate_pem must be a PEM certificate (-----BEGIN CERTIFICATE-----), never a key."
+  }
+}
+
+variable "cache_url_published" {
+  description = "Whether a cache exists whose URL to publish as <project>/<env>/cache/endpoint (known at plan time, unlike the URL)."
+  type        = bool
+  default     = false
+}
+
+variable "cache_url" {
+  description = "The cache's rediss://<endpoint>:<port>/0 URL (the endpoint's own name, which its certificate carries); used when cache_url_published."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cache_url == null || startswith(coalesce(var.cache_url, "-"), "rediss://") && !strcontains(coalesce(var.cache_url, "-"), "@")
+    error_message = "cache_url must be rediss://host:port/db without credentials."
+  }
+}

@@ -54,6 +54,39 @@ data "aws_iam_policy_document" "key" {
       }
     }
   }
+
+  # EKS managed node groups launch through Auto Scaling: its service-linked role must be able to
+  # use the data key for the nodes' volumes, or no node ever starts.
+  dynamic "statement" {
+    for_each = each.key == "data" ? [1] : []
+    content {
+      sid       = "AutoScalingUsesForNodeVolumes"
+      actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:aws:iam::${var.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.key == "data" ? [1] : []
+    content {
+      sid       = "AutoScalingGrantsForNodeVolumes"
+      actions   = ["kms:CreateGrant"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:aws:iam::${var.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]
+      }
+      condition {
+        test     = "Bool"
+        variable = "kms:GrantIsForAWSResource"
+        values   = ["true"]
+      }
+    }
+  }
 }
 
 resource "aws_kms_key" "this" {

@@ -20,12 +20,6 @@ mock_data "aws_caller_identity" {
   }
 }
 
-mock_data "aws_secretsmanager_secret_version" {
-  defaults = {
-    secret_string = "{\"password\":\"mock-token-for-tests-only\"}"
-  }
-}
-
 mock_resource "aws_iam_role" {
   defaults = {
     arn = "arn:aws:iam::123456789012:role/mock"
@@ -122,5 +116,12 @@ mock_resource "aws_eks_cluster" {
 mock_resource "aws_opensearch_domain" {
   defaults = {
     arn = "arn:aws:es:eu-west-1:123456789012:domain/mock"
+  }
+}
+
+mock_resource "aws_launch_template" {
+  defaults = {
+    id             = "lt-0123456789abcdef0"
+    latest_version = 1
   }
 }

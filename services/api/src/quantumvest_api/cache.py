@@ -19,6 +19,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from quantumvest_api import metrics
+from quantumvest_api.redis_iam import ElastiCacheIamCredentials
 from quantumvest_api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,12 @@ class Cache:
         }
         if settings.redis_url.startswith("rediss://") and settings.redis_ssl_ca_file is not None:
             options["ssl_ca_certs"] = str(settings.redis_ssl_ca_file)
+        if settings.redis_iam_user is not None and settings.redis_iam_cache is not None:
+            # The cloud cache: a fresh IAM token per connection instead of a stored password.
+            options.pop("password")
+            options["credential_provider"] = ElastiCacheIamCredentials(
+                settings.redis_iam_user, settings.redis_iam_cache
+            )
         client = redis.Redis.from_url(settings.redis_url, **options)
         return cls(client, settings.cache_ttl_seconds, settings.cache_retry_seconds)
 

@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     redis_password_file: Path | None = Field(
         None, description="Path of a file holding the Redis AUTH password.", json_schema_extra=_secret()
     )
+    redis_iam_user: str | None = Field(
+        None,
+        description="ElastiCache user to log in as with an IAM token signed by the pod's role "
+        "(instead of QV_REDIS_PASSWORD_FILE); needs QV_REDIS_IAM_CACHE and AWS_REGION.",
+    )
+    redis_iam_cache: str | None = Field(
+        None, description="ElastiCache replication group the IAM token is signed for (with QV_REDIS_IAM_USER)."
+    )
     redis_ssl_ca_file: Path | None = Field(
         None, description="Path of the CA certificate that signed the Redis server certificate (rediss://)."
     )
@@ -120,6 +128,14 @@ class Settings(BaseSettings):
     def _one_key_source(self) -> Settings:
         if (self.auth_jwks_file is None) == (self.auth_jwks_url is None):
             raise ValueError("set exactly one of QV_AUTH_JWKS_FILE and QV_AUTH_JWKS_URL (where the token keys are)")
+        return self
+
+    @model_validator(mode="after")
+    def _one_redis_login(self) -> Settings:
+        if self.redis_iam_user is not None and self.redis_password_file is not None:
+            raise ValueError("QV_REDIS_IAM_USER and QV_REDIS_PASSWORD_FILE exclude each other: one way to log in")
+        if (self.redis_iam_user is None) != (self.redis_iam_cache is None):
+            raise ValueError("QV_REDIS_IAM_USER and QV_REDIS_IAM_CACHE go together")
         return self
 
     def db_password(self) -> str | None:

@@ -2,7 +2,7 @@
 # and a lifecycle that bounds what old versions cost.
 
 resource "aws_s3_bucket" "this" {
-  # checkov:skip=CKV_AWS_18:S3 server access logs cannot be delivered to an SSE-KMS bucket and every bucket here must use a CMK; object access is audited with CloudTrail data events instead.
+  # checkov:skip=CKV_AWS_18:S3 server access logs cannot be delivered to an SSE-KMS bucket and every bucket here must use a CMK. No object-level access log exists yet (CloudTrail S3 data events would be one; none is configured).
   # checkov:skip=CKV_AWS_144:Cross-region replication is configured by the calling module (storage: aws_s3_bucket_replication_configuration.to_dr); the DR copies are the replicas themselves.
   # checkov:skip=CKV2_AWS_62:No consumer of object events exists; pgBackRest and log shipping poll, and event notifications would only add an unused target.
   bucket        = var.name

@@ -1,0 +1,216 @@
+"""The cloud trust chain across layers: secrets Terraform publishes, names its zone resolves, names certificates carry.
+
+Each check runs against a copy of the repository's own Terraform and Ansible files, then against
+that copy with one thing broken, so a test fails if the check stops reading the real files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qvctl.contract.certificate_names import check_certificate_names, postgresql_names
+from qvctl.contract.external_secrets import check_external_secrets_terraform
+from qvctl.contract.internal_names import check_internal_names
+from qvctl.contract.problem import Problem
+from qvctl.contract.references import check_references
+from qvctl.contract.terraform_secrets import managed_secret_names
+from qvctl.kubernetes.render import Rendered, render_environment
+from qvctl.spec import load_environment, spec_path
+from tests.conftest import ROOT
+
+COPIED = [
+    "terraform/*.tf",
+    "terraform/env/*.tfvars",
+    "terraform/modules/eks/*.tf",
+    "terraform/modules/secrets/*.tf",
+    "ansible/roles/patroni/defaults/main.yml",
+    "ansible/roles/patroni/tasks/main.yml",
+]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    for pattern in COPIED:
+        for source in ROOT.glob(pattern):
+            target = tmp_path / source.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)
+    return tmp_path
+
+
+@pytest.fixture
+def rendered() -> Rendered:
+    return render_environment(load_environment(spec_path(ROOT, "dev")))
+
+
+def _edit(root: Path, relative: str, old: str, new: str) -> None:
+    path = root / relative
+    text = path.read_text()
+    assert old in text, f"{relative} no longer contains {old!r}: update this test"
+    path.write_text(text.replace(old, new))
+
+
+def _messages(problems: list[Problem]) -> list[str]:
+    return [p.message for p in problems]
+
+
+def _find(rendered: Rendered, kind: str, name: str) -> dict[str, Any]:
+    return next(
+        o for docs in rendered.objects.values() for o in docs if o["kind"] == kind and o["metadata"]["name"] == name
+    )
+
+
+def _config(rendered: Rendered) -> dict[str, str]:
+    return next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))[
+        "data"
+    ]
+
+
+def _all_checks(root: Path, rendered: Rendered) -> list[Problem]:
+    return (
+        check_external_secrets_terraform(root, rendered)
+        + check_internal_names(root, rendered)
+        + check_certificate_names(root, rendered)
+    )
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_the_repository_completes_the_chain(env: str) -> None:
+    assert _all_checks(ROOT, render_environment(load_environment(spec_path(ROOT, env)))) == []
+
+
+# --- ExternalSecrets and Terraform's secrets -------------------------------------------------
+
+
+def test_terraform_secret_names_are_read_from_the_secrets_module() -> None:
+    names = managed_secret_names(ROOT, {"project": "quantumvest", "name": "dev"})
+    assert {"quantumvest/dev/pki/ca", "quantumvest/dev/database/app", "quantumvest/dev/cache/endpoint"} <= names
+
+
+def test_an_external_secret_terraform_does_not_create_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/modules/secrets/main.tf", '"${local.prefix}/pki/ca"', '"${local.prefix}/pki/root"')
+    messages = _messages(check_external_secrets_terraform(repo, rendered))
+    assert messages == [
+        "ExternalSecret/quantumvest/environment-ca: reads 'quantumvest/dev/pki/ca', which Terraform "
+        "does not create (terraform/modules/secrets/)"
+    ]
+
+
+def test_the_external_secrets_role_reading_the_superuser_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/cloud.tf", '"database/owner", "pki/ca"', '"database/owner", "database/superuser", "pki/ca"')
+    assert _messages(check_external_secrets_terraform(repo, rendered)) == [
+        "the External Secrets role may read 'quantumvest/dev/database/superuser', which no ExternalSecret needs "
+        "(local.external_secret_paths)"
+    ]
+
+
+def test_the_external_secrets_role_lacking_a_secret_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/cloud.tf", '"database/owner", "pki/ca"', '"database/owner"')
+    assert _messages(check_external_secrets_terraform(repo, rendered)) == [
+        "the External Secrets role cannot read 'quantumvest/dev/pki/ca', which an ExternalSecret needs "
+        "(local.external_secret_paths)"
+    ]
+
+
+def test_an_env_variable_from_a_secret_no_external_secret_creates_is_reported(rendered: Rendered) -> None:
+    container = _find(rendered, "Rollout", "api")["spec"]["template"]["spec"]["containers"][0]
+    url = next(e for e in container["env"] if e["name"] == "QV_REDIS_URL")
+    url["valueFrom"]["secretKeyRef"]["name"] = "cache"
+    assert "QV_REDIS_URL reads Secret 'cache', which no ExternalSecret creates" in " ".join(
+        _messages(check_references(rendered))
+    )
+
+
+# --- internal names and the private zone -----------------------------------------------------
+
+
+def test_a_host_without_a_record_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/cloud.tf", "    logs          = {", "    opensearch    = {")
+    assert _messages(check_internal_names(repo, rendered)) == [
+        "ConfigMap/logging/fluent-bit-config: uses logs.internal.dev.quantumvest.example.com, which has no record "
+        "in the private zone (local.internal_record_table)"
+    ]
+
+
+def test_a_new_host_in_the_manifests_needs_a_record(repo: Path, rendered: Rendered) -> None:
+    _config(rendered)["QV_DB_HOST"] = "pg.internal.dev.quantumvest.example.com"
+    messages = _messages(check_internal_names(repo, rendered))
+    assert len(messages) == 1 and "uses pg.internal.dev.quantumvest.example.com, which has no record" in messages[0]
+
+
+def test_a_zone_other_than_the_manifests_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(
+        repo,
+        "terraform/cloud.tf",
+        'zone_name = "internal.${local.spec.domain}"',
+        'zone_name = "private.${local.spec.domain}"',
+    )
+    assert _messages(check_internal_names(repo, rendered)) == [
+        "the private zone is 'private.dev.quantumvest.example.com'; the manifests use "
+        "'internal.dev.quantumvest.example.com'"
+    ]
+
+
+def test_a_zone_switched_off_for_the_environment_is_reported(repo: Path, rendered: Rendered) -> None:
+    with (repo / "terraform/env/dev.tfvars").open("a") as handle:
+        handle.write("\nprivate_dns_enabled = false\n")
+    assert _messages(check_internal_names(repo, rendered)) == [
+        "private_dns_enabled = false, but the manifests resolve names in internal.dev.quantumvest.example.com"
+    ]
+
+
+# --- certificate names -----------------------------------------------------------------------
+
+
+def test_the_database_certificate_names_are_evaluated_from_the_role() -> None:
+    assert postgresql_names(ROOT, "dev.quantumvest.example.com") == {
+        "postgres.internal.dev.quantumvest.example.com",
+        "postgres-ro.internal.dev.quantumvest.example.com",
+        "postgres-dr.internal.dev.quantumvest.example.com",
+    }
+
+
+def test_a_database_name_missing_from_the_certificate_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "ansible/roles/patroni/defaults/main.yml", "['DNS:postgres.internal.' ~ qv_domain, ", "[")
+    messages = _messages(check_certificate_names(repo, rendered))
+    assert messages and all(
+        "verifies postgres.internal.dev.quantumvest.example.com, which the database certificate does not name" in m
+        for m in messages
+    )
+
+
+def test_names_the_role_never_puts_into_the_certificate_are_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "ansible/roles/patroni/tasks/main.yml", "qv_pki_host_sans + patroni_pg_dns_sans", "qv_pki_host_sans")
+    assert len(check_certificate_names(repo, rendered)) == 2  # the server and the migration both verify it
+
+
+def test_a_database_client_that_does_not_verify_names_needs_none(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "ansible/roles/patroni/tasks/main.yml", "qv_pki_host_sans + patroni_pg_dns_sans", "qv_pki_host_sans")
+    _config(rendered)["QV_DB_SSLMODE"] = "verify-ca"
+    assert check_certificate_names(repo, rendered) == []
+
+
+def test_verifying_the_cache_alias_is_reported(repo: Path, rendered: Rendered) -> None:
+    _config(rendered)["QV_REDIS_URL"] = "rediss://redis.internal.dev.quantumvest.example.com:6379/0"
+    messages = _messages(check_certificate_names(repo, rendered))
+    assert len(messages) == 2 and all(
+        "verifies redis.internal.dev.quantumvest.example.com, a CNAME to an AWS "
+        "endpoint whose certificate names only the endpoint" in m
+        for m in messages
+    )
+
+
+def test_fluent_bit_verifying_the_log_store_alias_is_reported(repo: Path, rendered: Rendered) -> None:
+    config = _find(rendered, "ConfigMap", "fluent-bit-config")["data"]
+    key = next(k for k, v in config.items() if "Name               opensearch" in v)
+    config[key] = config[key].replace(
+        "    tls.verify         On\n", "    tls.verify         On\n    tls.verify_hostname On\n"
+    )
+    assert _messages(check_certificate_names(repo, rendered)) == [
+        "ConfigMap/logging/fluent-bit-config (Fluent Bit output) verifies logs.internal.dev.quantumvest.example.com, "
+        "a CNAME to an AWS endpoint whose certificate names only the endpoint: connect to the endpoint's own name"
+    ]
