@@ -7,12 +7,14 @@ data "aws_region" "current" {}
 locals {
   # One customer-managed key per data class, so access to one class never implies another.
   key_classes = {
-    data    = "Database volumes, cache and OpenSearch at rest"
+    data    = "Database and EKS node volumes, cache and OpenSearch at rest"
     backup  = "pgBackRest repository and replicated backups"
     secrets = "Secrets Manager secrets and EKS envelope encryption"
     logs    = "CloudWatch log groups, flow logs and the log bucket"
   }
   root_principal = "arn:aws:iam::${var.account_id}:root"
+  # Auto Scaling's service-linked role: it launches the EKS managed node groups' instances.
+  autoscaling_role = "arn:aws:iam::${var.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 }
 
 data "aws_iam_policy_document" "key" {
@@ -65,7 +67,7 @@ data "aws_iam_policy_document" "key" {
       resources = ["*"]
       principals {
         type        = "AWS"
-        identifiers = ["arn:aws:iam::${var.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]
+        identifiers = [local.autoscaling_role]
       }
     }
   }
@@ -78,7 +80,7 @@ data "aws_iam_policy_document" "key" {
       resources = ["*"]
       principals {
         type        = "AWS"
-        identifiers = ["arn:aws:iam::${var.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]
+        identifiers = [local.autoscaling_role]
       }
       condition {
         test     = "Bool"
