@@ -100,6 +100,10 @@ EMULATOR_UNDECIDED = {
     # MOTO_GAPS replaces every instance; a new instance's extra EBS devices come from its AMI at launch.
     # Its root device, the one the host module declares, is still decided.
     ("aws_instance", "ebs_block_device"),
+    # moto re-plans every node group as a replacement (it adds remote_access, RECIPES), and with it the
+    # launch template's latest version: which template it names is known only after apply. The
+    # template itself (aws_launch_template.node, its volumes on the data key) is still decided.
+    ("aws_eks_node_group", "launch_template"),
 }
 
 
