@@ -89,6 +89,7 @@ module "secrets" {
   value_version        = var.secret_value_version
   generate_values      = var.generate_secret_values
   ca_certificate_pem   = var.environment_ca_certificate_file == null ? null : file(var.environment_ca_certificate_file)
+  ca_required          = local.is_cloud
   cache_url_published  = local.cache_primary
   # 6379: the port modules/cache gives the replication group.
   cache_url = local.cache_primary ? "rediss://${module.primary.cache_primary_endpoint}:6379/0" : null

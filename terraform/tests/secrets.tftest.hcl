@@ -128,3 +128,16 @@ run "rejects_a_cache_url_with_credentials" {
   }
   expect_failures = [var.cache_url]
 }
+
+# A cloud environment's pods read the CA: applying without it is called out. The local platform
+# (ca_required = false) has no pods, so its plans stay quiet and equal to a plan by hand.
+run "a_cloud_environment_without_its_ca_is_warned" {
+  command = plan
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    ca_certificate_pem = null
+  }
+  expect_failures = [check.environment_ca_published]
+}

@@ -42,6 +42,8 @@ provider "aws" {
 variables {
   environment            = "qa"
   generate_secret_values = false
+  # What `qvctl up qa` passes: the environment CA its pods will trust.
+  environment_ca_certificate_file = "tests/fixtures/environment-ca.crt"
 }
 
 run "qa_plans_from_its_spec_alone" {

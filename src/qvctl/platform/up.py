@@ -77,8 +77,10 @@ class UpRun:
     def terraform_fingerprint(self) -> str:
         backend = read_backend(backend_file(self.paths.root, self.spec.name))
         version = state_version(backend, {**self.ctx.environ, **self.terraform.extra_env})
-        # The CA certificate Terraform publishes is read from the state folder: a renewed CA is a change.
-        return fingerprint(self.paths.root, self.spec.name, version, extra=[self.paths.ca_cert])
+        # A cloud's CA certificate, which Terraform publishes, is read from the state folder: a renewed
+        # CA is a change there (the local platform publishes none).
+        extra = [self.paths.ca_cert] if self.spec.kind == "cloud" else []
+        return fingerprint(self.paths.root, self.spec.name, version, extra=extra)
 
 
 # --- the steps, in the order they run ---------------------------------------------------------
@@ -270,7 +272,11 @@ def environment_playbook(ctx: Context, spec: Environment, log_name: str, limit: 
 def new_run(ctx: Context, spec: Environment, refresh: bool = False) -> UpRun:
     paths = EnvPaths.of(ctx, spec.name)
     # The environment CA (made by the step before the plan) is what Terraform publishes to the pods.
-    inputs = {**aws_environ(spec), "TF_VAR_environment_ca_certificate_file": str(paths.ca_cert)}
+    # The local platform has no pods: nothing to publish, and a plan by hand (the README's workflow,
+    # which knows no state folder) sees exactly what `qvctl up` applied.
+    inputs = aws_environ(spec)
+    if spec.kind == "cloud":
+        inputs["TF_VAR_environment_ca_certificate_file"] = str(paths.ca_cert)
     terraform = Terraform(ctx, paths.root / "terraform", paths.terraform_data_dir, inputs, paths.run_log_dir)
     playbook = environment_playbook(ctx, spec, "ansible.log")
     components = local_components(spec) if spec.kind == "local" else []

@@ -89,6 +89,12 @@ variable "ca_certificate_pem" {
   }
 }
 
+variable "ca_required" {
+  description = "Whether pods read the published CA (a cloud environment): without one the plan warns. The local platform has no pods."
+  type        = bool
+  default     = true
+}
+
 variable "cache_url_published" {
   description = "Whether a cache exists whose URL to publish as <project>/<env>/cache/endpoint (known at plan time, unlike the URL)."
   type        = bool
