@@ -29,7 +29,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from qvctl.policies.plan import Plan
+from qvctl.policies.plan import Plan, has_unknown
 from qvctl.policies.run import plan_verdicts
 from tests.terraform_support import EMULATOR_KEYS, ROOT, TF_DIR, Workdir, emulator_backend_file, moto_server
 
@@ -125,14 +125,6 @@ def stale_known_violations(plan: dict, name: str) -> list[tuple[str, str]]:
         v.rule == rule and f"{kind}." in v.resource for v in found)]
 
 
-def _unknown(value: object) -> bool:
-    if isinstance(value, dict):
-        return any(_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_unknown(v) for v in value)
-    return value is True
-
-
 def unconverged(plan: dict) -> list[str]:
     """Changes of a plan (terraform show -json) that MOTO_GAPS does not explain."""
     left = []
@@ -143,7 +135,8 @@ def unconverged(plan: dict) -> list[str]:
         if actions == ["update"]:
             before, after = change["change"]["before"], change["change"]["after"]
             unknown = change["change"].get("after_unknown") or {}
-            differs = {k for k in set(before) | set(after) if before.get(k) != after.get(k) or _unknown(unknown.get(k))}
+            differs = {k for k in set(before) | set(after)
+                       if before.get(k) != after.get(k) or has_unknown(unknown.get(k))}
         else:
             differs = {path[0] for path in change["change"].get("replace_paths") or [[]] if path}
         expected = MOTO_GAPS.get(change["type"])

@@ -18,6 +18,7 @@ from ansible.template import Templar, trust_as_template
 from qvctl import fluent_bit
 from qvctl.kubernetes import log_shipping
 from qvctl.spec import load_environment, spec_path
+from tests.ansible_sandbox import load_yaml, trusted
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE = ROOT / "ansible"
@@ -32,29 +33,14 @@ ENDPOINT_PATTERN = re.compile(rf"^vpc-{re.escape(DOMAIN)}-[a-z0-9]{{26}}\.{re.es
 Sections = list[tuple[str, dict[str, list[str]]]]
 
 
-def _trusted(value: Any) -> Any:
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {k: _trusted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return value
-
-
-def _yaml(path: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(path.read_text())
-    return loaded
-
-
 def _variables(terraform: dict[str, Any]) -> dict[str, Any]:
     """What a dev database host sees: the spec (as the qv_spec vars plugin loads it), the group
     variables, the role's defaults, Terraform's outputs (the first play reads them)."""
-    spec = _yaml(ROOT / "environments" / f"{ENV}.yaml")
-    spec["ports"] = _yaml(ROOT / "environments" / "shared" / "ports.yaml")["ports"]
+    spec = load_yaml(ROOT / "environments" / f"{ENV}.yaml")
+    spec["ports"] = load_yaml(ROOT / "environments" / "shared" / "ports.yaml")["ports"]
     return {
-        **_trusted(_yaml(ANSIBLE / "group_vars" / "all" / "main.yml")),
-        **_trusted(_yaml(ROLE / "defaults" / "main.yml")),
+        **trusted(load_yaml(ANSIBLE / "group_vars" / "all" / "main.yml")),
+        **trusted(load_yaml(ROLE / "defaults" / "main.yml")),
         "qv_spec": spec, "qv_environment": ENV, "qv_terraform": terraform, "qv_state_dir": "/nonexistent",
         "inventory_hostname": f"{SPEC.project}-{ENV}-db-1", "ansible_managed": "Ansible managed",
     }
@@ -144,7 +130,7 @@ def test_hosts_and_eks_share_the_output_section_and_the_release(config: Sections
     differ = {"Match", "Host", "Logstash_Prefix", "tls.verify_hostname", "storage.total_limit_size"}
     assert {k: v for k, v in host.items() if k not in differ} == {k: v for k, v in pods.items() if k not in differ}
     assert pods["Host"] == [f"logs.internal.{SPEC.domain}"]
-    defaults = _yaml(ROLE / "defaults" / "main.yml")
+    defaults = load_yaml(ROLE / "defaults" / "main.yml")
     assert defaults["log_shipper_version"] == fluent_bit.VERSION
     assert log_shipping.FLUENT_BIT_IMAGE.endswith(f":{fluent_bit.VERSION}")
 
@@ -154,7 +140,7 @@ def test_without_an_opensearch_domain_there_is_no_endpoint_and_the_role_does_not
     assert templar.template(trust_as_template("{{ log_shipper_opensearch_host }}")) == ""
     templar = templar_for(_outputs(None))
     assert templar.template(trust_as_template("{{ log_shipper_opensearch_host }}")) == ""
-    (block,) = _yaml(ROLE / "tasks" / "main.yml")  # type: ignore[misc]
+    (block,) = load_yaml(ROLE / "tasks" / "main.yml")  # type: ignore[misc]
     assert block["when"] == ["not qv_is_local | bool", "log_shipper_opensearch_host | length > 0"]
 
 

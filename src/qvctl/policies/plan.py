@@ -17,11 +17,12 @@ from typing import Any
 from qvctl.policies.violation import Unknown
 
 
-def _has_unknown(mark: object) -> bool:
+def has_unknown(mark: object) -> bool:
+    """Whether a plan's `after_unknown` marks anything in this value as known only after apply."""
     if isinstance(mark, Mapping):
-        return any(_has_unknown(v) for v in mark.values())
+        return any(has_unknown(v) for v in mark.values())
     if isinstance(mark, list):
-        return any(_has_unknown(v) for v in mark)
+        return any(has_unknown(v) for v in mark)
     return mark is True
 
 
@@ -50,7 +51,7 @@ class Resource:
     def get(self, *path: str | int) -> Any:
         """The value at path (None when absent); Unknown when any part of it is known only after apply."""
         value, mark = self._walk(path)
-        if _has_unknown(mark):
+        if has_unknown(mark):
             raise Unknown(".".join(map(str, path)))
         return value
 
