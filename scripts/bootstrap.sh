@@ -51,10 +51,16 @@ install_venv() {
   log "installing Python packages into .venv"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade "pip==26.3"
-  # Every file is checked against the sha256 the lock records (make lock writes them); the project's own
-  # packages come from this checkout, not the index, so they install after, without hashes.
-  .venv/bin/python -m pip install -q --require-hashes -r requirements.lock
-  .venv/bin/python -m pip install -q --no-deps -e . -e services/api
+  # Every file is checked against the sha256 the lock records (make lock writes them). pip installs uv
+  # alone, from its own lock entry; uv installs the rest, which takes seconds where pip takes minutes.
+  # The project's own packages come from this checkout, not the index, so they install after, without hashes.
+  local uv_entry
+  uv_entry=$(mktemp)
+  awk '/^uv==/ {keep=1} keep {print} keep && !/\\$/ {exit}' requirements.lock > "$uv_entry"
+  .venv/bin/python -m pip install -q --require-hashes -r "$uv_entry"
+  rm -f "$uv_entry"
+  .venv/bin/uv pip install -q --require-hashes --python .venv/bin/python -r requirements.lock
+  .venv/bin/uv pip install -q --no-deps --python .venv/bin/python -e . -e services/api
   echo "$want" > "$stamp"
 }
 
@@ -65,8 +71,8 @@ install_checkov() {
   log "installing Checkov into .tools/checkov"
   mkdir -p .tools
   [ -x .tools/checkov/bin/python ] || "$PYTHON" -m venv .tools/checkov
-  .tools/checkov/bin/python -m pip install -q --upgrade "pip==26.3"
-  .tools/checkov/bin/python -m pip install -q -r requirements-checkov.lock
+  # uv from the project's .venv (install_venv runs first): the same pins, in seconds.
+  .venv/bin/uv pip install -q --python .tools/checkov/bin/python -r requirements-checkov.lock
   echo "$want" > "$stamp"
 }
 
