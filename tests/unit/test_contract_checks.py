@@ -398,9 +398,9 @@ def test_references_resolve(rendered: Rendered) -> None:
             "Ingress",
             "api",
             lambda o: o["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"].update(
-                {"port": {"name": "https"}}
+                {"port": {"name": "http"}}
             ),
-            "Ingress/quantumvest/api: backend api:{'name': 'https'} is not a rendered",
+            "Ingress/quantumvest/api: backend api:{'name': 'http'} is not a rendered",
         ),
         (
             "HorizontalPodAutoscaler",
@@ -442,7 +442,7 @@ def test_references_resolve(rendered: Rendered) -> None:
             "ExternalSecret",
             "api-database",
             lambda o: o["spec"]["target"].update({"name": "database"}),
-            "mounts Secret 'api-database', which no ExternalSecret creates",
+            "mounts Secret 'api-database', which no ExternalSecret or Certificate creates",
         ),
         (
             "DaemonSet",

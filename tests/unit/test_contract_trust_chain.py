@@ -120,7 +120,7 @@ def test_an_env_variable_from_a_secret_no_external_secret_creates_is_reported(re
     container = _find(rendered, "Rollout", "api")["spec"]["template"]["spec"]["containers"][0]
     url = next(e for e in container["env"] if e["name"] == "QV_REDIS_URL")
     url["valueFrom"]["secretKeyRef"]["name"] = "cache"
-    assert "QV_REDIS_URL reads Secret 'cache', which no ExternalSecret creates" in " ".join(
+    assert "QV_REDIS_URL reads Secret 'cache', which no ExternalSecret or Certificate creates" in " ".join(
         _messages(check_references(rendered))
     )
 

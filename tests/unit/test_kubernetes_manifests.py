@@ -81,10 +81,10 @@ def test_api_pods_are_locked_down(rendered: Rendered, kind: str) -> None:
 
 def test_api_probes_use_the_api_contract(rendered: Rendered) -> None:
     container = _api_container(rendered)
-    assert container["ports"] == [{"name": "http", "containerPort": rendered.env.application.port, "protocol": "TCP"}]
-    assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
-    assert container["startupProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["ports"] == [{"name": "https", "containerPort": rendered.env.application.port, "protocol": "TCP"}]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "https", "scheme": "HTTPS"}
+    assert container["startupProbe"]["httpGet"] == {"path": "/livez", "port": "https", "scheme": "HTTPS"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "https", "scheme": "HTTPS"}
     assert container["command"] == ["qv-api"]
     assert container["args"][0] == "serve"
 
@@ -242,6 +242,57 @@ def test_ingress_has_tls_hsts_body_size_and_rate_limits(rendered: Rendered) -> N
     assert ingress["spec"]["ingressClassName"] == "nginx"
 
 
+def test_the_api_certificate_is_issued_in_the_cluster_by_a_namespace_ca(rendered: Rendered) -> None:
+    ns = rendered.env.kubernetes.namespace
+    issuers = {o["metadata"]["name"]: o["spec"] for o in _objects(rendered, "Issuer")}
+    assert issuers == {"api-selfsigned": {"selfSigned": {}}, "api-ca": {"ca": {"secretName": "api-ca"}}}
+    ca = _one(rendered, "Certificate", "api-ca")["spec"]
+    assert ca["isCA"] is True and ca["secretName"] == "api-ca"
+    assert ca["issuerRef"]["name"] == "api-selfsigned"
+    # Renewing the CA keeps its key, so what it signed before still verifies.
+    assert ca["privateKey"]["rotationPolicy"] == "Never"
+    api = _one(rendered, "Certificate", "api-tls")["spec"]
+    assert api["issuerRef"] == {"kind": "Issuer", "name": "api-ca", "group": "cert-manager.io"}
+    assert api["secretName"] == naming.API_TLS_SECRET
+    assert "isCA" not in api and api["usages"] == ["digital signature", "server auth"]
+    services = {o["metadata"]["name"] for o in _objects(rendered, "Service")}
+    assert set(api["dnsNames"]) == {f"{s}.{ns}.svc{suffix}" for s in services for suffix in ("", ".cluster.local")}
+
+
+@pytest.mark.parametrize("name", ["api-tls", "api-ca"])
+def test_certificates_renew_well_before_they_expire(rendered: Rendered, name: str) -> None:
+    spec = _one(rendered, "Certificate", name)["spec"]
+    hours = {key: int(spec[key].removesuffix("h")) for key in ("duration", "renewBefore")}
+    # cert-manager renews when renewBefore is left; a third of the lifetime at least leaves weeks to notice a failure.
+    assert hours["duration"] / 3 <= hours["renewBefore"] < hours["duration"]
+
+
+def test_api_pods_serve_https_with_their_certificate(rendered: Rendered) -> None:
+    container = _api_container(rendered)
+    args = container["args"]
+    cert, key = args[args.index("--tls-cert") + 1], args[args.index("--tls-key") + 1]
+    mount = next(m for m in container["volumeMounts"] if m["name"] == naming.API_TLS_SECRET)
+    assert (cert, key) == (f"{mount['mountPath']}/tls.crt", f"{mount['mountPath']}/tls.key")
+    volumes = _one(rendered, "Rollout")["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "api-tls", "secret": {"secretName": "api-tls", "defaultMode": 0o440}} in volumes
+    # The migration serves nothing and sees no serving key.
+    job = _one(rendered, "Job")["spec"]["template"]["spec"]
+    assert all(v.get("secret", {}).get("secretName") != naming.API_TLS_SECRET for v in job["volumes"])
+
+
+def test_the_ingress_verifies_the_pods_over_tls(rendered: Rendered) -> None:
+    ns = rendered.env.kubernetes.namespace
+    ingress = _one(rendered, "Ingress")
+    annotations = ingress["metadata"]["annotations"]
+    prefix = "nginx.ingress.kubernetes.io"
+    assert annotations[f"{prefix}/backend-protocol"] == "HTTPS"
+    assert annotations[f"{prefix}/proxy-ssl-verify"] == "on"
+    assert annotations[f"{prefix}/proxy-ssl-secret"] == f"{ns}/api-tls"
+    assert annotations[f"{prefix}/proxy-ssl-name"] == f"api.{ns}.svc"
+    backends = {p["backend"]["service"]["port"]["name"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]}
+    assert backends == {"https"}
+
+
 def test_network_policies_deny_by_default_and_allow_only_the_needed_flows(rendered: Rendered) -> None:
     policies = {
         (o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"] for o in _objects(rendered, "NetworkPolicy")
@@ -252,6 +303,9 @@ def test_network_policies_deny_by_default_and_allow_only_the_needed_flows(render
     ns = rendered.env.kubernetes.namespace
     ingress_from = policies[(ns, "api-from-ingress")]["ingress"][0]["from"][0]
     assert ingress_from["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
+    # The port the ingress controller may reach is the one the pods serve HTTPS on.
+    https = next(p["containerPort"] for p in _api_container(rendered)["ports"] if p["name"] == "https")
+    assert policies[(ns, "api-from-ingress")]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": https}]
     scrape_from = policies[(ns, "api-from-prometheus")]["ingress"][0]["from"][0]
     assert scrape_from["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "monitoring"}
     data = policies[(ns, "api-to-data")]["egress"][0]
@@ -272,7 +326,19 @@ def test_fluent_bit_ships_container_logs_to_opensearch(rendered: Rendered) -> No
 
 def test_service_monitor_scrapes_the_metrics_service(rendered: Rendered) -> None:
     monitor = _one(rendered, "ServiceMonitor")["spec"]
-    assert monitor["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s", "scheme": "http"}]
+    ns = rendered.env.kubernetes.namespace
+    assert monitor["endpoints"] == [
+        {
+            "port": "https",
+            "path": "/metrics",
+            "interval": "30s",
+            "scheme": "https",
+            "tlsConfig": {
+                "ca": {"secret": {"name": "api-tls", "key": "ca.crt"}},
+                "serverName": f"api-metrics.{ns}.svc",
+            },
+        }
+    ]
     assert "rollouts-pod-template-hash" in monitor["podTargetLabels"]
     service = _one(rendered, "Service", "api-metrics")
     assert all(service["metadata"]["labels"][k] == v for k, v in monitor["selector"]["matchLabels"].items())

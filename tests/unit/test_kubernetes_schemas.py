@@ -16,8 +16,16 @@ from tests.conftest import ROOT
 CLOUD_ENVIRONMENTS = [env.name for env in cloud_environments(Path(__file__).resolve().parents[2])]
 
 SCHEMAS = ROOT / "kubernetes" / "schemas"
-CRD_KINDS = {"Rollout", "AnalysisTemplate", "ExternalSecret", "ClusterSecretStore", "ServiceMonitor",
-             "PrometheusRule"}
+CRD_KINDS = {
+    "Rollout",
+    "AnalysisTemplate",
+    "ExternalSecret",
+    "ClusterSecretStore",
+    "ServiceMonitor",
+    "PrometheusRule",
+    "Certificate",
+    "Issuer",
+}
 
 
 def _objects(name: str = "prod") -> dict[str, dict]:
@@ -64,6 +72,11 @@ def test_every_crd_kind_has_a_vendored_schema_with_its_source_noted() -> None:
         ("ExternalSecret/api-database", ("spec", "target", "creationPolicy"), "Always", "'Always' is not one of"),
         ("ClusterSecretStore/aws-secrets-manager", ("spec", "provider", "aws", "service"), "S3", "'S3' is not one of"),
         ("ServiceMonitor/api", ("spec", "endpoints", 0, "interval"), "30 seconds", "does not match"),
+        ("ServiceMonitor/api", ("spec", "endpoints", 0, "tlsConfig", "servername"), "x", "'servername' was unexpected"),
+        ("Certificate/api-tls", ("spec", "renewBefore"), 720, "720 is not of type 'string'"),
+        ("Certificate/api-tls", ("spec", "dnsName"), ["x"], "'dnsName' was unexpected"),
+        ("Certificate/api-tls", ("spec", "privateKey", "rotationPolicy"), "Sometimes", "'Sometimes' is not one of"),
+        ("Issuer/api-ca", ("spec", "ca", "secret"), "api-ca", "'secret' was unexpected"),
         # the Rollout's pod template is checked against the core PodTemplateSpec of the version
         (
             "Rollout/api",
@@ -92,6 +105,6 @@ def test_the_kubernetes_version_matters() -> None:
 
 
 def test_an_unknown_crd_is_reported(tmp_path: Path) -> None:
-    obj = {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": "x"}, "spec": {}}
+    obj = {"apiVersion": "trust.cert-manager.io/v1alpha1", "kind": "Bundle", "metadata": {"name": "x"}, "spec": {}}
     problems = validate_object(obj, "1.31", SCHEMAS, "f")
-    assert len(problems) == 1 and "no vendored schema for cert-manager.io/v1 Certificate" in problems[0].message
+    assert len(problems) == 1 and "no vendored schema for trust.cert-manager.io/v1alpha1 Bundle" in problems[0].message

@@ -93,8 +93,8 @@ def test_render_writes_all_three_and_check_passes(tmp_path: Path) -> None:
     assert done.returncode == ExitStatus.OK, done.stderr
     for name in CLOUD_ENVIRONMENTS:
         assert f"{name}: {len(LAYOUT)} files" in done.stdout
-    assert "dev: 16 files in kubernetes/dev/ (16 changed)" in done.stdout
-    assert "staging: 16 files in kubernetes/staging/ (up to date)" in done.stdout
+    assert f"dev: {len(LAYOUT)} files in kubernetes/dev/ ({len(LAYOUT)} changed)" in done.stdout
+    assert f"staging: {len(LAYOUT)} files in kubernetes/staging/ (up to date)" in done.stdout
     assert run_qvctl("render", "--check", env={"QV_ROOT": str(repo)}).returncode == ExitStatus.OK
 
 

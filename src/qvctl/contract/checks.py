@@ -12,6 +12,7 @@ from qvctl.contract.errors import ContractMissing
 from qvctl.contract.external_secrets import check_external_secrets_terraform
 from qvctl.contract.internal_names import check_internal_names
 from qvctl.contract.irsa import check_irsa_annotations, check_irsa_terraform
+from qvctl.contract.pod_tls import check_pod_tls
 from qvctl.contract.probes import check_probes
 from qvctl.contract.problem import Problem
 from qvctl.contract.references import check_no_secret_data, check_references
@@ -37,4 +38,6 @@ def cross_layer_problems(root: Path, rendered: Rendered) -> list[Problem]:
     problems += check_external_secrets_terraform(root, rendered)
     problems += check_internal_names(root, rendered)
     problems += check_certificate_names(root, rendered)
+    # Inside the cluster: the API pods' own certificate and everyone who talks to them.
+    problems += check_pod_tls(rendered)
     return problems

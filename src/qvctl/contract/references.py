@@ -18,11 +18,18 @@ def check_references(rendered: Rendered) -> list[Problem]:
     namespaces = {o["metadata"]["name"] for _, o in objects(rendered) if o["kind"] == "Namespace"}
     pods = [(o["metadata"].get("namespace"), pod_labels(o), o) for _, o in objects(rendered) if pod_spec(o) is not None]
     services = index(rendered, "Service")
+    # The Secrets the rendered set creates: ExternalSecrets' targets and cert-manager Certificates'.
     secrets = {
         (o["metadata"]["namespace"], o["spec"]["target"]["name"])
         for _, o in objects(rendered)
         if o["kind"] == "ExternalSecret"
     }
+    secrets |= {
+        (o["metadata"]["namespace"], o["spec"]["secretName"])
+        for _, o in objects(rendered)
+        if o["kind"] == "Certificate"
+    }
+    issuers = index(rendered, "Issuer")
     config_maps = index(rendered, "ConfigMap")
     accounts = index(rendered, "ServiceAccount")
     templates = index(rendered, "AnalysisTemplate")
@@ -50,7 +57,7 @@ def check_references(rendered: Rendered) -> list[Problem]:
                         file,
                         obj,
                         f"volume {volume['name']} mounts Secret {volume['secret']['secretName']!r}, "
-                        "which no ExternalSecret creates",
+                        "which no ExternalSecret or Certificate creates",
                     )
                 if "configMap" in volume and (ns, volume["configMap"]["name"]) not in config_maps:
                     bad(
@@ -62,7 +69,12 @@ def check_references(rendered: Rendered) -> list[Problem]:
                 for item in container.get("env", []):
                     ref = (item.get("valueFrom") or {}).get("secretKeyRef")
                     if ref and (ns, ref["name"]) not in secrets:
-                        bad(file, obj, f"{item['name']} reads Secret {ref['name']!r}, which no ExternalSecret creates")
+                        bad(
+                            file,
+                            obj,
+                            f"{item['name']} reads Secret {ref['name']!r}, "
+                            "which no ExternalSecret or Certificate creates",
+                        )
         if kind in ("Service", "PodDisruptionBudget", "NetworkPolicy"):
             chosen = (
                 spec.get("selector")
@@ -121,6 +133,12 @@ def check_references(rendered: Rendered) -> list[Problem]:
             allowed = [c.get("namespaces", []) for c in (cluster_store or {}).get("spec", {}).get("conditions", [])]
             if cluster_store and allowed and not any(ns in names for names in allowed):
                 bad(file, obj, f"ClusterSecretStore {store['name']!r} does not admit namespace {ns!r}")
+        if kind == "Certificate":
+            issuer = spec["issuerRef"]
+            if issuer.get("kind", "Issuer") == "Issuer" and (ns, issuer["name"]) not in issuers:
+                bad(file, obj, f"Issuer {issuer['name']!r} is not rendered")
+        if kind == "Issuer" and "ca" in spec and (ns, spec["ca"]["secretName"]) not in secrets:
+            bad(file, obj, f"signs with Secret {spec['ca']['secretName']!r}, which no Certificate creates")
         if kind == "ClusterSecretStore":
             account = spec["provider"]["aws"].get("auth", {}).get("jwt", {}).get("serviceAccountRef")
             if account and (account.get("namespace"), account["name"]) not in accounts:

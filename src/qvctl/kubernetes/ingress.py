@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qvctl.kubernetes import naming
+from qvctl.kubernetes import naming, service
 from qvctl.kubernetes.common import Manifest, labels, metadata
 from qvctl.spec import Environment
 
@@ -20,9 +20,18 @@ def ingress(env: Environment) -> Manifest:
         ),
         f"{prefix}/limit-connections": "50",
         f"{prefix}/custom-headers": f"{ns}/api-response-headers",
+        # TLS to the pods, verified: the CA is the `ca.crt` cert-manager writes into the pods' own
+        # Secret (the namespace CA that signed them; that Secret rather than the CA's own, so the
+        # controller never holds the CA's key), and the name is one their certificate carries.
+        # The canary Ingress Argo Rollouts derives from this one inherits these settings.
+        f"{prefix}/backend-protocol": "HTTPS",
+        f"{prefix}/proxy-ssl-verify": "on",
+        f"{prefix}/proxy-ssl-secret": f"{ns}/{naming.API_TLS_SECRET}",
+        f"{prefix}/proxy-ssl-name": naming.service_host(env, service.STABLE),
+        f"{prefix}/proxy-ssl-protocols": "TLSv1.2 TLSv1.3",
     }
     host = naming.public_host(env)
-    backend = {"service": {"name": "api", "port": {"name": "http"}}}
+    backend = {"service": {"name": service.STABLE, "port": {"name": "https"}}}
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -34,10 +43,15 @@ def ingress(env: Environment) -> Manifest:
             "rules": [
                 # Only what users need: the API's routes and the bare readiness answer. /metrics,
                 # /docs and /openapi.json stay inside the cluster (Prometheus scrapes the pods).
-                {"host": host, "http": {"paths": [
-                    {"path": naming.API_PATH_PREFIX, "pathType": "Prefix", "backend": backend},
-                    {"path": naming.READINESS_PATH, "pathType": "Exact", "backend": backend},
-                ]}},
+                {
+                    "host": host,
+                    "http": {
+                        "paths": [
+                            {"path": naming.API_PATH_PREFIX, "pathType": "Prefix", "backend": backend},
+                            {"path": naming.READINESS_PATH, "pathType": "Exact", "backend": backend},
+                        ]
+                    },
+                },
                 # The ALB's target-group health check reaches nginx by pod IP, with no host name:
                 # only the readiness path answers requests without one.
                 {"http": {"paths": [{"path": naming.READINESS_PATH, "pathType": "Exact", "backend": backend}]}},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qvctl.kubernetes import naming
+from qvctl.kubernetes import naming, service
 from qvctl.kubernetes.common import Manifest, labels, metadata
 from qvctl.spec import Environment
 
@@ -20,6 +20,19 @@ def service_monitor(env: Environment) -> Manifest:
             "namespaceSelector": {"matchNames": [ns]},
             # The pod-template hash becomes a series label: the rollout analysis queries by it.
             "podTargetLabels": ["rollouts-pod-template-hash"],
-            "endpoints": [{"port": "http", "path": naming.METRICS_PATH, "interval": "30s", "scheme": "http"}],
+            # HTTPS verified against the namespace CA (the `ca.crt` of the pods' Secret) and a name
+            # the pods' certificate carries: Prometheus scrapes pod addresses, which it does not name.
+            "endpoints": [
+                {
+                    "port": "https",
+                    "path": naming.METRICS_PATH,
+                    "interval": "30s",
+                    "scheme": "https",
+                    "tlsConfig": {
+                        "ca": {"secret": {"name": naming.API_TLS_SECRET, "key": "ca.crt"}},
+                        "serverName": naming.service_host(env, service.METRICS),
+                    },
+                }
+            ],
         },
     }

@@ -36,6 +36,9 @@ DB_PASSWORD_FILE = f"{SECRETS_DIR}/database/password"
 # Only the migration Job mounts the schema owner's password.
 DB_OWNER_PASSWORD_FILE = f"{SECRETS_DIR}/database-owner/password"
 ENVIRONMENT_CA_FILE = f"{SECRETS_DIR}/pki/ca.crt"
+# The API pods' own serving certificate (cert-manager, certificates.py) and where `serve` reads it.
+API_TLS_SECRET = "api-tls"  # noqa: S105 - a Secret object name, not a secret
+API_TLS_DIR = f"{SECRETS_DIR}/tls"
 # The Secret External Secrets fills with the cache's URL (<project>/<env>/cache/endpoint).
 CACHE_URL_SECRET = "api-cache"  # noqa: S105 - a Secret object name, not a secret
 # ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
@@ -96,6 +99,12 @@ def image_registry(env: Environment) -> str:
 def public_host(env: Environment) -> str:
     """The name users reach: Terraform's edge module points the domain's apex record at the ALBs."""
     return env.domain
+
+
+def service_host(env: Environment, service: str) -> str:
+    """A Service's in-cluster name, `<service>.<namespace>.svc`: what a client inside the cluster
+    verifies the API pods' certificate against (the cluster domain suffix is left to the resolver)."""
+    return f"{service}.{env.kubernetes.namespace}.svc"
 
 
 def dns_label(value: str) -> str:

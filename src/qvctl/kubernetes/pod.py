@@ -25,6 +25,8 @@ _MOUNTS = {
     SERVER: {
         "api-database": naming.DB_PASSWORD_FILE.rsplit("/", 1)[0],
         "environment-ca": naming.ENVIRONMENT_CA_FILE.rsplit("/", 1)[0],
+        # Its serving certificate and key (cert-manager); the migration serves nothing.
+        naming.API_TLS_SECRET: naming.API_TLS_DIR,
     },
     MIGRATE: {
         "api-database-owner": naming.DB_OWNER_PASSWORD_FILE.rsplit("/", 1)[0],
@@ -37,10 +39,10 @@ def _secret_volumes(role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any
     mounts_at = _MOUNTS[role]
     volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
     mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108 - the container's own emptyDir
-    for secret in synced_secrets():
-        if secret.name in mounts_at:
-            volumes.append({"name": secret.name, "secret": {"secretName": secret.name, "defaultMode": 0o440}})
-            mounts.append({"name": secret.name, "mountPath": mounts_at[secret.name], "readOnly": True})
+    for name in [secret.name for secret in synced_secrets()] + [naming.API_TLS_SECRET]:
+        if name in mounts_at:
+            volumes.append({"name": name, "secret": {"secretName": name, "defaultMode": 0o440}})
+            mounts.append({"name": name, "mountPath": mounts_at[name], "readOnly": True})
     return volumes, mounts
 
 
@@ -56,6 +58,11 @@ def image(env: Environment) -> str:
     """`repository:tag@digest`: the runtime pulls by the digest; the tag stays for the people reading it."""
     pinned, digest = pinned_image(env)
     return f"{naming.image_registry(env)}/{pinned.repository}:{pinned.tag}@{digest}"
+
+
+def serve_tls_args() -> list[str]:
+    """`qv-api serve` options that make the pod serve HTTPS with its mounted certificate."""
+    return ["--tls-cert", f"{naming.API_TLS_DIR}/tls.crt", "--tls-key", f"{naming.API_TLS_DIR}/tls.key"]
 
 
 def container(env: Environment, name: str, args: list[str], role: str) -> dict[str, Any]:
@@ -79,11 +86,12 @@ def container(env: Environment, name: str, args: list[str], role: str) -> dict[s
     }
     if role == SERVER:
         port = env.application.port
-        spec["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+        spec["ports"] = [{"name": "https", "containerPort": port, "protocol": "TCP"}]
 
         def probe(path: str, period: int, failures: int) -> dict[str, Any]:
+            # The kubelet speaks TLS to the port without verifying the certificate (it has no CA).
             return {
-                "httpGet": {"path": path, "port": "http"},
+                "httpGet": {"path": path, "port": "https", "scheme": "HTTPS"},
                 "periodSeconds": period,
                 "timeoutSeconds": 2,
                 "failureThreshold": failures,

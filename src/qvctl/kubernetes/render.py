@@ -19,6 +19,7 @@ from qvctl import rendered_files
 from qvctl.kubernetes import (
     analysis,
     autoscaling,
+    certificates,
     config,
     ingress,
     log_shipping,
@@ -43,6 +44,7 @@ LAYOUT: tuple[tuple[str, Callable[[Environment], list[Manifest]]], ...] = (
     ("30-network-policies.yaml", lambda env: network.network_policies(env) + network.logging_network_policies(env)),
     ("40-config.yaml", lambda env: [config.config_map(env), ingress.response_headers(env)]),
     ("41-external-secrets.yaml", lambda env: [secrets.secret_store(env), *secrets.external_secrets(env)]),
+    ("45-certificates.yaml", certificates.certificates),
     ("50-services.yaml", service.services),
     ("60-migration-job.yaml", lambda env: [migration.migration_job(env)]),
     ("70-analysis-template.yaml", lambda env: [analysis.analysis_template(env)]),
@@ -55,8 +57,6 @@ LAYOUT: tuple[tuple[str, Callable[[Environment], list[Manifest]]], ...] = (
 )
 
 
-
-
 def header(env: Environment) -> str:
     return (
         f"# Rendered by `qvctl render {env.name}` from environments/{env.name}.yaml. Do not edit:\n"
@@ -66,7 +66,11 @@ def header(env: Environment) -> str:
 
 def dump(documents: list[Manifest]) -> str:
     return yaml.dump_all(
-        documents, Dumper=rendered_files.BlockDumper, sort_keys=True, default_flow_style=False, explicit_start=True,
+        documents,
+        Dumper=rendered_files.BlockDumper,
+        sort_keys=True,
+        default_flow_style=False,
+        explicit_start=True,
         width=100,
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.analysis import ANALYSIS_TEMPLATE, blue_green_analysis_seconds
 from qvctl.kubernetes.common import ROLLOUTS_API_VERSION, Manifest, labels, metadata, selector
-from qvctl.kubernetes.pod import SERVER, container, pod_spec, workload_skips
+from qvctl.kubernetes.pod import SERVER, container, pod_spec, serve_tls_args, workload_skips
 from qvctl.spec import Environment
 
 
@@ -19,7 +19,16 @@ def rollout(env: Environment) -> Manifest:
     server = container(
         env,
         "api",
-        ["serve", "--host", "0.0.0.0", "--port", str(env.application.port), "--workers", "1"],  # noqa: S104 - a pod
+        [
+            "serve",
+            "--host",
+            "0.0.0.0",  # noqa: S104 - a pod's own address: the NetworkPolicies decide who reaches it
+            "--port",
+            str(env.application.port),
+            "--workers",
+            "1",
+            *serve_tls_args(),
+        ],
         SERVER,
     )
     pod = pod_spec(env, server, SERVER)
@@ -89,7 +98,8 @@ def _strategy(env: Environment) -> dict[str, Any]:
             # ReplicaSet stays up for the rollback window (and at least until the analysis could have
             # failed), so a rollback inside it is one Service switch.
             "postPromotionAnalysis": _analysis_ref(),
-            "scaleDownDelaySeconds": max(policy.blue_green.rollback_window_seconds,
-                                         blue_green_analysis_seconds(env) + 30),
+            "scaleDownDelaySeconds": max(
+                policy.blue_green.rollback_window_seconds, blue_green_analysis_seconds(env) + 30
+            ),
         }
     }
