@@ -88,8 +88,7 @@ def test_zizmor_finds_nothing_and_catches_the_flawed_workflow(flawed: Path) -> N
 def test_checkov_passes_the_workflows_and_fails_the_flawed_one(flawed: Path) -> None:
     # One scan of both trees: Checkov's start-up is most of its time.
     shutil.copytree(GITHUB, flawed / "repository" / ".github")
-    done = _run(checkov_binary(), "-d", str(flawed), "--framework", "github_actions", "--skip-download",
-                "-o", "json")
+    done = _run(checkov_binary(), "-d", str(flawed), "--framework", "github_actions", "--skip-download", "-o", "json")
     report = json.loads(done.stdout)
     reports = report if isinstance(report, list) else [report]
     failed = {(c["check_id"], Path(c["file_path"]).name) for r in reports for c in r["results"]["failed_checks"]}
@@ -113,8 +112,12 @@ def _steps_and_jobs() -> list[tuple[str, dict[str, object]]]:
 
 
 def test_every_action_is_pinned_by_commit_with_its_release_in_a_comment() -> None:
-    lines = [(path.name, line.split("uses:", 1)[1].strip()) for path in [*WORKFLOWS, *ACTIONS]
-             for line in path.read_text().splitlines() if re.match(r"^\s*(- )?uses:", line)]
+    lines = [
+        (path.name, line.split("uses:", 1)[1].strip())
+        for path in [*WORKFLOWS, *ACTIONS]
+        for line in path.read_text().splitlines()
+        if re.match(r"^\s*(- )?uses:", line)
+    ]
     assert lines, "no `uses:` found: the workflows were not read"
     loose = [f"{name}: {ref}" for name, ref in lines if not (PINNED.match(ref) or LOCAL.match(ref))]
     assert loose == []
@@ -132,7 +135,8 @@ def test_no_permission_by_default_a_timeout_on_every_job_and_no_persisted_creden
     for name, step in _steps_and_jobs():
         uses = str(step.get("uses", ""))
         with_ = step.get("with") or {}
-        if uses.startswith("actions/checkout@") and (not isinstance(with_, dict)
-                                                      or with_.get("persist-credentials") is not False):
+        if uses.startswith("actions/checkout@") and (
+            not isinstance(with_, dict) or with_.get("persist-credentials") is not False
+        ):
             problems.append(f"{name}: a checkout keeps the token in .git/config (persist-credentials: false)")
     assert problems == []
