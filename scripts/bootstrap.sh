@@ -14,6 +14,7 @@ APT_PACKAGES=(
   prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
   prometheus-redis-exporter prometheus-nginx-exporter prometheus-blackbox-exporter
   wrk curl ca-certificates iproute2 procps nftables
+  jq  # evaluates gh's --jq filters in the tests of scripts/ci (tests/unit/test_ci_scripts.py)
   debootstrap  # the Debian chroot host the hardening role is tested against (tests/chroot_host.py)
 )
 PYTHON=${PYTHON:-python3}

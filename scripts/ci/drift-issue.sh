@@ -2,13 +2,13 @@
 # One open issue per drifted environment: `qvctl drift ENV` exited STATUS with REPORT as its output.
 # 2 (drift): open the issue "Drift in ENV", or comment the new report on the one already open.
 # 0 (no drift): close that issue, saying so. Anything else is the drift job's own failure, not news
-# about the environment: nothing is filed. Needs GH_TOKEN and GITHUB_REPOSITORY (gh reads both), RUN_URL.
+# about the environment: nothing is filed. Needs GH_TOKEN and GH_REPO (owner/name; gh reads both), RUN_URL.
 set -euo pipefail
 usage="usage: scripts/ci/drift-issue.sh ENV STATUS REPORT"
 env=${1:?$usage}
 status=${2:?$usage}
 report=${3:?$usage}
-: "${GH_TOKEN:?}" "${GITHUB_REPOSITORY:?}" "${RUN_URL:?}"
+: "${GH_TOKEN:?}" "${GH_REPO:?}" "${RUN_URL:?}"
 [[ $env =~ ^[a-z][a-z0-9-]*$ ]] || { echo "not an environment name: $env" >&2; exit 2; }
 
 title="Drift in $env"
