@@ -26,7 +26,7 @@ GITHUB = ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
 ACTIONS = sorted(GITHUB.glob("actions/*/action.yml"))
 # A full commit SHA and the release it is, as Dependabot and zizmor write it.
-PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} +# v\d+\.\d+\.\d+$")
 LOCAL = re.compile(r"^\$/\.github/(actions|workflows)/")
 
 FLAWED = """\
