@@ -3,6 +3,8 @@
 # Debian packages (only the missing ones), the project's virtualenv (.venv) from
 # requirements.lock, and Checkov in its own virtualenv (.tools/checkov) because it pins
 # versions that clash with ours. Safe to run again; a no-op when nothing changed.
+# Arguments name the parts to install (apt, venv, checkov); none means all three. The cloud
+# workflows install only the venv: a GitHub runner is not the Debian 12 machine the apt part knows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +14,7 @@ APT_PACKAGES=(
   prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
   prometheus-redis-exporter prometheus-nginx-exporter prometheus-blackbox-exporter
   wrk curl ca-certificates iproute2 procps nftables
+  jq  # evaluates gh's --jq filters in the tests of scripts/ci (tests/unit/test_ci_scripts.py)
   debootstrap  # the Debian chroot host the hardening role is tested against (tests/chroot_host.py)
 )
 PYTHON=${PYTHON:-python3}
@@ -76,8 +79,15 @@ install_checkov() {
   echo "$want" > "$stamp"
 }
 
-install_apt
-install_venv
-install_checkov
+PARTS=("$@")
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(apt venv checkov)
+for part in "${PARTS[@]}"; do
+  case "$part" in
+    apt) install_apt ;;
+    venv) install_venv ;;
+    checkov) install_checkov ;;
+    *) log "unknown part '$part': choose among apt, venv, checkov" >&2; exit 2 ;;
+  esac
+done
 command -v terraform >/dev/null || log "warning: terraform is not on the PATH; .venv/bin/qvctl doctor says how to get it" >&2
 log "ready: .venv/bin/qvctl"

@@ -43,3 +43,18 @@ module "state" {
   lifecycle_enabled = !local.emulated
   force_destroy     = local.spec.kind == "local"
 }
+
+# GitHub Actions' roles for this environment (docs/pipeline.md): next to the state bucket because
+# the plan role reads it, and because whoever bootstraps an account is the one who may grant CI.
+module "ci_oidc" {
+  source = "../modules/ci_oidc"
+  count  = var.github_repository != null && local.spec.kind == "cloud" ? 1 : 0
+
+  name               = "${local.spec.project}-${local.spec.name}"
+  github_repository  = var.github_repository
+  github_environment = local.spec.name
+  oidc_provider_arn  = var.github_oidc_provider_arn
+  state_bucket_arn   = "arn:aws:s3:::${module.state.bucket}"
+  state_kms_key_arn  = module.state.kms_key_arn
+  eks_cluster_arns   = ["arn:aws:eks:${local.spec.regions.primary}:${local.spec.account_id}:cluster/${local.spec.project}-${local.spec.name}-primary"]
+}

@@ -14,3 +14,15 @@ variable "aws_endpoint_url" {
   type        = string
   default     = null
 }
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose workflows plan, apply and release this environment (OIDC roles, docs/pipeline.md); null makes no CI roles."
+  type        = string
+  default     = null
+}
+
+variable "github_oidc_provider_arn" {
+  description = "GitHub's OIDC provider when this account already has one (another environment's bootstrap made it); null creates it."
+  type        = string
+  default     = null
+}

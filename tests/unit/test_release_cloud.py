@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from qvctl.commands.release import StrategyOption, refuse_other_cloud_strategy
 from qvctl.commands.render import render_targets
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
@@ -125,6 +126,22 @@ def test_deploy_needs_the_digest_and_then_renders_the_rollout_by_it(tmp_path: Pa
     assert image == f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/quantumvest/api:1.4.0@{DIGEST}"
     assert f"now runs {image}" in done.stdout
     assert render_targets(Context(root=repo, environ={}), "dev", check=True) == []
+
+
+@pytest.mark.parametrize("name", CLOUD_ENVIRONMENTS)
+def test_a_cloud_strategy_other_than_the_specs_is_refused_and_the_same_one_accepted(ctx: Context, name: str) -> None:
+    # The release workflow asks for --strategy canary: in the cloud the Rollout renders the spec's
+    # strategy, so a different one must be refused rather than silently ignored.
+    spec = require_environment(ctx, name)
+    own = StrategyOption(spec.rollout.strategy.replace("_", "-"))
+    other = next(option for option in StrategyOption if option != own)
+    with pytest.raises(QvError) as caught:
+        refuse_other_cloud_strategy(spec, other)
+    assert caught.value.status == ExitStatus.INVALID_INPUT
+    assert caught.value.message.startswith(f"--strategy {other.value}: {name}'s Rollout runs its spec's "
+                                           f"rollout.strategy ({own.value})")
+    refuse_other_cloud_strategy(spec, own)
+    refuse_other_cloud_strategy(spec, None)
 
 
 def test_a_digest_for_the_local_environment_is_refused() -> None:

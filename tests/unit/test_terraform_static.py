@@ -16,7 +16,7 @@ import yaml
 from tests.terraform_support import EMULATOR_KEYS, ROOT, TF_DIR, Workdir, terraform_binary
 
 MODULES = ["region", "network", "security", "eks", "database_hosts", "host", "cache", "storage", "observability",
-           "edge", "private_dns", "secrets", "state"]
+           "edge", "private_dns", "secrets", "state", "ci_oidc"]
 
 
 @pytest.fixture(scope="module")

@@ -81,6 +81,7 @@ def deploy(
     ctx = Context.discover()
     spec = require_environment(ctx, env)
     if spec.kind == "cloud":
+        refuse_other_cloud_strategy(spec, strategy)
         _deploy_cloud(ctx, spec, version, digest)
         return
     if digest is not None:
@@ -107,6 +108,17 @@ def deploy(
             raise QvError(f"interrupted{where}: `qvctl deploy --resume` goes on, `qvctl abort` sends every "
                           "request to the stable version", ExitStatus.INTERRUPTED) from None
     _finished(rollout)
+
+
+def refuse_other_cloud_strategy(spec: Environment, strategy: StrategyOption | None) -> None:
+    """In the cloud the Rollout's strategy is rendered from the spec: a different --strategy would be ignored."""
+    if strategy is None:
+        return
+    rendered = StrategyOption(spec.rollout.strategy.replace("_", "-"))
+    if strategy != rendered:
+        raise QvError(f"--strategy {strategy.value}: {spec.name}'s Rollout runs its spec's rollout.strategy "
+                      f"({rendered.value}); change it in environments/{spec.name}.yaml (spec unchanged)",
+                      ExitStatus.INVALID_INPUT)
 
 
 def _deploy_cloud(ctx: Context, spec: Environment, version: str | None, digest: str | None) -> None:
