@@ -227,6 +227,14 @@ def test_killing_an_api_instance_is_invisible_through_nginx(platform: Platform) 
 def test_logs_shows_a_components_log(platform: Platform) -> None:
     done = qvctl("logs", "nginx", "--env", ENVIRONMENT, "-n", "5", timeout=30)
     assert done.returncode == 0, done.stderr
+    # The health gate's requests went through nginx: its last lines are JSON access records, each
+    # prefixed with the first edge host and the component.
+    lines = done.stdout.splitlines()
+    assert 1 <= len(lines) <= 5, done.stdout
+    for line in lines:
+        source, _, record = line.partition("  ")
+        assert source == "edge1/nginx", line
+        assert {"uri", "status", "request_id"} <= json.loads(record).keys(), line
     unknown = qvctl("logs", "no-such-component", "--env", ENVIRONMENT, timeout=30)
     assert unknown.returncode == 2 and "no log file for 'no-such-component'" in unknown.stderr
 
