@@ -132,7 +132,8 @@ def test_a_good_version_is_promoted_through_every_step_and_the_old_one_retired(
     assert all(s["measurements"] and s["measurements"][-1]["verdict"] == "pass" for s in last["steps"])
     stable = _releases(platform)["stable"]
     assert stable != before and stable.startswith("good-1@")
-    assert all(stable in line for line in _servers(platform).splitlines() if line.startswith("server "))
+    servers = [line for line in _servers(platform).splitlines() if line.startswith("server ")]
+    assert servers and all(stable in line for line in servers), servers
     _assert_all_on_stable(platform)
     # The stable instances now run the new build: no process of the old one is left.
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
@@ -242,7 +243,8 @@ def test_blue_green_rollback_inside_the_window_returns_to_blue_at_once(
     driver = _background_deploy(platform, version, "--strategy", "blue-green")
     try:
         _wait_for("the switch to green", lambda: (_in_progress(platform) or {}).get("phase") == "switched", 120)
-        assert all("candidate" in line for line in _servers(platform).splitlines() if line.startswith("server "))
+        servers = [line for line in _servers(platform).splitlines() if line.startswith("server ")]
+        assert servers and all("candidate" in line for line in servers), servers
         asked = time.time()
         done = platform.qvctl("rollback", ENVIRONMENT, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr

@@ -285,4 +285,5 @@ def test_service_monitor_scrapes_the_metrics_service(rendered: Rendered) -> None
     assert monitor["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s", "scheme": "http"}]
     assert "rollouts-pod-template-hash" in monitor["podTargetLabels"]
     service = _one(rendered, "Service", "api-metrics")
-    assert all(service["metadata"]["labels"][k] == v for k, v in monitor["selector"]["matchLabels"].items())
+    selected = monitor["selector"]["matchLabels"]
+    assert selected and all(service["metadata"]["labels"].get(k) == v for k, v in selected.items())

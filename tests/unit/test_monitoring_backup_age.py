@@ -57,4 +57,5 @@ def test_the_spec_schedule_moves_the_threshold() -> None:
 
 def test_alerts_name_the_environment_stanza() -> None:
     local = load_environment(spec_path(ROOT, "local"))
-    assert all('stanza="quantumvest-local"' in str(rule["expr"]) for rule in backup_alerts(local))
+    rules = backup_alerts(local)
+    assert rules and all('stanza="quantumvest-local"' in str(rule["expr"]) for rule in rules)

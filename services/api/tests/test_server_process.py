@@ -93,7 +93,7 @@ def test_sigterm_lets_the_in_flight_request_finish(server, servers) -> None:
     assert process.wait(20) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after its graceful exit
 
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
-    assert all("request_id" in line and "level" in line for line in lines)
+    assert lines and all("request_id" in line and "level" in line for line in lines)
     access = [line for line in lines if line["message"] == "request" and line["request_id"] == "in-flight-1"]
     assert [(a["route"], a["status"]) for a in access] == [("/api/v1/prices/bulk", 200)]
     assert any(line["message"].startswith("stopping") for line in lines)
