@@ -59,8 +59,10 @@ def main(count: int) -> None:
                 servers.redis.start()
         timeout_ms = settings.redis_socket_timeout_seconds * 1000
         for state, first, rest in rows:
-            print(f"cache {state}: first request {first:.1f} ms, then {rest:.1f} ms each "
-                  f"({count} GETs; socket timeout {timeout_ms:.0f} ms)")
+            print(
+                f"cache {state}: first request {first:.1f} ms, then {rest:.1f} ms each "
+                f"({count} GETs; socket timeout {timeout_ms:.0f} ms)"
+            )
     finally:
         servers.destroy()
 

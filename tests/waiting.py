@@ -9,8 +9,9 @@ from collections.abc import Callable
 DEADLINE_SECONDS = 30.0
 
 
-def wait_until(what: str, condition: Callable[[], bool], seconds: float = DEADLINE_SECONDS,
-               every: float = 0.05) -> None:
+def wait_until(
+    what: str, condition: Callable[[], bool], seconds: float = DEADLINE_SECONDS, every: float = 0.05
+) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, f"{what}: not within {seconds:.0f} s"
