@@ -72,14 +72,21 @@ def test_snapshot_writes_the_page_and_every_panel_has_data(platform: Platform, t
             created = client.post("/api/v1/portfolios", json={"name": "dashboards", "base_currency": "USD"})
             assert created.status_code == 201, created.text
             assert client.delete(f"/api/v1/portfolios/{created.json()['id']}").status_code == 204
-    time.sleep(30)  # two scrapes: rate() needs two samples after the traffic
+    # rate() needs two scrapes after the traffic: snapshot again until every panel has data, up to a
+    # deadline, rather than sleeping a fixed time and hoping both scrapes came.
     page = tmp_path / "snapshot.html"
-    done = platform.qvctl("dashboards", "snapshot", "--output", str(page), timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert f"page: {page}" in done.stdout
-    html = page.read_text()
-    panels = re.findall(r'<figure class="panel [a-z]+" id="([^"]+)" data-panel="[^"]*" data-series="(\d+)"', html)
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        done = platform.qvctl("dashboards", "snapshot", "--output", str(page), timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"page: {page}" in done.stdout
+        html = page.read_text()
+        panels = re.findall(r'<figure class="panel [a-z]+" id="([^"]+)" data-panel="[^"]*" data-series="(\d+)"',
+                            html)
+        empty = [anchor for anchor, series in panels if series == "0"]
+        if not empty or time.monotonic() > deadline:
+            break
+        time.sleep(15)
     boards = committed_boards(platform.checkout)
     assert len(panels) == sum(len(b.panels) for b in boards), "every panel of every dashboard is on the page"
-    empty = [anchor for anchor, series in panels if series == "0"]
     assert empty == [], f"panels without data: {empty}\n{done.stdout}"

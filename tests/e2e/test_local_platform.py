@@ -31,6 +31,7 @@ import redis
 
 from qvctl.platform import credentials, emulator, procscan
 
+from ..waiting import wait_until
 from .conftest import (
     CHECKOUT,
     EDGE,
@@ -196,7 +197,7 @@ def test_killing_an_api_instance_is_invisible_through_nginx(platform: Platform) 
 
     def traffic() -> None:
         with platform.client() as client:
-            for _ in range(400):  # bounded: at most 400 requests, about 20 s
+            for _ in range(2400):  # bounded: at most 2400 requests, about 2 minutes
                 if stop.is_set():
                     break
                 try:
@@ -207,7 +208,7 @@ def test_killing_an_api_instance_is_invisible_through_nginx(platform: Platform) 
 
     sender = threading.Thread(target=traffic)
     sender.start()
-    time.sleep(1.0)
+    wait_until("traffic flows before the kill", lambda: len(results) >= 10)
     os.kill(before["pid"], signal.SIGKILL)
     deadline = time.monotonic() + 60
     after = before
@@ -216,7 +217,8 @@ def test_killing_an_api_instance_is_invisible_through_nginx(platform: Platform) 
         if after["process"] == "RUNNING" and after["pid"] != before["pid"] and after["healthy"]:
             break
         time.sleep(1.0)
-    time.sleep(2.0)  # traffic also flows once the instance is back
+    back = len(results)
+    wait_until("traffic flows once the instance is back", lambda: len(results) >= back + 20 or not sender.is_alive())
     stop.set()
     sender.join(timeout=30)
     assert after["pid"] != before["pid"] and after["process"] == "RUNNING" and after["healthy"], after
@@ -227,6 +229,14 @@ def test_killing_an_api_instance_is_invisible_through_nginx(platform: Platform) 
 def test_logs_shows_a_components_log(platform: Platform) -> None:
     done = qvctl("logs", "nginx", "--env", ENVIRONMENT, "-n", "5", timeout=30)
     assert done.returncode == 0, done.stderr
+    # The health gate's requests went through nginx: its last lines are JSON access records, each
+    # prefixed with the first edge host and the component.
+    lines = done.stdout.splitlines()
+    assert 1 <= len(lines) <= 5, done.stdout
+    for line in lines:
+        source, _, record = line.partition("  ")
+        assert source == "edge1/nginx", line
+        assert {"uri", "status", "request_id"} <= json.loads(record).keys(), line
     unknown = qvctl("logs", "no-such-component", "--env", ENVIRONMENT, timeout=30)
     assert unknown.returncode == 2 and "no log file for 'no-such-component'" in unknown.stderr
 

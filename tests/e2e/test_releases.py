@@ -132,7 +132,8 @@ def test_a_good_version_is_promoted_through_every_step_and_the_old_one_retired(
     assert all(s["measurements"] and s["measurements"][-1]["verdict"] == "pass" for s in last["steps"])
     stable = _releases(platform)["stable"]
     assert stable != before and stable.startswith("good-1@")
-    assert all(stable in line for line in _servers(platform).splitlines() if line.startswith("server "))
+    servers = [line for line in _servers(platform).splitlines() if line.startswith("server ")]
+    assert servers and all(stable in line for line in servers), servers
     _assert_all_on_stable(platform)
     # The stable instances now run the new build: no process of the old one is left.
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
@@ -166,8 +167,7 @@ def test_a_version_that_fails_every_request_is_aborted_at_the_first_analysis(
     during = load.failed_fraction(step_start, aborted)
     print(f"\nfailed fraction during the canary: {during:.3f} over {aborted - step_start:.1f}s")
     assert during <= 0.25 * 1.0 + 0.05
-    time.sleep(2)
-    assert load.failed_fraction(aborted + 0.5, time.time()) == 0.0, "failures after the abort"
+    _assert_no_failures_after(load, aborted + 0.5)
 
 
 def test_a_version_that_fails_five_percent_of_one_route_is_aborted(
@@ -218,6 +218,14 @@ def test_blue_green_a_green_that_fails_its_smoke_checks_never_gets_traffic(
     assert load.failed_fraction(started, time.time()) == 0.0, "users saw the green's failures"
 
 
+def _assert_no_failures_after(load: Load, start: float, answers: int = 40) -> None:
+    """Requests sent after `start` (a second of the load's at least) came back, and none failed: waited
+    for by count, not for a fixed time (no answers at all would otherwise pass as no failures)."""
+    _wait_for(f"{answers} answers to requests sent after the rollout ended",
+              lambda: len(load.between(start, time.time())) >= answers, 60)
+    assert load.failed_fraction(start, time.time()) == 0.0, load.describe_failures(start)
+
+
 def _wait_for(what: str, check: Callable[[], bool], seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -242,9 +250,11 @@ def test_blue_green_rollback_inside_the_window_returns_to_blue_at_once(
     driver = _background_deploy(platform, version, "--strategy", "blue-green")
     try:
         _wait_for("the switch to green", lambda: (_in_progress(platform) or {}).get("phase") == "switched", 120)
-        assert all("candidate" in line for line in _servers(platform).splitlines() if line.startswith("server "))
+        servers = [line for line in _servers(platform).splitlines() if line.startswith("server ")]
+        assert servers and all("candidate" in line for line in servers), servers
         asked = time.time()
         done = platform.qvctl("rollback", ENVIRONMENT, timeout=120)
+        answered = time.time()
         assert done.returncode == 0, done.stdout + done.stderr
         output, _ = driver.communicate(timeout=120)
     finally:
@@ -253,10 +263,12 @@ def test_blue_green_rollback_inside_the_window_returns_to_blue_at_once(
     assert driver.returncode == 1, output
     last = _last(platform)
     assert last["outcome"] == "rolled_back"
-    # At once: the running deploy looks for requests 5 times a second and reloads nginx first.
-    back = _epoch(last["all_on_stable_at"]) - asked
-    print(f"\nrollback: all requests on blue {back:.2f}s after `qvctl rollback` was started")
-    assert back < 3.0
+    # At once: the running deploy looks for requests 5 times a second and reloads nginx first, and
+    # `qvctl rollback` returns only once the rollout has ended. The figure is printed, not asserted
+    # (durations belong to bench/): what is asserted is the order of the events.
+    on_blue = _epoch(last["all_on_stable_at"])
+    print(f"\nrollback: all requests on blue {on_blue - asked:.2f}s after `qvctl rollback` was started")
+    assert asked <= on_blue <= answered, (asked, on_blue, answered)
     assert _releases(platform)["stable"] == blue
     _assert_all_on_stable(platform)
 
@@ -281,5 +293,4 @@ def test_killing_qvctl_mid_rollout_then_abort_leaves_every_request_on_stable(
     assert _last(platform)["outcome"] == "aborted"
     assert _releases(platform)["stable"] == stable and _in_progress(platform) is None
     _assert_all_on_stable(platform)
-    time.sleep(2)
-    assert load.failed_fraction(ended, time.time()) == 0.0
+    _assert_no_failures_after(load, ended)

@@ -161,7 +161,7 @@ def test_unattended_upgrades_take_security_updates_only(hardened: Hardened) -> N
     assert 'APT::Periodic::Update-Package-Lists "1";' in dump
     origins = re.findall(r'^Unattended-Upgrade::Origins-Pattern:: "(.*)";$', dump, re.M)
     assert origins == DEFAULTS["common_unattended_origins"]
-    assert all("Debian-Security" in origin for origin in origins)
+    assert origins and all("Debian-Security" in origin for origin in origins)
     assert 'Unattended-Upgrade::Automatic-Reboot "false";' in dump
 
 

@@ -13,6 +13,8 @@ from qvctl.kubernetes.render import Rendered, render_environment
 from qvctl.spec import Environment, cloud_environments, load_environment, spec_path
 from tests.conftest import ROOT
 
+KUBERNETES_README = (ROOT / "kubernetes" / "README.md").read_text()
+REQUESTS_PER_SECOND = "qv_http_requests_per_second"
 CLOUD_ENVIRONMENTS = [env.name for env in cloud_environments(Path(__file__).resolve().parents[2])]
 
 
@@ -221,7 +223,15 @@ def test_autoscaler_uses_cpu_and_requests_per_second(rendered: Rendered) -> None
         rendered.env.application.replicas.min,
         rendered.env.application.replicas.max,
     )
-    assert {m["type"] for m in hpa["metrics"]} == {"Resource", "Pods"}
+    by_type = {m["type"]: m for m in hpa["metrics"]}
+    assert len(hpa["metrics"]) == 2 and set(by_type) == {"Resource", "Pods"}, hpa["metrics"]
+    cpu = by_type["Resource"]["resource"]
+    assert cpu["name"] == "cpu" and cpu["target"]["type"] == "Utilization"
+    assert 0 < cpu["target"]["averageUtilization"] <= 100
+    # The per-pod request rate prometheus-adapter serves, by the name kubernetes/README.md documents.
+    rate = by_type["Pods"]["pods"]
+    assert rate["metric"] == {"name": REQUESTS_PER_SECOND} and REQUESTS_PER_SECOND in KUBERNETES_README
+    assert rate["target"]["type"] == "AverageValue" and float(rate["target"]["averageValue"]) > 0
     assert _one(rendered, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
 
 
@@ -341,4 +351,5 @@ def test_service_monitor_scrapes_the_metrics_service(rendered: Rendered) -> None
     ]
     assert "rollouts-pod-template-hash" in monitor["podTargetLabels"]
     service = _one(rendered, "Service", "api-metrics")
-    assert all(service["metadata"]["labels"][k] == v for k, v in monitor["selector"]["matchLabels"].items())
+    selected = monitor["selector"]["matchLabels"]
+    assert selected and all(service["metadata"]["labels"].get(k) == v for k, v in selected.items())

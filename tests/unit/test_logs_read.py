@@ -67,7 +67,7 @@ def test_components_are_merged_by_time_not_one_after_the_other(paths: EnvPaths) 
 
 def test_the_level_filter_keeps_each_formats_warnings_and_worse(paths: EnvPaths) -> None:
     records = _read(paths, Query(level=Level.warning))
-    assert all(r.level is not None and r.level >= Level.warning for r in records)
+    assert records and all(r.level is not None and r.level >= Level.warning for r in records)
     found = {(r.label, r.lines[0].split(" ", 3)[-1][:40]) for r in records}
     text = "\n".join(r.text for r in records)
     for expected in ('"level":"warn"', "WARNING: Watchdog not supported", "ERROR:  replication slot",

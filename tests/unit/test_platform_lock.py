@@ -79,9 +79,14 @@ def test_a_removed_lock_file_is_not_a_lock(tmp_path: Path) -> None:
     first.acquire()
     path.unlink()
     second = EnvironmentLock(path, "local", "qvctl up")
-    second.acquire()  # a fresh file: nobody else holds it
-    second.release()
-    first.release()
+    second.acquire()  # a fresh file: nobody else holds it (a refusal raises)
+    try:
+        holder = read_holder(path)
+        assert holder is not None and holder.command == "qvctl up" and holder.pid == os.getpid()
+        assert second.previous is None, "a fresh file names no earlier holder to take over from"
+    finally:
+        second.release()
+        first.release()
 
 
 def test_children_do_not_inherit_the_lock(tmp_path: Path) -> None:
@@ -90,8 +95,10 @@ def test_children_do_not_inherit_the_lock(tmp_path: Path) -> None:
     with EnvironmentLock(path, "local", "qvctl up"):
         child = subprocess.Popen(["sleep", "30"], close_fds=False)
     try:
-        with EnvironmentLock(path, "local", "qvctl up"):
-            pass
+        assert child.poll() is None, "the child must still run while the lock is taken again"
+        with EnvironmentLock(path, "local", "qvctl up again"):  # a lock the child kept would refuse this
+            holder = read_holder(path)
+            assert holder is not None and holder.command == "qvctl up again"
     finally:
         child.kill()
         child.wait()

@@ -11,6 +11,8 @@ from pathlib import Path
 from qvctl.platform.procscan import environment_processes, listeners, parse_proc_net_tcp
 from qvctl.platform.supervisor import MARKER_VARIABLE
 
+from ..waiting import wait_until
+
 PROC_NET_TCP = """\
   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0101007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000
@@ -49,11 +51,7 @@ def test_processes_carrying_the_environment_marker_are_found(tmp_path: Path) -> 
     marked = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], env=env)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        import time
-
-        deadline = time.monotonic() + 5
-        while marked.pid not in environment_processes(state) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until("the marked process is found", lambda: marked.pid in environment_processes(state))
         found = environment_processes(state)
         assert marked.pid in found
         assert other.pid not in found

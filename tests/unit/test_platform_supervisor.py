@@ -13,6 +13,8 @@ from qvctl.context import Context
 from qvctl.platform import procscan, supervisor
 from qvctl.platform.paths import EnvPaths
 
+from ..waiting import DEADLINE_SECONDS, wait_until
+
 pytestmark = pytest.mark.slow
 
 
@@ -43,16 +45,13 @@ def test_start_is_idempotent_and_programs_appear_and_stop_with_it(paths) -> None
     _program(env, "sleeper-app1")
     assert supervisor.update(env) == ["sleeper-app1"]
     assert supervisor.update(env) == [], "an unchanged conf.d changes nothing"
-    proc = supervisor.wait_running(env, "sleeper-app1", timeout=10)
+    proc = supervisor.wait_running(env, "sleeper-app1", timeout=DEADLINE_SECONDS)
     assert proc.state == "RUNNING" and proc.pid > 0
     assert proc.pid in procscan.environment_processes(env.state), "children carry the environment marker"
 
     assert supervisor.stop(env).startswith("stopped")
     assert not supervisor.pid_alive(pid)
-    deadline = time.monotonic() + 5
-    while supervisor.pid_alive(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not supervisor.pid_alive(proc.pid), "stopping supervisord stops its programs"
+    wait_until("stopping supervisord stops its programs", lambda: not supervisor.pid_alive(proc.pid))
     assert supervisor.processes(env) == []
     assert supervisor.stop(env) == "not running"
 
@@ -111,7 +110,7 @@ def test_the_crash_watch_leaves_steady_programs_and_one_deliberate_restart_alone
     supervisor.start(ctx, env)
     _program(env, "api-app1")
     supervisor.update(env)
-    supervisor.wait_running(env, "api-app1", timeout=10)
+    supervisor.wait_running(env, "api-app1", timeout=DEADLINE_SECONDS)
     watch = supervisor.CrashWatch(env)
     watch()
     supervisor.rpc(env).stop_process("api-app1")

@@ -155,7 +155,7 @@ def test_a_plan_policy_passes_its_passing_fixture(stem: str) -> None:
     rules, _ = PLAN_CASES[stem]
     verdicts = _judge(stem, FIXTURES / f"{stem}_pass.json")
     assert (_lines(verdicts), verdicts.undecided) == ([], [])
-    assert all(verdicts.judged[rule] for rule in rules), f"a rule judged nothing: {dict(verdicts.judged)}"
+    assert rules and all(verdicts.judged[rule] for rule in rules), f"a rule judged nothing: {dict(verdicts.judged)}"
 
 
 @pytest.mark.parametrize("stem", sorted(PLAN_CASES))

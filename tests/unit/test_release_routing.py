@@ -41,7 +41,7 @@ def _servers(spec: Environment, state: ReleaseState) -> list[dict[str, str]]:
     lines = routing.servers_conf(spec, state).splitlines()
     assert lines[0].startswith("# Written by qvctl")
     matches = [SERVER.match(line) for line in lines[1:]]
-    assert all(matches), lines
+    assert matches and all(matches), lines
     return [m.groupdict() for m in matches if m]
 
 
@@ -54,7 +54,7 @@ def test_candidate_gets_exactly_its_weight_of_the_total(hosts: int, weight: int)
     total = sum(weights.values())
     # Exact integer arithmetic: candidate / total == weight / 100.
     assert candidate * 100 == weight * total
-    assert all(w >= 1 for w in weights.values())
+    assert weights and all(w >= 1 for w in weights.values())
     assert len([i for i in weights if i.track == "candidate"]) == hosts
 
 

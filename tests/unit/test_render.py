@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,10 +33,29 @@ def _tmp_repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("name", CLOUD_ENVIRONMENTS)
-def test_rendering_is_a_pure_function_of_the_spec(name: str) -> None:
-    env = load_environment(spec_path(ROOT, name))
-    assert render_environment(env).files == render_environment(env).files
+# Renders every cloud environment in a fresh interpreter and prints {env: {file: text}} as JSON.
+_RENDER_IN_A_PROCESS = (
+    "import json, sys; from pathlib import Path; "
+    "from qvctl.kubernetes.render import render_environment; "
+    "from qvctl.spec import cloud_environments; "
+    "print(json.dumps({e.name: render_environment(e).files for e in cloud_environments(Path(sys.argv[1]))}))"
+)
+
+
+def _render_in_a_process(hash_seed: str) -> dict[str, dict[str, str]]:
+    # Another string hash seed reorders every set and str-keyed dict iteration that is not sorted.
+    done = subprocess.run([sys.executable, "-c", _RENDER_IN_A_PROCESS, str(ROOT)], capture_output=True, text=True,
+                          check=False, timeout=120, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_rendering_is_a_pure_function_of_the_spec() -> None:
+    """Two separate processes (other hash seeds, other object ids, another clock) render the same bytes."""
+    first, second = _render_in_a_process("1"), _render_in_a_process("2")
+    assert sorted(first) == sorted(CLOUD_ENVIRONMENTS)
+    assert all(first[name] for name in CLOUD_ENVIRONMENTS), "every environment renders files"
+    assert first == second
 
 
 @pytest.mark.parametrize("name", CLOUD_ENVIRONMENTS)
@@ -115,6 +137,24 @@ def test_check_fails_and_names_stale_missing_and_extra_files(tmp_path: Path) -> 
     assert "Traceback" not in done.stderr
     # --check wrote nothing
     assert (repo / "kubernetes" / "prod" / "72-autoscaling.yaml").read_text() == "# edited by hand\n"
+
+
+def test_check_fails_on_files_rendered_from_an_older_spec(tmp_path: Path) -> None:
+    """The committed files, untouched, after the spec changed under them: stale without anyone editing them."""
+    repo = _tmp_repo(tmp_path)
+    spec_file = repo / "environments" / "prod.yaml"
+    spec = yaml.safe_load(spec_file.read_text())
+    spec["application"]["replicas"]["max"] += 1  # the autoscaler's maxReplicas follows it
+    spec_file.write_text(yaml.safe_dump(spec))
+    done = run_qvctl("render", "--check", env={"QV_ROOT": str(repo)})
+    assert done.returncode == ExitStatus.FAILED, done.stdout + done.stderr
+    assert done.stderr.startswith("error: ") and "rendered file(s) are stale" in done.stderr
+    stale = done.stderr.strip().rpartition(": ")[2].split(", ")
+    assert "kubernetes/prod/72-autoscaling.yaml" in stale
+    assert all(path.startswith("kubernetes/prod/") for path in stale), stale
+    assert (repo / "kubernetes" / "prod" / "72-autoscaling.yaml").read_text() == (
+        ROOT / "kubernetes" / "prod" / "72-autoscaling.yaml"
+    ).read_text(), "--check writes nothing"
 
 
 def test_check_of_one_environment_ignores_the_others(tmp_path: Path) -> None:

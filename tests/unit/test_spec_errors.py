@@ -143,6 +143,52 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
      "application.auth.issuer: 'http://login.example': string should match pattern"),
     ("burst_not_a_multiple_of_the_rate", _set("application.rate_limit", {"requests_per_second": 20, "burst": 50}),
      "application.rate_limit: burst 50 must be a multiple of requests_per_second 20"),
+    # The API server refuses a pod that requests more than its limit: "2" CPUs is 2000m, under 2500m.
+    ("cpu_request_above_limit", _set("application.resources.requests.cpu", "2500m"),
+     "application.resources: requests.cpu 2500m is above limits.cpu 2"),
+    # 2Gi against 1Gi: compared as quantities, not as strings ("2Gi" < "512Mi" as text).
+    ("memory_request_above_limit", _set("application.resources.requests.memory", "2Gi"),
+     "application.resources: requests.memory 2Gi is above limits.memory 1Gi"),
+    ("node_group_name_twice", lambda s: s["kubernetes"]["node_groups"].append(
+        copy.deepcopy(s["kubernetes"]["node_groups"][0])),
+     "kubernetes.node_groups: node group name 'app' is used twice; Terraform keys node groups by name"),
+    ("zone_twice", _set("network.primary.availability_zones.2", "eu-west-1a"),
+     "network.primary.availability_zones: availability zone 'eu-west-1a' is listed twice"),
+    ("cloud_cache_without_a_replica", _set("cache.replicas", 0),
+     "cache.replicas: 0 replicas; a cloud cache is Multi-AZ with automatic failover and needs at least 1"),
+    ("cloud_cache_not_an_elasticache_type", _set("cache.node_type", "r6g.large"),
+     "cache.node_type: 'r6g.large' is not an ElastiCache node type (cache.*)"),
+    ("severity_routed_twice", lambda s: s["alerting"]["routes"].append({"severity": "critical",
+                                                                        "receiver": "platform-email"}),
+     "alerting: routes: severity 'critical' is routed twice; only the first route would ever match"),
+    ("node_group_sizes_out_of_order", _set("kubernetes.node_groups.0.desired_size", 10),
+     "kubernetes.node_groups[0]: sizes must satisfy min_size <= desired_size <= max_size, got 3 <= 10 <= 9"),
+    ("cloud_without_node_groups", _set("kubernetes.node_groups", []),
+     "kubernetes.node_groups: a cloud environment needs at least one node group"),
+    ("synchronous_single_node", lambda s: (_set("database.nodes", 1)(s), _set("hosts.database.count", 1)(s)),
+     "database: synchronous_mode needs at least 2 nodes"),
+    ("prod_single_replica", _set("application.replicas.min", 1),
+     "application.replicas.min: production needs at least 2 replicas"),
+    ("application_port_of_a_platform_service", _set("application.port", PORTS["prometheus"]),
+     f"application.port: {PORTS['prometheus']} is the port of another platform service"),
+    ("fewer_subnets_than_zones", lambda s: s["network"]["primary"]["subnets"]["public"].pop(),
+     "network.primary: subnets.public has 2 subnets for 3 availability zones; give one per zone"),
+    ("cloud_hosts_listed_by_address", _set("hosts.observability.addresses", ["127.0.0.9"]),
+     "hosts.observability: cloud hosts are found by tag, not listed by address"),
+    ("cloud_host_without_instance_type", lambda s: s["hosts"]["observability"].pop("instance_type"),
+     "hosts.observability: needs an instance_type"),
+    ("email_receiver_without_to", lambda s: s["alerting"]["receivers"][0].pop("to"),
+     "alerting.receivers[0]: email receiver 'platform-email' needs 'to'"),
+    ("webhook_with_url_and_secret", _set("alerting.receivers.1.url", "https://hooks.example/page"),
+     "alerting.receivers[1]: webhook receiver 'oncall-pager' needs exactly one of 'url' or 'url_secret'"),
+    # A webhook URL is a credential: a cloud environment names its secret instead.
+    ("cloud_webhook_literal_url", lambda s: s["alerting"]["receivers"][1].update(
+        url="https://hooks.example/page", url_secret=None),
+     "alerting.receivers.oncall-pager.url: only a local environment's loopback receiver may be a literal URL; "
+     "use url_secret (a Secrets Manager name)"),
+    ("receiver_name_twice", lambda s: s["alerting"]["receivers"].append(
+        {"name": "platform-email", "type": "email", "to": "other@quantumvest.example.com"}),
+     "alerting: receiver name 'platform-email' is used twice"),
 ]
 
 # The same rules' local side: a release's instances listen beside the stable ones on the same hosts.
@@ -159,6 +205,26 @@ BAD_LOCAL_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
      f"application.candidate_port: {PORTS['nginx_status']} is the port of another service"),
     ("local_with_a_jwks_url", _set("application.auth.jwks_url", "https://login.example/jwks.json"),
      "application.auth.jwks_url: the local environment's issuer is qvctl itself; remove it"),
+    ("local_without_an_emulator", lambda s: s.pop("emulator"), "a local environment needs an 'emulator' block"),
+    ("emulator_off_loopback", _set("emulator.address", "10.0.0.1"),
+     "emulator.address: '10.0.0.1' is not a loopback address: the emulator never leaves this machine"),
+    ("emulator_one_port_twice", _set("emulator.tls_port", LOCAL["emulator"]["port"]),
+     f"emulator: tls_port {LOCAL['emulator']['port']} must differ from port"),
+    ("local_hosts_without_addresses", lambda s: s["hosts"]["cache"].pop("addresses"),
+     "hosts.cache: local hosts need 'addresses'"),
+    ("host_count_not_address_count", _set("hosts.app.count", 3),
+     "hosts.app: count is 3 but 2 addresses are listed"),
+    ("host_address_not_an_address", _set("hosts.app.addresses.0", "localhost"),
+     "hosts.app.addresses: 'localhost' is not an IPv4 address"),
+    # Every local service keeps its standard port: two hosts on one address would share every port.
+    ("address_in_two_groups", _set("hosts.edge.addresses.0", LOCAL["hosts"]["app"]["addresses"][1]),
+     f"hosts: {LOCAL['hosts']['app']['addresses'][1]} is used by both hosts.app.addresses and "
+     "hosts.edge.addresses"),
+    ("address_of_the_emulator", _set("hosts.cache.addresses.0", LOCAL["emulator"]["address"]),
+     f"hosts: {LOCAL['emulator']['address']} is used by both emulator.address and hosts.cache.addresses"),
+    ("address_twice_in_a_group", _set("hosts.app.addresses.1", LOCAL["hosts"]["app"]["addresses"][0]),
+     f"hosts.app.addresses: '{LOCAL['hosts']['app']['addresses'][0]}' is listed twice: each host needs its own "
+     "address"),
 ]
 
 
@@ -219,8 +285,10 @@ def test_every_problem_gets_its_own_line():
     spec["cache"]["replicas"] = 99
     with pytest.raises(SpecError) as caught:
         parse_environment(yaml.safe_dump(spec), FILE)
-    assert len(caught.value.problems) == 2
-    assert all("\n" not in line for line in caught.value.problems)
+    assert caught.value.problems == (
+        f"{FILE}: application.port: 80: input should be greater than or equal to 1024",
+        f"{FILE}: cache.replicas: 99: input should be less than or equal to 5",
+    )
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -259,3 +327,14 @@ def test_cli_missing_file_exits_2(tmp_path):
     done = run_qvctl("env", "show", str(tmp_path / "nope.yaml"))
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}: no such spec file"
+
+
+def test_two_platform_services_on_one_port_are_named(tmp_path):
+    """The shared ports file is read with every spec: a port given to two services names both."""
+    ports = {**PORTS, "redis_exporter": PORTS["node_exporter"]}
+    (tmp_path / "environments" / "shared").mkdir(parents=True)
+    (tmp_path / "environments" / "shared" / "ports.yaml").write_text(yaml.safe_dump({"ports": ports}))
+    with pytest.raises(SpecError) as caught:
+        parse_environment(yaml.safe_dump(PROD), FILE, root=tmp_path)
+    assert caught.value.problems == (
+        f"{FILE}: ports: redis_exporter and node_exporter both use port {PORTS['node_exporter']}",)

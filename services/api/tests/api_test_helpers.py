@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -37,3 +39,12 @@ def new_portfolio(client: TestClient, name: str = "Growth") -> str:
     response = client.post("/api/v1/portfolios", json={"name": name, "base_currency": "USD"})
     assert response.status_code == 201, response.text
     return response.json()["id"]
+
+
+def wait_until(what: str, condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Poll `condition` until it holds; fail naming `what` after a deadline generous enough for a loaded
+    machine. Tests wait for states, never for fixed times: durations are measured in bench/, not asserted."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds:.0f} s"
+        time.sleep(0.05)

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from api_test_helpers import HOST, port_offset
+from api_test_helpers import HOST, port_offset, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +47,23 @@ def server(api_environment, tmp_path):
         process.wait()
 
 
+def _holds_a_connection(process: subprocess.Popen[bytes], base_url: str) -> bool:
+    """An established connection on the server's port whose socket belongs to the server process
+    (`ss -p`: one still waiting in the listen backlog belongs to no process yet)."""
+    port = base_url.rsplit(":", 1)[1]
+    listed = subprocess.run(["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+                            capture_output=True, text=True, check=True, timeout=10).stdout
+    return f"pid={process.pid}," in listed
+
+
+def _refuses_connections(base_url: str) -> bool:
+    try:
+        httpx.get(f"{base_url}/livez", timeout=1)
+    except httpx.TransportError:
+        return True
+    return False
+
+
 def test_sigterm_lets_the_in_flight_request_finish(server, servers) -> None:
     process, base_url, log_path = server
     token = f"Bearer {servers.token('price-feed')}"
@@ -63,7 +80,7 @@ def test_sigterm_lets_the_in_flight_request_finish(server, servers) -> None:
     def slow_body():
         yield body[: len(body) // 2]
         first_half_sent.set()  # the generator is resumed only after the first half went out
-        resume.wait(10)
+        resume.wait(60)  # longer than every wait of the test below
         yield body[len(body) // 2 :]
 
     result: dict[str, httpx.Response] = {}
@@ -78,13 +95,13 @@ def test_sigterm_lets_the_in_flight_request_finish(server, servers) -> None:
 
     sender = threading.Thread(target=send)
     sender.start()
-    assert first_half_sent.wait(10)
-    time.sleep(0.3)
+    assert first_half_sent.wait(30)
+    # The server holds the connection (accepted, its first half read) before it is told to stop.
+    wait_until("the server accepts the slow request's connection", lambda: _holds_a_connection(process, base_url))
     process.send_signal(signal.SIGTERM)
-    time.sleep(0.5)
+    # Shutting down: new connections are refused while the process stays up for the request in flight.
+    wait_until("the server refuses new connections after SIGTERM", lambda: _refuses_connections(base_url))
     assert process.poll() is None, "the server exited with a request in flight"
-    with pytest.raises(httpx.TransportError):  # no new connections once shutting down
-        httpx.get(f"{base_url}/livez", timeout=1)
     resume.set()
     sender.join(30)
     response = result["response"]
@@ -93,7 +110,7 @@ def test_sigterm_lets_the_in_flight_request_finish(server, servers) -> None:
     assert process.wait(20) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after its graceful exit
 
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
-    assert all("request_id" in line and "level" in line for line in lines)
+    assert lines and all("request_id" in line and "level" in line for line in lines)
     access = [line for line in lines if line["message"] == "request" and line["request_id"] == "in-flight-1"]
     assert [(a["route"], a["status"]) for a in access] == [("/api/v1/prices/bulk", 200)]
     assert any(line["message"].startswith("stopping") for line in lines)

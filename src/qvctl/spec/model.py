@@ -19,6 +19,7 @@ from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from qvctl.backup.calendar import CalendarError, oncalendar
+from qvctl.kubernetes.quantities import cpu_millicores, memory_bytes
 from qvctl.monitoring.burn_rates import FASTEST_BURN_RATE
 
 _NAME = r"^[a-z][a-z0-9-]{0,30}$"
@@ -30,6 +31,17 @@ class Strict(BaseModel):
     """Unknown keys are errors: a typo in a spec must not be silently ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _repeated(values: list[str]) -> list[str]:
+    """The values listed more than once, each once, in the order of their second appearance."""
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for value in values:
+        if value in seen and value not in repeated:
+            repeated.append(value)
+        seen.add(value)
+    return repeated
 
 
 def _network(value: str) -> ipaddress.IPv4Network:
@@ -89,8 +101,8 @@ class RegionNetwork(Strict):
     @field_validator("availability_zones")
     @classmethod
     def _unique_azs(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("availability zones must be distinct")
+        for zone in _repeated(value):
+            raise ValueError(f"availability zone {zone!r} is listed twice")
         return value
 
     @model_validator(mode="after")
@@ -146,8 +158,8 @@ class HostGroup(Strict):
                 raise ValueError(f"{address!r} is not an IPv4 address") from None
             if not ip.is_loopback:
                 raise ValueError(f"{address!r} is not a loopback address (127.0.0.0/8)")
-        if len(set(value)) != len(value):
-            raise ValueError("addresses must be distinct")
+        for address in _repeated(value):
+            raise ValueError(f"{address!r} is listed twice: each host needs its own address")
         return value
 
     @model_validator(mode="after")
@@ -179,6 +191,14 @@ class Kubernetes(Strict):
     namespace: Annotated[str, Field(pattern=_NAME)]
     node_groups: list[NodeGroup]
 
+    @field_validator("node_groups")
+    @classmethod
+    def _unique_names(cls, value: list[NodeGroup]) -> list[NodeGroup]:
+        # Terraform keys the EKS node groups by name (for_each): a repeated name is a plan error.
+        for name in _repeated([group.name for group in value]):
+            raise ValueError(f"node group name {name!r} is used twice; Terraform keys node groups by name")
+        return value
+
 
 IMAGE_DIGEST_PATTERN = r"^sha256:[a-f0-9]{64}$"
 
@@ -206,6 +226,15 @@ class Quantities(Strict):
 class Resources(Strict):
     requests: Quantities
     limits: Quantities
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Resources:
+        # The API server rejects a pod whose request exceeds its limit; the rollout would never start.
+        if cpu_millicores(self.requests.cpu) > cpu_millicores(self.limits.cpu):
+            raise ValueError(f"requests.cpu {self.requests.cpu} is above limits.cpu {self.limits.cpu}")
+        if memory_bytes(self.requests.memory) > memory_bytes(self.limits.memory):
+            raise ValueError(f"requests.memory {self.requests.memory} is above limits.memory {self.limits.memory}")
+        return self
 
 
 class Replicas(Strict):
@@ -423,8 +452,11 @@ class Alerting(Strict):
     @model_validator(mode="after")
     def _receivers_exist(self) -> Alerting:
         names = [r.name for r in self.receivers]
-        if len(set(names)) != len(names):
-            raise ValueError("receiver names must be distinct")
+        for name in _repeated(names):
+            raise ValueError(f"receiver name {name!r} is used twice")
+        # Alertmanager stops at the first matching route: a second route for a severity never receives anything.
+        for severity in _repeated([route.severity for route in self.routes]):
+            raise ValueError(f"routes: severity {severity!r} is routed twice; only the first route would ever match")
         for wanted in [self.default_receiver, *(r.receiver for r in self.routes)]:
             if wanted not in names:
                 raise ValueError(f"receiver {wanted!r} is not defined in receivers")
@@ -586,12 +618,11 @@ class Environment(Strict):
                     "a literal URL; use url_secret (a Secrets Manager name)"
                 )
         if local:
-            all_addresses = [a for g in self.hosts.values() for a in g.addresses or []]
-            if len(set(all_addresses)) != len(all_addresses):
-                raise ValueError("hosts: a loopback address is used by two hosts")
+            self._addresses_distinct()
         else:
             if not self.kubernetes.node_groups:
                 raise ValueError("kubernetes.node_groups: a cloud environment needs at least one node group")
+            self._cloud_cache()
         database_hosts = self.hosts.get("database")
         if database_hosts is None or database_hosts.count != self.database.nodes:
             got = database_hosts.count if database_hosts else 0
@@ -652,3 +683,26 @@ class Environment(Strict):
                 if not re.fullmatch(re.escape(expected) + r"[a-z]", az):
                     raise ValueError(f"network.{region}.availability_zones: {az!r} is not a zone of {expected}")
         return self
+
+    def _addresses_distinct(self) -> None:
+        """Every local service keeps its standard port, so two hosts (or a host and the emulator) on
+        one address would fight over the same ports."""
+        owner: dict[str, str] = {}
+        if self.emulator is not None:
+            owner[self.emulator.address] = "emulator.address"
+        for group_name, group in self.hosts.items():
+            for address in group.addresses or []:
+                where = f"hosts.{group_name}.addresses"
+                if address in owner:
+                    raise ValueError(f"hosts: {address} is used by both {owner[address]} and {where}")
+                owner[address] = where
+
+    def _cloud_cache(self) -> None:
+        """What Terraform's cache module accepts (terraform/modules/cache/variables.tf), said before a plan."""
+        if not self.cache.node_type.startswith("cache."):
+            raise ValueError(f"cache.node_type: {self.cache.node_type!r} is not an ElastiCache node type (cache.*)")
+        if self.cache.replicas < 1:
+            raise ValueError(
+                f"cache.replicas: {self.cache.replicas} replicas; a cloud cache is Multi-AZ with automatic failover "
+                "and needs at least 1"
+            )
