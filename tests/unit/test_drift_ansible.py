@@ -63,6 +63,7 @@ def test_a_change_without_diff_or_with_no_log_is_still_reported() -> None:
         "would change (no_log: details hidden)"
     ]
     assert describe_result({"changed": False, "diff": [{"before": "a", "after": "b"}]}) == []
+    assert describe_result({"changed": True, "results": [{"item": "a"}]}) == ["would change (the module shows no diff)"]
 
 
 def test_check_mode_runs_the_documented_command_with_check_and_diff(tmp_path: Path) -> None:

@@ -58,7 +58,9 @@ def describe_result(result: Mapping[str, Any]) -> list[str]:
         return []
     items = result.get("results")
     if isinstance(items, list) and items:
-        return [line for item in items if isinstance(item, Mapping) for line in describe_result(item)]
+        lines = [line for item in items if isinstance(item, Mapping) for line in describe_result(item)]
+        # A loop that changed although no item says so (a module without per-item flags) still counts.
+        return lines or ["would change (the module shows no diff)"]
     if result.get("censored"):
         return ["would change (no_log: details hidden)"]
     diffs = result.get("diff")
