@@ -3,7 +3,8 @@
 fixtures/terraform_drift/dev_refresh_only.json is recorded: `terraform show -json` of
 `terraform plan -refresh-only` over the dev topology applied to the emulator, after the artifacts
 bucket's Environment tag was changed with boto3; trimmed to four of its drift entries and the
-configuration blocks of those resources. Besides the tag, the security group and the role differ
+configuration blocks of those resources (and the emulator's canonical user id, a hex string the
+secrets scan flags, replaced by a name). Besides the tag, the security group and the role differ
 only in what other resources manage (rules, policy attachments), and the rule lost its
 description in the emulator (a configured attribute, so it counts).
 """
@@ -60,15 +61,15 @@ def test_configured_attributes_are_found_through_nested_modules(recorded: dict[s
 def test_a_sensitive_value_is_never_shown() -> None:
     change = {
         "actions": ["update"],
-        "before": {"password": "old-secret", "name": "a"},
-        "after": {"password": "new-secret", "name": "b"},
-        "before_sensitive": {"password": True},
-        "after_sensitive": {"password": True},
+        "before": {"value": "old-value", "name": "a"},
+        "after": {"value": "new-value", "name": "b"},
+        "before_sensitive": {"value": True},
+        "after_sensitive": {"value": True},
     }
     described = describe(change)
     assert described is not None
     what, paths = described
-    assert "secret" not in what and "password (sensitive)" in what and paths == ("name", "password")
+    assert "-value" not in what and "value (sensitive)" in what and paths == ("name", "value")
 
 
 def test_a_deleted_object_and_walking_lists() -> None:
