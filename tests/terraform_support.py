@@ -27,6 +27,14 @@ from qvctl.tools import require
 ROOT = Path(__file__).resolve().parents[1]
 TF_DIR = ROOT / "terraform"
 EMULATOR_KEYS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+# An image the emulator has (it has no Debian images); everything else is the dev spec.
+EMULATOR_AMI = ('{ owners = ["099720109477"], '
+                'name_pattern = "ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-amd64-server-*" }')
+# What the dev topology leaves out on the emulator: ElastiCache and OpenSearch (it cannot create
+# them; they stay plan- and mock-tested), EC2 detailed monitoring (it cannot switch it on), the
+# private zone and the EKS add-ons (it has no API for them).
+EMULATOR_DEV_TFVARS = (f"host_ami = {EMULATOR_AMI}\ncache_enabled = false\nopensearch_enabled = false\n"
+                       "ec2_detailed_monitoring = false\nprivate_dns_enabled = false\neks_addons_enabled = false\n")
 
 
 def terraform_binary() -> str:
@@ -131,3 +139,19 @@ def emulator_backend_file(path: Path, url: str, bucket: str, key: str) -> Path:
         "skip_region_validation = true\nskip_requesting_account_id = true\nskip_s3_checksum = true\n"
     )
     return path
+
+
+def emulator_checkout(target: Path, url: str, env: str, bucket: str, key: str) -> Path:
+    """What qvctl needs of this repository for `env`, with the environment pointed at the emulator: the
+    Terraform configuration, the specs and the inventory, plus its .tfbackend rewritten for the emulator
+    and the emulator's settings appended to its tfvars (later assignments do not override: HCL refuses
+    duplicates, so the tfvars must not set them already)."""
+    for part in ("terraform", "environments"):
+        shutil.copytree(ROOT / part, target / part, ignore=shutil.ignore_patterns(".terraform", "tests", "bootstrap"))
+    shutil.copy2(ROOT / "pyproject.toml", target / "pyproject.toml")
+    shutil.copytree(ROOT / "ansible" / "inventories" / env, target / "ansible" / "inventories" / env)
+    emulator_backend_file(target / "terraform" / "env" / f"{env}.tfbackend", url, bucket, key)
+    with (target / "terraform" / "env" / f"{env}.tfvars").open("a") as tfvars:
+        tfvars.write(f'\n# The test emulator (tests/terraform_support.py)\naws_endpoint_url = "{url}"\n')
+        tfvars.write(EMULATOR_DEV_TFVARS)
+    return target

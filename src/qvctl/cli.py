@@ -8,7 +8,7 @@ import sys
 import typer
 
 from qvctl import __version__
-from qvctl.commands import backup, dashboards, doctor, dr, env, logs, release, sbom, token, validate
+from qvctl.commands import backup, changes, dashboards, doctor, dr, env, logs, release, sbom, token, validate
 from qvctl.commands import platform as platform_commands
 from qvctl.commands import render as render_command
 from qvctl.context import QvError
@@ -45,6 +45,7 @@ doctor.register(app)
 validate.register(app)
 render_command.register(app)
 platform_commands.register(app)
+changes.register(app)
 logs.register(app)
 backup.register(app)
 dr.register(app)

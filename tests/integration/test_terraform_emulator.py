@@ -1,15 +1,15 @@
-"""Terraform against the AWS emulator (moto on 127.0.0.1:5100, started here).
+"""Terraform against the AWS emulator (moto, started once per session: tests/integration/conftest.py).
 
 - the local slice (env/local.tfvars) applies, converges (a second plan has no changes), and
   the generated secrets exist in Secrets Manager but nowhere in the state;
 - dev, staging and prod plan;
-- the dev topology applies (without ElastiCache and OpenSearch: the emulator cannot create
-  them, they stay plan- and mock-tested; and without EC2 detailed monitoring, which it
-  cannot switch on, nor the private zone, nor EKS add-ons, which it has no API for),
+- the dev topology applies (the session's `dev_topology`: without ElastiCache and OpenSearch, which
+  the emulator cannot create, they stay plan- and mock-tested; and without EC2 detailed monitoring,
+  which it cannot switch on, nor the private zone, nor EKS add-ons, which it has no API for),
   `terraform show -json` of its state holds none of the generated secret values, a second
-  plan changes nothing but what the
+  plan (`qvctl plan dev`, the session's `dev_plan`) changes nothing but what the
   emulator is known to report differently (MOTO_GAPS), the aws_ec2 inventory
-  lists the database hosts in their groups, and everything destroys;
+  lists the database hosts in their groups, and everything destroys (at the end of the session);
 - the bootstrap root creates an encrypted, versioned state bucket;
 - the policies as code (src/qvctl/policies) find no violation in the plans of dev, staging and
   prod, and decide every rule on the second plan of the applied dev topology (a first plan
@@ -22,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,23 +30,10 @@ import pytest
 
 from qvctl.policies.plan import Plan, has_unknown
 from qvctl.policies.run import plan_verdicts
-from tests.terraform_support import EMULATOR_KEYS, ROOT, TF_DIR, Workdir, emulator_backend_file, moto_server
+from tests.integration.conftest import DevPlan, DevTopology
+from tests.terraform_support import EMULATOR_AMI, EMULATOR_KEYS, ROOT, TF_DIR, Workdir, emulator_backend_file
 
 pytestmark = pytest.mark.slow
-
-# An image the emulator has (it has no Debian images); everything else is the dev spec.
-EMULATOR_AMI = ('{ owners = ["099720109477"], '
-                'name_pattern = "ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-amd64-server-*" }')
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    port = 5100 + int(worker.removeprefix("gw") or 0)
-    with moto_server(port, tmp_path_factory.mktemp("moto") / "moto.log") as url:
-        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", **_keys())
-        s3.create_bucket(Bucket="qv-test-tfstate")
-        yield url
 
 
 def _keys() -> dict[str, str]:
@@ -208,77 +194,63 @@ def test_cloud_environments_plan(emulator: str, tmp_path: Path) -> None:
         assert not violations, f"{env}: the policies as code fail:\n" + "\n".join(violations)
 
 
-def test_dev_topology_applies_lists_inventory_and_destroys(emulator: str, tmp_path: Path) -> None:
-    work = _workdir(tmp_path, emulator, "dev")
-    args = ["-input=false", "-no-color", "-var-file=env/dev.tfvars", f"-var=aws_endpoint_url={emulator}",
-            f"-var=host_ami={EMULATOR_AMI}", "-var=cache_enabled=false", "-var=opensearch_enabled=false",
-            "-var=ec2_detailed_monitoring=false", "-var=private_dns_enabled=false", "-var=eks_addons_enabled=false"]
-    try:
-        work.run("apply", "-auto-approve", *args, timeout=900)
-        outputs = {k: v["value"] for k, v in json.loads(work.run("output", "-json").stdout).items()}
-        cloud = outputs["cloud"]
-        # hosts.database and hosts.database_dr of environments/dev.yaml
-        assert len(cloud["database_hosts"]["primary"]) == 3 and len(cloud["database_hosts"]["dr"]) == 2
+def test_dev_topology_applies_converges_and_lists_its_inventory(dev_topology: DevTopology, dev_plan: DevPlan,
+                                                                emulator: str) -> None:
+    work, outputs = dev_topology.work, dev_topology.outputs
+    cloud = outputs["cloud"]
+    # hosts.database and hosts.database_dr of environments/dev.yaml
+    assert len(cloud["database_hosts"]["primary"]) == 3 and len(cloud["database_hosts"]["dr"]) == 2
 
-        saved = str(tmp_path / "second.tfplan")
-        work.run("plan", f"-out={saved}", *args, timeout=900)
-        second = json.loads(work.run("show", "-json", saved).stdout)
-        left = unconverged(second)
-        assert not left, "a second plan changes more than the emulator's known gaps:\n" + "\n".join(left)
-        violations, undecided = policy_violations(second, "dev second plan")
-        assert not violations, "the policies as code fail:\n" + "\n".join(violations)
-        # The applied topology's plan knows what every rule reads (but EMULATOR_UNDECIDED); every rule judges.
-        assert not undecided, "rules the applied plan should decide:\n" + "\n".join(undecided)
-        judged = plan_verdicts(Plan.from_document(second, "dev second plan")).judged
-        assert POLICY_RULES and all(judged[rule] for rule in POLICY_RULES), f"a rule judged nothing: {dict(judged)}"
-        stale = stale_known_violations(second, "dev second plan")
-        assert not stale, f"fixed: remove from KNOWN_VIOLATIONS {stale}"
+    second = dev_plan.document
+    left = unconverged(second)
+    assert not left, "a second plan changes more than the emulator's known gaps:\n" + "\n".join(left)
+    violations, undecided = policy_violations(second, "dev second plan")
+    assert not violations, "the policies as code fail:\n" + "\n".join(violations)
+    # The applied topology's plan knows what every rule reads (but EMULATOR_UNDECIDED); every rule judges.
+    assert not undecided, "rules the applied plan should decide:\n" + "\n".join(undecided)
+    judged = plan_verdicts(Plan.from_document(second, "dev second plan")).judged
+    assert POLICY_RULES and all(judged[rule] for rule in POLICY_RULES), f"a rule judged nothing: {dict(judged)}"
+    stale = stale_known_violations(second, "dev second plan")
+    assert not stale, f"fixed: remove from KNOWN_VIOLATIONS {stale}"
 
-        assert outputs.get("internal_dns") is None  # null (left out): the emulator cannot make private zones
-        assert outputs["secret_names"]["backup_cipher"] == "quantumvest/dev/backup/cipher"
-        iam = boto3.client("iam", endpoint_url=emulator, region_name="us-east-1", **_keys())
-        for region_role in ("primary", "dr"):
-            policy = json.dumps(iam.get_role_policy(RoleName=f"quantumvest-dev-{region_role}-database",
-                                                    PolicyName="pgbackrest-and-secrets")["PolicyDocument"])
-            assert "quantumvest/dev/backup/cipher" in policy, f"{region_role} database hosts read the backup cipher"
-        external = json.dumps(iam.get_role_policy(RoleName="quantumvest-dev-irsa-external-secrets",
-                                                  PolicyName="least-privilege")["PolicyDocument"])
-        assert "database/app" in external and "pki/ca" in external
-        for never in ("backup/cipher", "database/superuser", "database/replication", "quantumvest/dev/*"):
-            assert never not in external, f"external-secrets may read {never}"
+    assert outputs.get("internal_dns") is None  # null (left out): the emulator cannot make private zones
+    assert outputs["secret_names"]["backup_cipher"] == "quantumvest/dev/backup/cipher"
+    iam = boto3.client("iam", endpoint_url=emulator, region_name="us-east-1", **_keys())
+    for region_role in ("primary", "dr"):
+        policy = json.dumps(iam.get_role_policy(RoleName=f"quantumvest-dev-{region_role}-database",
+                                                PolicyName="pgbackrest-and-secrets")["PolicyDocument"])
+        assert "quantumvest/dev/backup/cipher" in policy, f"{region_role} database hosts read the backup cipher"
+    external = json.dumps(iam.get_role_policy(RoleName="quantumvest-dev-irsa-external-secrets",
+                                              PolicyName="least-privilege")["PolicyDocument"])
+    assert "database/app" in external and "pki/ca" in external
+    for never in ("backup/cipher", "database/superuser", "database/replication", "quantumvest/dev/*"):
+        assert never not in external, f"external-secrets may read {never}"
 
-        # Every value Secrets Manager holds for the environment (generated by the ephemeral
-        # generator, written write-only) is absent from what Terraform keeps and shows.
-        sm = boto3.client("secretsmanager", endpoint_url=emulator, region_name=outputs["primary_region"], **_keys())
-        values = [json.loads(sm.get_secret_value(SecretId=n)["SecretString"])["password"]
-                  for n in outputs["secret_names"].values()]
-        assert len(values) == len(outputs["secret_names"]) and all(len(v) >= 32 for v in values)
-        shown = work.run("show", "-json").stdout
-        leaked = [name for name, v in zip(outputs["secret_names"], values, strict=True) if v in shown]
-        assert not leaked, f"terraform show -json contains the values of {leaked}"
+    # Every value Secrets Manager holds for the environment (generated by the ephemeral
+    # generator, written write-only) is absent from what Terraform keeps and shows.
+    sm = boto3.client("secretsmanager", endpoint_url=emulator, region_name=outputs["primary_region"], **_keys())
+    values = [json.loads(sm.get_secret_value(SecretId=n)["SecretString"])["password"]
+              for n in outputs["secret_names"].values()]
+    assert len(values) == len(outputs["secret_names"]) and all(len(v) >= 32 for v in values)
+    shown = work.run("show", "-json").stdout
+    leaked = [name for name, v in zip(outputs["secret_names"], values, strict=True) if v in shown]
+    assert not leaked, f"terraform show -json contains the values of {leaked}"
 
-        env = {**os.environ, **EMULATOR_KEYS, "AWS_URL": emulator, "ANSIBLE_DEPRECATION_WARNINGS": "false"}
-        inventory_cli = str(Path(sys.executable).parent / "ansible-inventory")
-        listed = subprocess.run([inventory_cli, "-i", "inventories/dev", "--list"], cwd=ROOT / "ansible", env=env,
-                                capture_output=True, text=True, timeout=300, check=False)
-        assert listed.returncode == 0, listed.stderr[-3000:]
-        inventory = json.loads(listed.stdout)
-        hosts = lambda group: set(inventory.get(group, {}).get("hosts", []))  # noqa: E731
-        assert hosts("database") == set(cloud["database_hosts"]["primary"]) | set(cloud["database_hosts"]["dr"])
-        assert hosts("region_primary") >= set(cloud["database_hosts"]["primary"])
-        assert hosts("region_dr") >= set(cloud["database_hosts"]["dr"])
-        assert hosts("patroni_quantumvest_dev_primary") == set(cloud["database_hosts"]["primary"])
-        assert hosts("observability") == {"quantumvest-dev-primary-obs1"}
-        db1 = inventory["_meta"]["hostvars"]["quantumvest-dev-primary-db1"]
-        # --list may wrap templated strings in a marker object: compare the JSON text.
-        assert '"i-' in json.dumps(db1["ansible_host"]) and "primary" in json.dumps(db1["qv_region_role"])
-    finally:
-        work.run("destroy", "-auto-approve", *args, timeout=900)
-
-    ec2 = boto3.client("ec2", endpoint_url=emulator, region_name="eu-west-1", **_keys())
-    left = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
-            if i["State"]["Name"] != "terminated"]
-    assert not left, f"instances left after destroy: {[i['InstanceId'] for i in left]}"
+    env = {**os.environ, **EMULATOR_KEYS, "AWS_URL": emulator, "ANSIBLE_DEPRECATION_WARNINGS": "false"}
+    inventory_cli = str(Path(sys.executable).parent / "ansible-inventory")
+    listed = subprocess.run([inventory_cli, "-i", "inventories/dev", "--list"], cwd=ROOT / "ansible", env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    inventory = json.loads(listed.stdout)
+    hosts = lambda group: set(inventory.get(group, {}).get("hosts", []))  # noqa: E731
+    assert hosts("database") == set(cloud["database_hosts"]["primary"]) | set(cloud["database_hosts"]["dr"])
+    assert hosts("region_primary") >= set(cloud["database_hosts"]["primary"])
+    assert hosts("region_dr") >= set(cloud["database_hosts"]["dr"])
+    assert hosts("patroni_quantumvest_dev_primary") == set(cloud["database_hosts"]["primary"])
+    assert hosts("observability") == {"quantumvest-dev-primary-obs1"}
+    db1 = inventory["_meta"]["hostvars"]["quantumvest-dev-primary-db1"]
+    # --list may wrap templated strings in a marker object: compare the JSON text.
+    assert '"i-' in json.dumps(db1["ansible_host"]) and "primary" in json.dumps(db1["qv_region_role"])
 
 
 def test_bootstrap_creates_an_encrypted_versioned_state_bucket(emulator: str, tmp_path: Path) -> None:

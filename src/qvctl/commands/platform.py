@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import typer
@@ -21,12 +22,16 @@ ENV_ARGUMENT = typer.Argument("local", help="Environment name (a file environmen
 def up(
     env: str = ENV_ARGUMENT,
     refresh: bool = typer.Option(False, "--refresh", help="Run terraform plan even when nothing it reads changed."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Cloud environments: apply the plan without asking "
+                             "(automation that was approved elsewhere)."),
 ) -> None:
     """Bring ENV up: emulator, Terraform, Ansible, health gate; print its endpoints.
 
     Safe to run again: a running environment is converged, and qvctl says "no changes" when
     Terraform planned none and Ansible changed nothing. One `up`/`down` at a time per environment.
+    A cloud environment's plan is shown and applied only when approved (a terminal, or --yes).
     """
+    from qvctl.platform.approval import Approval
     from qvctl.platform.up import bring_up
 
     ctx = Context.discover()
@@ -37,7 +42,7 @@ def up(
         if lock.previous is not None:
             console.print(f"taking over the lock left by {lock.previous.describe()} (no longer running)",
                           highlight=False, markup=False)
-        run = bring_up(ctx, spec, console, refresh)
+        run = bring_up(ctx, spec, console, refresh, Approval(yes=yes, interactive=sys.stdin.isatty()))
     elapsed = time.monotonic() - started
     if spec.kind == "local":
         print_table(f"{env} endpoints", ["URL", "what"], [list(row) for row in endpoints(spec)])

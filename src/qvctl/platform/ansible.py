@@ -16,6 +16,7 @@ from typing import Any
 from qvctl import tools
 from qvctl.context import Context, QvError
 from qvctl.platform import process
+from qvctl.platform.ansible_diff import describe_result
 
 CALLBACK = "ansible.posix.jsonl"
 
@@ -32,10 +33,20 @@ class TaskFailure:
         return f"task '{self.task}' {what} on {self.host}: {self.message}"
 
 
+@dataclass(frozen=True)
+class TaskChange:
+    """A task that changed (or, under --check, would change) a host, and what its diff says."""
+
+    task: str
+    host: str
+    what: tuple[str, ...]
+
+
 @dataclass
 class PlaybookRun:
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: list[TaskFailure] = field(default_factory=list)
+    changes: list[TaskChange] = field(default_factory=list)
     tasks_seen: int = 0
     current_task: str = ""
 
@@ -98,6 +109,13 @@ def parse_event(line: str, run: PlaybookRun) -> str | None:
             run.failures.append(TaskFailure(task, host, failure_message(result),
                                             unreachable=kind.endswith("unreachable")))
         return None
+    if kind == "v2_runner_on_ok":
+        task = str(event.get("task", {}).get("name", ""))
+        for host, result in event.get("hosts", {}).items():
+            what = describe_result(result) if isinstance(result, Mapping) else []
+            if what:
+                run.changes.append(TaskChange(task, host, tuple(what)))
+        return None
     if kind == "v2_playbook_on_stats":
         run.stats = {host: {k: int(v) for k, v in s.items()} for host, s in event.get("stats", {}).items()}
     return None
@@ -127,10 +145,12 @@ class Playbook:
     extra_env: Mapping[str, str]
     log: Path
     limit: str | None = None  # only these hosts (a release touches the app hosts alone)
+    check: bool = False  # --check --diff: report what would change, change nothing (qvctl drift)
 
     def argv(self, binary: str) -> list[str]:
         """The documented command: the playbook finds its state and outputs itself."""
-        return [binary, "-i", self.inventory, self.playbook, *(["--limit", self.limit] if self.limit else [])]
+        return [binary, "-i", self.inventory, self.playbook, *(["--limit", self.limit] if self.limit else []),
+                *(["--check", "--diff"] if self.check else [])]
 
     def environ(self) -> dict[str, str]:
         env = dict(self.ctx.environ)

@@ -1,4 +1,4 @@
-"""Terraform through its own CLI: init, apply and output, with `-json` output parsed.
+"""Terraform through its own CLI: init, plan, apply and show, with `-json` output parsed.
 
 qvctl gives every run its own TF_DATA_DIR under `.qv/<env>/terraform/`, so a person's
 `terraform/.terraform` (the by-hand workflow) is never touched and the two never fight over
@@ -8,6 +8,7 @@ pick up after the other.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +111,7 @@ class Terraform:
         return env
 
     def _run(
-        self, args: list[str], note: Callable[[str], None] | None, log_name: str
+        self, args: list[str], note: Callable[[str], None] | None, log_name: str | None
     ) -> tuple[process.Completed, JsonRun]:
         binary = tools.require(self.ctx, "terraform")
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +123,7 @@ class Terraform:
                 note(progress)
 
         done = process.run([binary, *args], env=self.environ(), cwd=self.workdir, on_line=on_line,
-                         log=self.log_dir / log_name)
+                           log=self.log_dir / log_name if log_name else None)
         return done, parsed
 
     def _fail(self, what: str, done: process.Completed, parsed: JsonRun) -> QvError:
@@ -163,6 +164,31 @@ class Terraform:
         if done.returncode == 0:
             plan_file.unlink(missing_ok=True)
         return summary
+
+    def refresh_plan(self, var_file: Path, plan_file: Path, note: Callable[[str], None] | None = None) -> bool:
+        """`terraform plan -refresh-only -detailed-exitcode -out=PLAN`: True when the real objects differ from the
+        state (exit 2); the plan file is kept for `show` either way, and never applied by qvctl."""
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        args = ["plan", "-refresh-only", "-input=false", "-json", "-detailed-exitcode", f"-var-file={var_file}",
+                f"-out={plan_file}"]
+        done, parsed = self._run(args, note, "terraform-refresh.log")
+        if done.returncode not in (0, 2):
+            raise self._fail("plan -refresh-only", done, parsed)
+        return done.returncode == 2
+
+    def show_plan(self, plan_file: Path) -> dict[str, Any]:
+        """`terraform show -json PLAN`: the plan as Terraform's JSON document (resource_changes, resource_drift)."""
+        # No log: a plan's JSON holds every planned value, sensitive ones in plain text.
+        done, parsed = self._run(["show", "-json", str(plan_file)], None, None)
+        if done.returncode != 0:
+            raise self._fail("show", done, parsed)
+        try:
+            document = json.loads(done.stdout)
+        except ValueError:
+            raise QvError(f"terraform show -json {plan_file.name}: not a JSON document") from None
+        if not isinstance(document, dict):
+            raise QvError(f"terraform show -json {plan_file.name}: not a plan document")
+        return document
 
     def apply_plan(self, plan_file: Path, note: Callable[[str], None] | None = None) -> ApplySummary:
         """Apply exactly the saved plan (no second refresh); the plan file is removed afterwards."""

@@ -35,3 +35,13 @@ def fingerprint(root: Path, env: str, state_version: str | None, extra: Sequence
         digest.update(str(path).encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
     digest.update(f"state:{state_version}".encode())
     return digest.hexdigest()
+
+
+def file_digests(root: Path, env: str, extra: Sequence[Path] = ()) -> dict[str, str]:
+    """sha256 of each file Terraform reads for `env`, by path (relative to `root` when inside it):
+    recorded with a saved plan, so `qvctl apply` can name what changed since the plan was made."""
+    digests = {}
+    for path in [*terraform_inputs(root, env), *extra]:
+        name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        digests[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    return digests

@@ -3,7 +3,8 @@
 Local:  state folder -> addresses -> supervisord -> environment CA -> emulator (and its TLS
         front) -> state bucket -> terraform init / plan / apply -> kept emulator data ->
         ansible-playbook -> health gate -> a portfolio through nginx -> the backup scheduler.
-Cloud:  terraform init / plan / apply -> ansible-playbook; Kubernetes is the next step (kubectl).
+Cloud:  terraform init / plan -> the plan shown, and applied only when approved (qvctl.platform.approval)
+        -> terraform apply -> ansible-playbook; Kubernetes is the next step (kubectl).
 
 Ansible runs exactly the documented command, `ansible-playbook -i inventories/<env> main.yml`:
 it finds the state folder and Terraform's outputs itself (main.yml's first play).
@@ -27,12 +28,13 @@ from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.platform import emulator, health, pki, state, supervisor, tokens
 from qvctl.platform.ansible import Playbook, PlaybookRun
+from qvctl.platform.approval import Approval, review
 from qvctl.platform.components import Component, edge_component, local_components
 from qvctl.platform.down import describe_foreign, foreign_listeners
 from qvctl.platform.paths import EnvPaths
 from qvctl.platform.steps import Note, Outcome, Step, StepRunner
 from qvctl.platform.terraform import ApplySummary, Terraform
-from qvctl.platform.terraform_inputs import fingerprint
+from qvctl.platform.terraform_inputs import file_digests, fingerprint
 from qvctl.platform.terraform_state import backend_file, read_backend, state_version
 from qvctl.spec import Environment
 
@@ -55,6 +57,8 @@ class UpRun:
     plan_skipped: bool = False
     ansible: PlaybookRun | None = None
     components: list[Component] = field(default_factory=list)
+    # Where the plan is saved when not in the data dir (`qvctl plan ENV --out FILE`).
+    saved_plan: Path | None = None
 
     @property
     def local(self) -> bool:
@@ -62,7 +66,7 @@ class UpRun:
 
     @property
     def plan_file(self) -> Path:
-        return self.paths.terraform_data_dir / f"{self.spec.name}.tfplan"
+        return self.saved_plan or self.paths.terraform_data_dir / f"{self.spec.name}.tfplan"
 
     @property
     def no_changes(self) -> bool:
@@ -77,10 +81,16 @@ class UpRun:
     def terraform_fingerprint(self) -> str:
         backend = read_backend(backend_file(self.paths.root, self.spec.name))
         version = state_version(backend, {**self.ctx.environ, **self.terraform.extra_env})
+        return fingerprint(self.paths.root, self.spec.name, version, extra=self._files_outside())
+
+    def terraform_input_digests(self) -> dict[str, str]:
+        """What the plan was made from, file by file (the state is Terraform's to compare)."""
+        return file_digests(self.paths.root, self.spec.name, extra=self._files_outside())
+
+    def _files_outside(self) -> list[Path]:
         # A cloud's CA certificate, which Terraform publishes, is read from the state folder: a renewed
         # CA is a change there (the local platform publishes none).
-        extra = [self.paths.ca_cert] if self.spec.kind == "cloud" else []
-        return fingerprint(self.paths.root, self.spec.name, version, extra=extra)
+        return [self.paths.ca_cert] if self.spec.kind == "cloud" else []
 
 
 # --- the steps, in the order they run ---------------------------------------------------------
@@ -262,11 +272,12 @@ def aws_environ(spec: Environment) -> dict[str, str]:
     return env
 
 
-def environment_playbook(ctx: Context, spec: Environment, log_name: str, limit: str | None = None) -> Playbook:
+def environment_playbook(ctx: Context, spec: Environment, log_name: str, limit: str | None = None,
+                         check: bool = False) -> Playbook:
     """main.yml against the environment's inventory, with the emulator's credentials locally."""
     paths = EnvPaths.of(ctx, spec.name)
     return Playbook(ctx, paths.root / "ansible", f"inventories/{spec.name}", "main.yml", aws_environ(spec),
-                    paths.run_log_dir / log_name, limit=limit)
+                    paths.run_log_dir / log_name, limit=limit, check=check)
 
 
 def new_run(ctx: Context, spec: Environment, refresh: bool = False) -> UpRun:
@@ -284,7 +295,23 @@ def new_run(ctx: Context, spec: Environment, refresh: bool = False) -> UpRun:
                  components=components)
 
 
-def bring_up(ctx: Context, spec: Environment, console: Console, refresh: bool = False) -> UpRun:
+# A cloud environment's plan is shown and approved between these two halves of STEPS.
+REVIEW_BEFORE = next(i for i, step in enumerate(STEPS) if step.action is terraform_apply)
+
+
+def bring_up(ctx: Context, spec: Environment, console: Console, refresh: bool = False,
+             approval: Approval | None = None) -> UpRun:
+    """`approval`: how a cloud environment's plan is approved (required for one; the local platform
+    applies what it plans, as its own emulator is all it changes)."""
     run = new_run(ctx, spec, refresh)
-    StepRunner(console).run_all(STEPS, run)
+    runner = StepRunner(console)
+    if run.local:
+        runner.run_all(STEPS, run)
+        return run
+    if approval is None:
+        raise QvError(f"{spec.name} is a cloud environment: its plan must be approved (--yes or a terminal)")
+    runner.run_all(STEPS[:REVIEW_BEFORE], run)
+    if _plan_has_changes(run):
+        review(run.terraform, run.plan_file, spec.name, console, approval)
+    runner.run_all(STEPS[REVIEW_BEFORE:], run)
     return run
