@@ -28,6 +28,7 @@ COMMANDS = sorted(_command_paths(typer.main.get_command(app)))
 FAMILIES = {
     "platform": {("up",), ("down",), ("status",), ("logs",)},
     "render and validate": {("render",), ("validate",)},
+    "reviewed changes": {("plan",), ("apply",), ("drift",)},
     "releases": {("deploy",), ("promote",), ("abort",), ("rollback",), ("releases",)},
     "backup, restore, verify": {("backup",), ("backup", "run"), ("backup", "list"), ("backup", "verify"),
                                 ("backup", "schedule"), ("restore",)},
