@@ -42,9 +42,10 @@ run "no_ingress_from_anywhere_except_https_on_the_alb" {
       length(aws_vpc_security_group_ingress_rule.alb_https) == 1 &&
       aws_vpc_security_group_ingress_rule.alb_https[0].from_port == 443 &&
       aws_vpc_security_group_ingress_rule.alb_https[0].to_port == 443 &&
-      aws_vpc_security_group_ingress_rule.alb_https[0].security_group_id == aws_security_group.this["alb"].id
+      aws_vpc_security_group_ingress_rule.alb_https[0].security_group_id == aws_security_group.this["alb"].id &&
+      aws_vpc_security_group_ingress_rule.alb_https[0].cidr_ipv4 == "0.0.0.0/0"
     )
-    error_message = "the only 0.0.0.0/0 ingress must be 443 on the ALB"
+    error_message = "the ALB's rule is the public entry point: 443 from 0.0.0.0/0 on the ALB's group, and the only one"
   }
   # network/no-open-ingress and network/no-ssh, on every ingress rule's own attributes.
   assert {
