@@ -33,6 +33,10 @@ run "multi_az_tls_encrypted" {
     condition     = aws_elasticache_replication_group.this.transit_encryption_enabled && aws_elasticache_replication_group.this.at_rest_encryption_enabled && aws_elasticache_replication_group.this.kms_key_id == var.kms_key_arn
     error_message = "TLS in transit and CMK at rest are required"
   }
+  assert {
+    condition     = aws_cloudwatch_log_group.slow_log.kms_key_id == var.logs_kms_key_arn
+    error_message = "encryption-at-rest/customer-managed-key: the slow-log group must be encrypted with the logs CMK"
+  }
 }
 
 run "iam_authentication_and_no_token_in_state" {

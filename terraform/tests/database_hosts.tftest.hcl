@@ -43,6 +43,10 @@ run "hardened_hosts_one_per_zone" {
     condition     = alltrue([for s in data.aws_iam_policy_document.this.statement : !contains(s.resources, "*")])
     error_message = "the host role must name its resources"
   }
+  assert {
+    condition     = length(module.host.root_volumes) == 3 && alltrue([for v in module.host.root_volumes : v.encrypted && v.kms_key_id == var.kms_key_arn])
+    error_message = "encryption-at-rest/customer-managed-key: every database host's volume must be encrypted with the data CMK"
+  }
 }
 
 run "rejects_an_even_etcd_cluster" {

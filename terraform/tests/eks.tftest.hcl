@@ -41,6 +41,10 @@ run "private_encrypted_logged_cluster" {
     error_message = "Kubernetes secrets must be envelope-encrypted with the secrets CMK"
   }
   assert {
+    condition     = aws_cloudwatch_log_group.cluster.kms_key_id == var.logs_kms_key_arn
+    error_message = "encryption-at-rest/customer-managed-key: the control-plane log group must be encrypted with the logs CMK"
+  }
+  assert {
     condition     = length(aws_eks_cluster.this.enabled_cluster_log_types) == 5
     error_message = "every control-plane log type must be enabled"
   }
@@ -71,6 +75,61 @@ run "irsa_roles_follow_the_contract_and_name_their_resources" {
       for d in data.aws_iam_policy_document.irsa : [for s in d.statement : alltrue([for a in s.actions : !strcontains(a, "*")])]
     ]))
     error_message = "no wildcard actions in application roles"
+  }
+}
+
+# What the policy least-privilege/irsa-trusts-its-service-account promises, read from the roles'
+# own trust documents: every statement (one per cluster, the DR cluster's too) names exactly
+# its service account and the STS audience, under the issuer of the provider it trusts.
+run "irsa_roles_trust_exactly_their_service_account" {
+  command = apply
+  module {
+    source = "./modules/eks"
+  }
+  variables {
+    additional_oidc_providers = [{
+      arn         = "arn:aws:iam::333333333333:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/DR"
+      issuer_host = "oidc.eks.eu-central-1.amazonaws.com/id/DR"
+    }]
+    # A service account whose namespace differs from the application's, so a swap shows.
+    service_accounts = {
+      api              = { namespace = "quantumvest", statements = [] }
+      external-secrets = { namespace = "external-secrets", statements = [] }
+    }
+  }
+
+  assert {
+    condition = toset(keys(aws_iam_role.irsa)) == toset(["api", "external-secrets"]) && alltrue([
+      for role in aws_iam_role.irsa : toset([for s in jsondecode(role.assume_role_policy).Statement : s.Principal.Federated]) == toset([
+        "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/MOCK",
+        "arn:aws:iam::333333333333:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/DR",
+      ])
+    ])
+    error_message = "least-privilege/irsa-trusts-its-service-account: every IRSA role must trust the OIDC provider of each cluster, one statement each"
+  }
+  assert {
+    condition = alltrue(flatten([
+      for name, role in aws_iam_role.irsa : [
+        for s in jsondecode(role.assume_role_policy).Statement :
+        s.Action == "sts:AssumeRoleWithWebIdentity" && s.Effect == "Allow" && try(keys(s.Condition), []) == ["StringEquals"]
+      ]
+    ]))
+    error_message = "least-privilege/irsa-trusts-its-service-account: IRSA trust must be an Allow of sts:AssumeRoleWithWebIdentity with StringEquals conditions only (no StringLike wildcards)"
+  }
+  assert {
+    condition = alltrue(flatten([
+      for name, role in aws_iam_role.irsa : [
+        for s in jsondecode(role.assume_role_policy).Statement :
+        try(s.Condition.StringEquals, null) == {
+          "${split("oidc-provider/", s.Principal.Federated)[1]}:sub" = {
+            api                = "system:serviceaccount:quantumvest:api"
+            "external-secrets" = "system:serviceaccount:external-secrets:external-secrets"
+          }[name]
+          "${split("oidc-provider/", s.Principal.Federated)[1]}:aud" = "sts.amazonaws.com"
+        }
+      ]
+    ]))
+    error_message = "least-privilege/irsa-trusts-its-service-account: each IRSA role's <issuer>:sub must be exactly system:serviceaccount:<namespace>:<serviceaccount> and <issuer>:aud exactly sts.amazonaws.com"
   }
 }
 

@@ -98,6 +98,38 @@ run "flow_logs_are_encrypted_and_capture_everything" {
   }
 }
 
+# network/no-open-ingress and network/no-ssh on the module's own rules: the interface endpoints
+# take HTTPS from the VPC only, and the default group admits nothing.
+run "endpoints_admit_https_from_the_vpc_only" {
+  command = apply
+  module {
+    source = "./modules/network"
+  }
+  variables {
+    nat = "none"
+  }
+
+  assert {
+    condition = (
+      length(aws_vpc_security_group_ingress_rule.endpoints_https) == 1 &&
+      aws_vpc_security_group_ingress_rule.endpoints_https[0].cidr_ipv4 == "10.40.0.0/16" &&
+      aws_vpc_security_group_ingress_rule.endpoints_https[0].cidr_ipv6 == null
+    )
+    error_message = "network/no-open-ingress: the endpoints' HTTPS rule must admit the VPC's CIDR (10.40.0.0/16) only, never 0.0.0.0/0 or ::/0"
+  }
+  assert {
+    condition = alltrue([
+      for r in aws_vpc_security_group_ingress_rule.endpoints_https :
+      r.ip_protocol == "tcp" && r.from_port == 443 && r.to_port == 443
+    ])
+    error_message = "network/no-ssh: the endpoints' rule must open 443/tcp only (never 22, never every port)"
+  }
+  assert {
+    condition     = length(aws_default_security_group.this.ingress) == 0 && alltrue([for g in aws_security_group.endpoints : length(g.ingress) == 0])
+    error_message = "network/no-open-ingress: the default group admits nothing and the endpoints' group has no inline ingress"
+  }
+}
+
 run "rejects_an_unknown_nat_mode" {
   command = plan
   module {

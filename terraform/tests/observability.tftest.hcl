@@ -28,6 +28,20 @@ run "opensearch_is_private_encrypted_and_access_controlled" {
     error_message = "OpenSearch must be encrypted at rest with the data CMK"
   }
   assert {
+    condition = length(aws_cloudwatch_log_group.opensearch) == 4 && length(aws_cloudwatch_log_group.platform) == 3 && alltrue([
+      for g in concat(values(aws_cloudwatch_log_group.opensearch), values(aws_cloudwatch_log_group.platform)) : g.kms_key_id == var.logs_kms_key_arn
+    ])
+    error_message = "encryption-at-rest/customer-managed-key: every log group (OpenSearch's and the platform's) must be encrypted with the logs CMK"
+  }
+  assert {
+    condition     = aws_sns_topic.alarms.kms_master_key_id == var.logs_kms_key_arn
+    error_message = "encryption-at-rest/customer-managed-key: the alarm topic must be encrypted with the logs CMK"
+  }
+  assert {
+    condition     = module.host.root_volumes == [{ encrypted = true, kms_key_id = var.data_kms_key_arn }]
+    error_message = "encryption-at-rest/customer-managed-key: the observability host's volume must be encrypted with the data CMK"
+  }
+  assert {
     condition     = aws_opensearch_domain.logs[0].node_to_node_encryption[0].enabled && aws_opensearch_domain.logs[0].domain_endpoint_options[0].enforce_https
     error_message = "OpenSearch must use TLS between nodes and for clients"
   }

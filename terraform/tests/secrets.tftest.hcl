@@ -45,8 +45,11 @@ run "contract_names_and_cmk" {
     error_message = "secret names must follow <project>/<env>/<purpose>"
   }
   assert {
-    condition     = alltrue([for s in aws_secretsmanager_secret.this : s.kms_key_id == var.kms_key_arn])
-    error_message = "every secret must be encrypted with the secrets CMK"
+    condition = alltrue([
+      for s in concat(values(aws_secretsmanager_secret.this), [aws_secretsmanager_secret.environment_ca, aws_secretsmanager_secret.cache_url]) :
+      s.kms_key_id == var.kms_key_arn
+    ])
+    error_message = "encryption-at-rest/customer-managed-key: every secret (credentials, the CA, the cache URL) must be encrypted with the secrets CMK"
   }
   assert {
     condition     = length(aws_secretsmanager_secret_version.this) == 0
@@ -67,6 +70,13 @@ run "replicas_follow_the_dr_region" {
   assert {
     condition     = alltrue([for s in aws_secretsmanager_secret.this : one(s.replica).region == "eu-central-1"])
     error_message = "every secret must have a replica in the DR region"
+  }
+  assert {
+    condition = alltrue([
+      for s in concat(values(aws_secretsmanager_secret.this), [aws_secretsmanager_secret.environment_ca, aws_secretsmanager_secret.cache_url]) :
+      length(s.replica) == 1 && one(s.replica).kms_key_id == var.dr_kms_key_arn
+    ])
+    error_message = "encryption-at-rest/customer-managed-key: every secret's DR replica must be encrypted with the DR region's secrets CMK"
   }
 }
 

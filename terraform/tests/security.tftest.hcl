@@ -42,16 +42,31 @@ run "no_ingress_from_anywhere_except_https_on_the_alb" {
       length(aws_vpc_security_group_ingress_rule.alb_https) == 1 &&
       aws_vpc_security_group_ingress_rule.alb_https[0].from_port == 443 &&
       aws_vpc_security_group_ingress_rule.alb_https[0].to_port == 443 &&
-      aws_vpc_security_group_ingress_rule.alb_https[0].security_group_id == aws_security_group.this["alb"].id
+      aws_vpc_security_group_ingress_rule.alb_https[0].security_group_id == aws_security_group.this["alb"].id &&
+      aws_vpc_security_group_ingress_rule.alb_https[0].cidr_ipv4 == "0.0.0.0/0"
     )
-    error_message = "the only 0.0.0.0/0 ingress must be 443 on the ALB"
+    error_message = "the ALB's rule is the public entry point: 443 from 0.0.0.0/0 on the ALB's group, and the only one"
+  }
+  # network/no-open-ingress and network/no-ssh, on every ingress rule's own attributes.
+  assert {
+    condition = alltrue([
+      for r in concat(values(aws_vpc_security_group_ingress_rule.between_groups), aws_vpc_security_group_ingress_rule.alb_https) :
+      !contains(["0.0.0.0/0", "::/0"], coalesce(r.cidr_ipv4, r.cidr_ipv6, "none")) || (
+        r.ip_protocol == "tcp" && r.from_port == 443 && r.to_port == 443 && r.security_group_id == aws_security_group.this["alb"].id
+      )
+    ])
+    error_message = "network/no-open-ingress: a rule admits 0.0.0.0/0 or ::/0 on something other than 443/tcp of the ALB's group"
   }
   assert {
     condition = alltrue([
       for r in concat(values(aws_vpc_security_group_ingress_rule.between_groups), aws_vpc_security_group_ingress_rule.alb_https) :
-      !(r.from_port <= 22 && r.to_port >= 22)
+      r.ip_protocol != "-1" && !(coalesce(r.from_port, 0) <= 22 && coalesce(r.to_port, 65535) >= 22)
     ])
-    error_message = "no rule may open SSH (port 22): administrators use SSM"
+    error_message = "network/no-ssh: a rule opens port 22 (or every port); administrators use SSM Session Manager"
+  }
+  assert {
+    condition     = alltrue([for g in aws_security_group.this : length(g.ingress) == 0])
+    error_message = "network/no-open-ingress: rules are separate resources; no group may carry inline ingress"
   }
 }
 

@@ -44,6 +44,25 @@ run "every_bucket_uses_its_cmk_and_replicates" {
     error_message = "the backup buckets must use the backup data class keys"
   }
   assert {
+    condition = output.encryption == {
+      backup       = { algorithm = "aws:kms", kms_key_arn = "arn:aws:kms:eu-west-1:333333333333:key/backup" }
+      logs         = { algorithm = "aws:kms", kms_key_arn = "arn:aws:kms:eu-west-1:333333333333:key/logs" }
+      artifacts    = { algorithm = "aws:kms", kms_key_arn = "arn:aws:kms:eu-west-1:333333333333:key/data" }
+      backup-dr    = { algorithm = "aws:kms", kms_key_arn = "arn:aws:kms:eu-central-1:333333333333:key/backup" }
+      logs-dr      = { algorithm = "aws:kms", kms_key_arn = "arn:aws:kms:eu-central-1:333333333333:key/logs" }
+      artifacts-dr = { algorithm = "aws:kms", kms_key_arn = "arn:aws:kms:eu-central-1:333333333333:key/data" }
+    }
+    error_message = "encryption-at-rest/customer-managed-key: each bucket's default encryption must be SSE-KMS with its data class's CMK in its own region (backup, logs, data)"
+  }
+  assert {
+    condition = { for k, r in aws_s3_bucket_replication_configuration.to_dr : k => one(r.rule).destination[0].encryption_configuration[0].replica_kms_key_id } == {
+      backup    = "arn:aws:kms:eu-central-1:333333333333:key/backup"
+      logs      = "arn:aws:kms:eu-central-1:333333333333:key/logs"
+      artifacts = "arn:aws:kms:eu-central-1:333333333333:key/data"
+    }
+    error_message = "encryption-at-rest/customer-managed-key: replicated objects must be re-encrypted with the DR region's CMK of their class"
+  }
+  assert {
     condition     = length(aws_s3_bucket_replication_configuration.to_dr) == 3
     error_message = "every bucket must replicate to the DR region"
   }

@@ -214,7 +214,7 @@ resource "aws_iam_role" "irsa" {
   for_each = local.irsa
 
   name               = "${var.irsa_role_name_prefix}${each.key}"
-  assume_role_policy = data.aws_iam_policy_document.irsa_assume[each.key].json
+  assume_role_policy = local.irsa_trust[each.key]
 }
 """
 ROOT_LOCALS_TF = """

@@ -192,28 +192,28 @@ locals {
   irsa_with_policy = { for k, v in local.irsa : k => v if length(v.statements) > 0 }
 }
 
-data "aws_iam_policy_document" "irsa_assume" {
-  for_each = local.irsa
-
-  dynamic "statement" {
-    for_each = local.trusted_providers
-    content {
-      actions = ["sts:AssumeRoleWithWebIdentity"]
-      principals {
-        type        = "Federated"
-        identifiers = [statement.value.arn]
-      }
-      condition {
-        test     = "StringEquals"
-        variable = "${statement.value.issuer_host}:sub"
-        values   = ["system:serviceaccount:${each.value.namespace}:${each.key}"]
-      }
-      condition {
-        test     = "StringEquals"
-        variable = "${statement.value.issuer_host}:aud"
-        values   = ["sts.amazonaws.com"]
-      }
-    }
+# Each role trusts exactly one service account, through every cluster's OIDC provider. The
+# document is built with jsonencode rather than aws_iam_policy_document so the role itself
+# carries it even under `terraform test`'s mock provider (a mocked data source returns a
+# placeholder), and the tests can read the sub and aud conditions the role really trusts.
+locals {
+  irsa_trust = {
+    for name, account in local.irsa : name => jsonencode({
+      Version = "2012-10-17"
+      Statement = [
+        for oidc in local.trusted_providers : {
+          Effect    = "Allow"
+          Action    = "sts:AssumeRoleWithWebIdentity"
+          Principal = { Federated = oidc.arn }
+          Condition = {
+            StringEquals = {
+              "${oidc.issuer_host}:sub" = "system:serviceaccount:${account.namespace}:${name}"
+              "${oidc.issuer_host}:aud" = "sts.amazonaws.com"
+            }
+          }
+        }
+      ]
+    })
   }
 }
 
@@ -221,7 +221,7 @@ resource "aws_iam_role" "irsa" {
   for_each = local.irsa
 
   name               = "${var.irsa_role_name_prefix}${each.key}"
-  assume_role_policy = data.aws_iam_policy_document.irsa_assume[each.key].json
+  assume_role_policy = local.irsa_trust[each.key]
   tags               = merge(var.tags, { "qv:service-account" = "${each.value.namespace}/${each.key}" })
 }
 

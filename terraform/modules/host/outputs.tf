@@ -32,3 +32,8 @@ output "subnet_ids" {
   description = "Subnet of each instance, in hostnames order."
   value       = aws_instance.this[*].subnet_id
 }
+
+output "root_volumes" {
+  description = "Encryption of each instance's root volume, in hostnames order (lets callers' tests see the key their hosts get)."
+  value       = [for i in aws_instance.this : { encrypted = i.root_block_device[0].encrypted, kms_key_id = i.root_block_device[0].kms_key_id }]
+}
