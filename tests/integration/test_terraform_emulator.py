@@ -5,7 +5,10 @@
 - dev, staging and prod plan;
 - the dev topology applies (without ElastiCache and OpenSearch: the emulator cannot create
   them, they stay plan- and mock-tested; and without EC2 detailed monitoring, which it
-  cannot switch on, nor the private zone, nor EKS add-ons, which it has no API for),
+  cannot switch on, nor the private zone, nor EKS add-ons, which it has no API for, nor
+  Route 53 Resolver query logging, which it creates but can neither disassociate nor delete),
+  its audit trail records every region, validates and encrypts its log files with the logs
+  key and takes S3 data events of exactly the data buckets,
   `terraform show -json` of its state holds none of the generated secret values, a second
   plan changes nothing but what the
   emulator is known to report differently (MOTO_GAPS), the aws_ec2 inventory
@@ -202,6 +205,10 @@ def test_cloud_environments_plan(emulator: str, tmp_path: Path) -> None:
         assert "aws_elasticache_replication_group" in done.stdout, f"{env}: the cache must be planned"
         assert "aws_opensearch_domain" in done.stdout
         assert "module.internal_dns[0].aws_route53_zone.this" in done.stdout, f"{env}: the private zone must be planned"
+        assert "module.audit[0].aws_cloudtrail.this" in done.stdout, f"{env}: the audit trail must be planned"
+        for region in ("primary", "dr"):
+            association = f"module.{region}.module.network[0].aws_route53_resolver_query_log_config_association.this[0]"
+            assert association in done.stdout, f"{env}: the {region} VPC's DNS query logging must be planned"
     assert results["prod"].stdout.count("aws_nat_gateway.this[") >= 6, "prod: a NAT gateway per AZ in both regions"
     for env, plan_json in shown.items():
         violations, _ = policy_violations(plan_json, f"{env} plan")
@@ -212,7 +219,8 @@ def test_dev_topology_applies_lists_inventory_and_destroys(emulator: str, tmp_pa
     work = _workdir(tmp_path, emulator, "dev")
     args = ["-input=false", "-no-color", "-var-file=env/dev.tfvars", f"-var=aws_endpoint_url={emulator}",
             f"-var=host_ami={EMULATOR_AMI}", "-var=cache_enabled=false", "-var=opensearch_enabled=false",
-            "-var=ec2_detailed_monitoring=false", "-var=private_dns_enabled=false", "-var=eks_addons_enabled=false"]
+            "-var=ec2_detailed_monitoring=false", "-var=private_dns_enabled=false", "-var=eks_addons_enabled=false",
+            "-var=dns_query_logging_enabled=false"]
     try:
         work.run("apply", "-auto-approve", *args, timeout=900)
         outputs = {k: v["value"] for k, v in json.loads(work.run("output", "-json").stdout).items()}
@@ -235,6 +243,7 @@ def test_dev_topology_applies_lists_inventory_and_destroys(emulator: str, tmp_pa
         assert not stale, f"fixed: remove from KNOWN_VIOLATIONS {stale}"
 
         assert outputs.get("internal_dns") is None  # null (left out): the emulator cannot make private zones
+        _assert_audit_trail(emulator, outputs)
         assert outputs["secret_names"]["backup_cipher"] == "quantumvest/dev/backup/cipher"
         iam = boto3.client("iam", endpoint_url=emulator, region_name="us-east-1", **_keys())
         for region_role in ("primary", "dr"):
@@ -279,6 +288,21 @@ def test_dev_topology_applies_lists_inventory_and_destroys(emulator: str, tmp_pa
     left = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
             if i["State"]["Name"] != "terminated"]
     assert not left, f"instances left after destroy: {[i['InstanceId'] for i in left]}"
+
+
+def _assert_audit_trail(emulator: str, outputs: dict) -> None:
+    """The applied trail, as the emulator's CloudTrail API reports it."""
+    audit = outputs["audit"]
+    trail = boto3.client("cloudtrail", endpoint_url=emulator, region_name=outputs["primary_region"], **_keys())
+    found = trail.get_trail(Name=audit["trail_arn"])["Trail"]
+    assert found["IsMultiRegionTrail"] and found["LogFileValidationEnabled"], found
+    assert found["KmsKeyId"] == outputs["kms_key_arns"]["logs"] and found["S3BucketName"] == audit["bucket"]
+    selectors = trail.get_event_selectors(TrailName=audit["trail_arn"])["EventSelectors"]
+    logged = {v for sel in selectors for d in sel.get("DataResources", []) if d["Type"] == "AWS::S3::Object"
+              for v in d["Values"]}
+    assert logged == {f"{arn}/" for arn in audit["data_bucket_arns"]}
+    assert f"arn:aws:s3:::{outputs['backup_bucket']}/" in logged and f"arn:aws:s3:::{audit['bucket']}/" not in logged
+    assert all(sel["ReadWriteType"] == "All" and sel["IncludeManagementEvents"] for sel in selectors)
 
 
 def test_bootstrap_creates_an_encrypted_versioned_state_bucket(emulator: str, tmp_path: Path) -> None:
