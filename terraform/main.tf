@@ -7,20 +7,17 @@
 module "primary" {
   source = "./modules/region"
 
-  name                      = "${local.name}-primary"
-  region_role               = "primary"
-  environment               = local.spec.name
-  account_id                = local.spec.account_id
-  cloud                     = local.is_cloud
-  network                   = local.spec.network.primary
-  app_port                  = local.spec.application.port
-  key_deletion_window_days  = var.kms_deletion_window_days
-  log_retention_days        = var.log_retention_days
-  kubernetes                = local.spec.kubernetes
-  eks_addons_enabled        = var.eks_addons_enabled
-  dns_query_logging_enabled = var.dns_query_logging_enabled
-  # The audit trail's log files are encrypted with the primary region's logs key (cloud.tf).
-  audit_trail_arns = local.is_cloud ? [local.audit_trail_arn] : []
+  name                     = "${local.name}-primary"
+  region_role              = "primary"
+  environment              = local.spec.name
+  account_id               = local.spec.account_id
+  cloud                    = local.is_cloud
+  network                  = local.spec.network.primary
+  app_port                 = local.spec.application.port
+  key_deletion_window_days = var.kms_deletion_window_days
+  log_retention_days       = var.log_retention_days
+  kubernetes               = local.spec.kubernetes
+  eks_addons_enabled       = var.eks_addons_enabled
   # IAM is global: the primary cluster creates the roles; the DR cluster's service accounts may assume them.
   irsa_role_name_prefix = "${local.name}-irsa-"
   irsa = local.is_cloud ? {
@@ -33,30 +30,35 @@ module "primary" {
   detailed_monitoring = var.ec2_detailed_monitoring
   cache               = { enabled = local.cache_primary, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas, app_user = local.cache_app_user }
   tags                = local.tags
+
+  # Audit (cloud.tf): each VPC logs its DNS queries; the trail encrypts its log files with this region's logs key.
+  dns_query_logging_enabled = var.dns_query_logging_enabled
+  audit_trail_arns          = local.is_cloud ? [local.audit_trail_arn] : []
 }
 
 module "dr" {
   source    = "./modules/region"
   providers = { aws = aws.dr }
 
-  name                      = "${local.name}-dr"
-  region_role               = "dr"
-  environment               = local.spec.name
-  account_id                = local.spec.account_id
-  cloud                     = local.is_cloud
-  network                   = local.is_cloud ? local.spec.network.dr : null
-  app_port                  = local.spec.application.port
-  key_deletion_window_days  = var.kms_deletion_window_days
-  log_retention_days        = var.log_retention_days
-  kubernetes                = local.spec.kubernetes
-  eks_addons_enabled        = var.eks_addons_enabled
+  name                     = "${local.name}-dr"
+  region_role              = "dr"
+  environment              = local.spec.name
+  account_id               = local.spec.account_id
+  cloud                    = local.is_cloud
+  network                  = local.is_cloud ? local.spec.network.dr : null
+  app_port                 = local.spec.application.port
+  key_deletion_window_days = var.kms_deletion_window_days
+  log_retention_days       = var.log_retention_days
+  kubernetes               = local.spec.kubernetes
+  eks_addons_enabled       = var.eks_addons_enabled
+  database_hosts           = local.host_groups["database_dr"]
+  database_access          = local.database_access
+  host_ami                 = var.host_ami
+  detailed_monitoring      = var.ec2_detailed_monitoring
+  cache                    = { enabled = local.cache_dr, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas, app_user = local.cache_app_user }
+  tags                     = local.tags
+
   dns_query_logging_enabled = var.dns_query_logging_enabled
-  database_hosts            = local.host_groups["database_dr"]
-  database_access           = local.database_access
-  host_ami                  = var.host_ami
-  detailed_monitoring       = var.ec2_detailed_monitoring
-  cache                     = { enabled = local.cache_dr, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas, app_user = local.cache_app_user }
-  tags                      = local.tags
 }
 
 module "storage" {

@@ -15,9 +15,11 @@ locals {
 
   # Every service the configuration calls; all of them are sent to the emulator when set.
   emulated_services = [
-    "acm", "autoscaling", "cloudtrail", "cloudwatch", "cloudwatchlogs", "dynamodb", "ec2", "ecr",
-    "eks", "elasticache", "elbv2", "iam", "kms", "opensearch", "route53", "route53resolver", "s3",
-    "secretsmanager", "sns", "ssm", "sts", "wafv2",
+    "acm", "autoscaling", "cloudwatch", "cloudwatchlogs", "dynamodb", "ec2", "ecr", "eks",
+    "elasticache", "elbv2", "iam", "kms", "opensearch", "route53", "s3", "secretsmanager",
+    "sns", "ssm", "sts", "wafv2",
+    # modules/audit and the networks' DNS query logging.
+    "cloudtrail", "route53resolver",
   ]
   # The password generator only calls these.
   generator_services = ["secretsmanager", "sts"]
@@ -44,28 +46,29 @@ provider "aws" {
   dynamic "endpoints" {
     for_each = local.emulated ? [var.aws_endpoint_url] : []
     content {
-      acm             = endpoints.value
-      autoscaling     = endpoints.value
+      acm            = endpoints.value
+      autoscaling    = endpoints.value
+      cloudwatch     = endpoints.value
+      cloudwatchlogs = endpoints.value
+      dynamodb       = endpoints.value
+      ec2            = endpoints.value
+      ecr            = endpoints.value
+      eks            = endpoints.value
+      elasticache    = endpoints.value
+      elbv2          = endpoints.value
+      iam            = endpoints.value
+      kms            = endpoints.value
+      opensearch     = endpoints.value
+      route53        = endpoints.value
+      s3             = endpoints.value
+      secretsmanager = endpoints.value
+      sns            = endpoints.value
+      ssm            = endpoints.value
+      sts            = endpoints.value
+      wafv2          = endpoints.value
+
       cloudtrail      = endpoints.value
-      cloudwatch      = endpoints.value
-      cloudwatchlogs  = endpoints.value
-      dynamodb        = endpoints.value
-      ec2             = endpoints.value
-      ecr             = endpoints.value
-      eks             = endpoints.value
-      elasticache     = endpoints.value
-      elbv2           = endpoints.value
-      iam             = endpoints.value
-      kms             = endpoints.value
-      opensearch      = endpoints.value
-      route53         = endpoints.value
       route53resolver = endpoints.value
-      s3              = endpoints.value
-      secretsmanager  = endpoints.value
-      sns             = endpoints.value
-      ssm             = endpoints.value
-      sts             = endpoints.value
-      wafv2           = endpoints.value
     }
   }
 
@@ -91,28 +94,29 @@ provider "aws" {
   dynamic "endpoints" {
     for_each = local.emulated ? [var.aws_endpoint_url] : []
     content {
-      acm             = endpoints.value
-      autoscaling     = endpoints.value
+      acm            = endpoints.value
+      autoscaling    = endpoints.value
+      cloudwatch     = endpoints.value
+      cloudwatchlogs = endpoints.value
+      dynamodb       = endpoints.value
+      ec2            = endpoints.value
+      ecr            = endpoints.value
+      eks            = endpoints.value
+      elasticache    = endpoints.value
+      elbv2          = endpoints.value
+      iam            = endpoints.value
+      kms            = endpoints.value
+      opensearch     = endpoints.value
+      route53        = endpoints.value
+      s3             = endpoints.value
+      secretsmanager = endpoints.value
+      sns            = endpoints.value
+      ssm            = endpoints.value
+      sts            = endpoints.value
+      wafv2          = endpoints.value
+
       cloudtrail      = endpoints.value
-      cloudwatch      = endpoints.value
-      cloudwatchlogs  = endpoints.value
-      dynamodb        = endpoints.value
-      ec2             = endpoints.value
-      ecr             = endpoints.value
-      eks             = endpoints.value
-      elasticache     = endpoints.value
-      elbv2           = endpoints.value
-      iam             = endpoints.value
-      kms             = endpoints.value
-      opensearch      = endpoints.value
-      route53         = endpoints.value
       route53resolver = endpoints.value
-      s3              = endpoints.value
-      secretsmanager  = endpoints.value
-      sns             = endpoints.value
-      ssm             = endpoints.value
-      sts             = endpoints.value
-      wafv2           = endpoints.value
     }
   }
 
