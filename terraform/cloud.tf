@@ -127,6 +127,31 @@ locals {
   }
 }
 
+# --- Audit: one trail for the environment, in every region ------------------------------
+
+locals {
+  # modules/audit names its trail <name>-audit; the primary region's logs key trusts it by this ARN.
+  audit_trail_arn = "arn:aws:cloudtrail:${local.spec.regions.primary}:${local.account}:trail/${local.name}-audit"
+}
+
+module "audit" {
+  source = "./modules/audit"
+  count  = local.cloud
+
+  name        = local.name
+  account_id  = local.account
+  kms_key_arn = module.primary.kms_key_arns["logs"]
+  # The platform's data buckets, their DR twins and the state bucket (terraform/bootstrap names
+  # it <name>-tfstate-<account>): every object read and write is recorded.
+  data_bucket_arns = concat(values(module.storage.bucket_arns), values(module.storage.dr_bucket_arns),
+  ["arn:aws:s3:::${local.name}-tfstate-${local.account}"])
+  log_retention_days = var.log_retention_days
+  force_destroy      = var.force_destroy
+  lifecycle_enabled  = var.s3_lifecycle_enabled
+  tls_only           = var.s3_tls_only
+  tags               = local.tags
+}
+
 # --- Observability (primary region; its host scrapes both regions through peering/VPN) -
 
 module "observability" {

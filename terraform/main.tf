@@ -30,6 +30,10 @@ module "primary" {
   detailed_monitoring = var.ec2_detailed_monitoring
   cache               = { enabled = local.cache_primary, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas, app_user = local.cache_app_user }
   tags                = local.tags
+
+  # Audit (cloud.tf): each VPC logs its DNS queries; the trail encrypts its log files with this region's logs key.
+  dns_query_logging_enabled = var.dns_query_logging_enabled
+  audit_trail_arns          = local.is_cloud ? [local.audit_trail_arn] : []
 }
 
 module "dr" {
@@ -53,6 +57,8 @@ module "dr" {
   detailed_monitoring      = var.ec2_detailed_monitoring
   cache                    = { enabled = local.cache_dr, node_type = local.spec.cache.node_type, replicas = local.spec.cache.replicas, app_user = local.cache_app_user }
   tags                     = local.tags
+
+  dns_query_logging_enabled = var.dns_query_logging_enabled
 }
 
 module "storage" {

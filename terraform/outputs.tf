@@ -76,3 +76,14 @@ output "bucket_encryption" {
   description = "Default encryption of every bucket (algorithm and KMS key), for policy tests."
   value       = module.storage.encryption
 }
+
+output "audit" {
+  description = "The environment's CloudTrail trail (its bucket, log group and the data buckets it records) and each region's DNS query log; null locally."
+  value = local.is_cloud ? {
+    trail_arn        = module.audit[0].trail_arn
+    bucket           = module.audit[0].bucket_name
+    log_group        = module.audit[0].log_group_name
+    data_bucket_arns = module.audit[0].data_bucket_arns
+    dns_query_logs   = { primary = module.primary.dns_query_log, dr = module.dr.dns_query_log }
+  } : null
+}

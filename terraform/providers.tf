@@ -18,6 +18,8 @@ locals {
     "acm", "autoscaling", "cloudwatch", "cloudwatchlogs", "dynamodb", "ec2", "ecr", "eks",
     "elasticache", "elbv2", "iam", "kms", "opensearch", "route53", "s3", "secretsmanager",
     "sns", "ssm", "sts", "wafv2",
+    # modules/audit and the networks' DNS query logging.
+    "cloudtrail", "route53resolver",
   ]
   # The password generator only calls these.
   generator_services = ["secretsmanager", "sts"]
@@ -64,6 +66,9 @@ provider "aws" {
       ssm            = endpoints.value
       sts            = endpoints.value
       wafv2          = endpoints.value
+
+      cloudtrail      = endpoints.value
+      route53resolver = endpoints.value
     }
   }
 
@@ -109,6 +114,9 @@ provider "aws" {
       ssm            = endpoints.value
       sts            = endpoints.value
       wafv2          = endpoints.value
+
+      cloudtrail      = endpoints.value
+      route53resolver = endpoints.value
     }
   }
 

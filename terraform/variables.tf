@@ -53,6 +53,12 @@ variable "private_dns_enabled" {
   default     = true
 }
 
+variable "dns_query_logging_enabled" {
+  description = "Log each cloud VPC's DNS queries (Route 53 Resolver query logging). Off only on the emulator: it creates and associates a query log config but cannot disassociate or delete one, so nothing would destroy."
+  type        = bool
+  default     = true
+}
+
 variable "ec2_detailed_monitoring" {
   description = "EC2 detailed monitoring of the hosts (the emulator cannot enable it: its tests turn it off)."
   type        = bool

@@ -32,9 +32,11 @@ EMULATOR_AMI = ('{ owners = ["099720109477"], '
                 'name_pattern = "ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-amd64-server-*" }')
 # What the dev topology leaves out on the emulator: ElastiCache and OpenSearch (it cannot create
 # them; they stay plan- and mock-tested), EC2 detailed monitoring (it cannot switch it on), the
-# private zone and the EKS add-ons (it has no API for them).
+# private zone and the EKS add-ons (it has no API for them), Route 53 Resolver query logging (it
+# creates it but can neither disassociate nor delete it).
 EMULATOR_DEV_TFVARS = (f"host_ami = {EMULATOR_AMI}\ncache_enabled = false\nopensearch_enabled = false\n"
-                       "ec2_detailed_monitoring = false\nprivate_dns_enabled = false\neks_addons_enabled = false\n")
+                       "ec2_detailed_monitoring = false\nprivate_dns_enabled = false\neks_addons_enabled = false\n"
+                       "dns_query_logging_enabled = false\n")
 
 
 def terraform_binary() -> str:

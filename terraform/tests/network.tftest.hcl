@@ -140,3 +140,43 @@ run "rejects_an_unknown_nat_mode" {
   }
   expect_failures = [var.nat]
 }
+
+run "dns_queries_of_the_vpc_are_logged_encrypted" {
+  command = apply
+  module {
+    source = "./modules/network"
+  }
+  variables {
+    nat                     = "single"
+    flow_log_retention_days = 365
+  }
+
+  assert {
+    condition     = aws_route53_resolver_query_log_config_association.this[0].resource_id == aws_vpc.this.id && aws_route53_resolver_query_log_config_association.this[0].resolver_query_log_config_id == aws_route53_resolver_query_log_config.this[0].id
+    error_message = "the VPC must be associated with its query log config"
+  }
+  assert {
+    condition     = aws_route53_resolver_query_log_config.this[0].destination_arn == aws_cloudwatch_log_group.dns_queries[0].arn
+    error_message = "the query logs go to the VPC's DNS query log group"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.dns_queries[0].kms_key_id == "arn:aws:kms:eu-west-1:333333333333:key/logs" && aws_cloudwatch_log_group.dns_queries[0].retention_in_days == 365
+    error_message = "the DNS query log group is encrypted with the logs key and kept as long as the flow logs"
+  }
+}
+
+run "dns_query_logging_can_be_left_off" {
+  command = apply
+  module {
+    source = "./modules/network"
+  }
+  variables {
+    nat                       = "single"
+    dns_query_logging_enabled = false
+  }
+
+  assert {
+    condition     = length(aws_route53_resolver_query_log_config_association.this) == 0 && length(aws_cloudwatch_log_group.dns_queries) == 0 && output.dns_query_log == null
+    error_message = "off means no query log config, association or log group"
+  }
+}

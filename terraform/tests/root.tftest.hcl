@@ -82,6 +82,14 @@ run "prod_has_a_nat_per_az_and_replicates_to_dr" {
     condition     = toset(keys(module.primary.irsa_role_arns)) == toset(["api", "external-secrets", "fluent-bit", "backup"])
     error_message = "IRSA roles for api, external-secrets, fluent-bit and backup"
   }
+  assert {
+    condition     = length(module.audit) == 1 && length(module.audit[0].data_bucket_arns) == 7 && contains(module.audit[0].data_bucket_arns, "arn:aws:s3:::quantumvest-prod-tfstate-333333333333") && local.audit_trail_arn == "arn:aws:cloudtrail:eu-west-1:333333333333:trail/quantumvest-prod-audit"
+    error_message = "one trail for the environment, recording the three data buckets, their three DR twins and the state bucket"
+  }
+  assert {
+    condition     = output.audit.dns_query_logs.primary != null && output.audit.dns_query_logs.dr != null
+    error_message = "both regions' VPCs log their DNS queries"
+  }
 }
 
 run "dev_standby_cluster_follows_its_own_host_group" {
@@ -119,6 +127,10 @@ run "local_is_the_small_slice" {
   assert {
     condition     = output.internal_dns == null && length(module.internal_dns) == 0
     error_message = "the private zone is cloud only"
+  }
+  assert {
+    condition     = output.audit == null && length(module.audit) == 0 && module.primary.dns_query_log == null
+    error_message = "no trail and no DNS query logs locally (nothing there to audit but the emulator)"
   }
 }
 

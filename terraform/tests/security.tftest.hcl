@@ -85,3 +85,36 @@ run "without_a_vpc_only_keys" {
     error_message = "create_security_groups = false must still create the keys and no group"
   }
 }
+
+run "only_the_named_trail_may_encrypt_with_the_logs_key" {
+  command = apply
+  module {
+    source = "./modules/security"
+  }
+  variables {
+    cloudtrail_arns = ["arn:aws:cloudtrail:eu-west-1:333333333333:trail/quantumvest-prod-audit"]
+  }
+
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.key["logs"].statement : [
+      for c in s.condition : c.values if c.variable == "aws:SourceArn"] if one(s.principals).identifiers == toset(["cloudtrail.amazonaws.com"])
+    ])) == toset(["arn:aws:cloudtrail:eu-west-1:333333333333:trail/quantumvest-prod-audit"])
+    error_message = "CloudTrail may use the logs key only for the named trail (aws:SourceArn)"
+  }
+  assert {
+    condition     = alltrue([for k in ["data", "backup", "secrets"] : !anytrue([for s in data.aws_iam_policy_document.key[k].statement : one(s.principals).identifiers == toset(["cloudtrail.amazonaws.com"])])])
+    error_message = "CloudTrail may use no other data class's key"
+  }
+}
+
+run "without_a_trail_cloudtrail_gets_no_key" {
+  command = apply
+  module {
+    source = "./modules/security"
+  }
+
+  assert {
+    condition     = !anytrue([for s in data.aws_iam_policy_document.key["logs"].statement : one(s.principals).identifiers == toset(["cloudtrail.amazonaws.com"])])
+    error_message = "no trail named, no CloudTrail statement in the logs key's policy"
+  }
+}

@@ -5,7 +5,10 @@
 - dev, staging and prod plan;
 - the dev topology applies (the session's `dev_topology`: without ElastiCache and OpenSearch, which
   the emulator cannot create, they stay plan- and mock-tested; and without EC2 detailed monitoring,
-  which it cannot switch on, nor the private zone, nor EKS add-ons, which it has no API for),
+  which it cannot switch on, nor the private zone, nor EKS add-ons, which it has no API for, nor
+  Route 53 Resolver query logging, which it creates but can neither disassociate nor delete),
+  its audit trail records every region, validates and encrypts its log files with the logs
+  key and takes S3 data events of exactly the data buckets,
   `terraform show -json` of its state holds none of the generated secret values, a second
   plan (`qvctl plan dev`, the session's `dev_plan`) changes nothing but what the
   emulator is known to report differently (MOTO_GAPS), the aws_ec2 inventory
@@ -214,6 +217,7 @@ def test_dev_topology_applies_converges_and_lists_its_inventory(dev_topology: De
     assert not stale, f"fixed: remove from KNOWN_VIOLATIONS {stale}"
 
     assert outputs.get("internal_dns") is None  # null (left out): the emulator cannot make private zones
+    _assert_audit_trail(emulator, outputs)
     assert outputs["secret_names"]["backup_cipher"] == "quantumvest/dev/backup/cipher"
     iam = boto3.client("iam", endpoint_url=emulator, region_name="us-east-1", **_keys())
     for region_role in ("primary", "dr"):
@@ -251,6 +255,21 @@ def test_dev_topology_applies_converges_and_lists_its_inventory(dev_topology: De
     db1 = inventory["_meta"]["hostvars"]["quantumvest-dev-primary-db1"]
     # --list may wrap templated strings in a marker object: compare the JSON text.
     assert '"i-' in json.dumps(db1["ansible_host"]) and "primary" in json.dumps(db1["qv_region_role"])
+
+
+def _assert_audit_trail(emulator: str, outputs: dict) -> None:
+    """The applied trail, as the emulator's CloudTrail API reports it."""
+    audit = outputs["audit"]
+    trail = boto3.client("cloudtrail", endpoint_url=emulator, region_name=outputs["primary_region"], **_keys())
+    found = trail.get_trail(Name=audit["trail_arn"])["Trail"]
+    assert found["IsMultiRegionTrail"] and found["LogFileValidationEnabled"], found
+    assert found["KmsKeyId"] == outputs["kms_key_arns"]["logs"] and found["S3BucketName"] == audit["bucket"]
+    selectors = trail.get_event_selectors(TrailName=audit["trail_arn"])["EventSelectors"]
+    logged = {v for sel in selectors for d in sel.get("DataResources", []) if d["Type"] == "AWS::S3::Object"
+              for v in d["Values"]}
+    assert logged == {f"{arn}/" for arn in audit["data_bucket_arns"]}
+    assert f"arn:aws:s3:::{outputs['backup_bucket']}/" in logged and f"arn:aws:s3:::{audit['bucket']}/" not in logged
+    assert all(sel["ReadWriteType"] == "All" and sel["IncludeManagementEvents"] for sel in selectors)
 
 
 def test_bootstrap_creates_an_encrypted_versioned_state_bucket(emulator: str, tmp_path: Path) -> None:

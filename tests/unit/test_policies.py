@@ -87,6 +87,11 @@ PLAN_CASES: dict[str, tuple[set[str], list[tuple[str, str, str]]]] = {
                 "encryption-at-rest/customer-managed-key",
                 "root_block_device[0] is not encrypted",
             ),
+            (
+                "module.audit.aws_cloudtrail.this",
+                "encryption-at-rest/customer-managed-key",
+                "the log files names no KMS key",
+            ),
         ],
     ),
     "encryption_in_transit": (

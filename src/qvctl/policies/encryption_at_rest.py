@@ -4,7 +4,7 @@ An AWS-managed key (aws/s3, aws/secretsmanager, ...) or a key from elsewhere fai
 policy and rotation are not ours to review. Judged: S3 buckets (their SSE configuration),
 EBS volumes, instance block devices, launch templates, EKS node groups (through their
 launch template), log groups, secrets (and their replicas), EBS snapshot copies,
-ElastiCache replication groups and OpenSearch domains.
+ElastiCache replication groups, OpenSearch domains and CloudTrail trails (their log files).
 """
 
 from __future__ import annotations
@@ -101,6 +101,8 @@ def _judge(plan: Plan, resource: Resource, keys: Keys, fail: Fail) -> None:
         if not resource.get("at_rest_encryption_enabled"):
             fail("has at_rest_encryption_enabled off")
         _key(fail, keys, "at-rest encryption", resource.get("kms_key_id"))
+    elif kind == "aws_cloudtrail":
+        _key(fail, keys, "the log files", resource.get("kms_key_id"))
     elif kind == "aws_opensearch_domain":
         if not resource.get("encrypt_at_rest", 0, "enabled"):
             fail("has encrypt_at_rest off")
@@ -118,6 +120,7 @@ JUDGED = (
     "aws_secretsmanager_secret",
     "aws_elasticache_replication_group",
     "aws_opensearch_domain",
+    "aws_cloudtrail",
 )
 
 

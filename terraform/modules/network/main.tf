@@ -196,6 +196,33 @@ resource "aws_flow_log" "this" {
   tags            = merge(var.tags, { Name = var.name })
 }
 
+# DNS query logs (Route 53 Resolver query logging): every name a host, node or pod of the VPC
+# looks up, and what it got, beside the flow logs and with the same key and retention: the
+# record of which names the platform's private zone served, and of lookups made on the way out.
+resource "aws_cloudwatch_log_group" "dns_queries" {
+  count = var.dns_query_logging_enabled ? 1 : 0
+
+  name              = "/quantumvest/dns-query-logs/${var.name}"
+  retention_in_days = var.flow_log_retention_days
+  kms_key_id        = var.flow_log_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_route53_resolver_query_log_config" "this" {
+  count = var.dns_query_logging_enabled ? 1 : 0
+
+  name            = "${var.name}-dns-queries"
+  destination_arn = aws_cloudwatch_log_group.dns_queries[0].arn
+  tags            = merge(var.tags, { Name = "${var.name}-dns-queries" })
+}
+
+resource "aws_route53_resolver_query_log_config_association" "this" {
+  count = var.dns_query_logging_enabled ? 1 : 0
+
+  resolver_query_log_config_id = aws_route53_resolver_query_log_config.this[0].id
+  resource_id                  = aws_vpc.this.id
+}
+
 # Gateway endpoints (free): S3 for pgBackRest and artifacts, DynamoDB, from the private tiers.
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id

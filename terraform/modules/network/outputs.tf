@@ -52,3 +52,12 @@ output "flow_log_group_name" {
   description = "CloudWatch log group of the VPC flow logs."
   value       = aws_cloudwatch_log_group.flow_logs.name
 }
+
+output "dns_query_log" {
+  description = "Route 53 Resolver query logging of the VPC: log group and the association's VPC; null when off."
+  value = var.dns_query_logging_enabled ? {
+    log_group_name = aws_cloudwatch_log_group.dns_queries[0].name
+    config_id      = aws_route53_resolver_query_log_config.this[0].id
+    vpc_id         = aws_route53_resolver_query_log_config_association.this[0].resource_id
+  } : null
+}

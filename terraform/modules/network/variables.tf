@@ -55,12 +55,12 @@ variable "nat" {
 }
 
 variable "flow_log_kms_key_arn" {
-  description = "KMS key that encrypts the VPC flow log group."
+  description = "KMS key that encrypts the VPC's log groups (flow logs and DNS query logs)."
   type        = string
 }
 
 variable "flow_log_retention_days" {
-  description = "Retention of the VPC flow log group, in days."
+  description = "Retention of the VPC's log groups (flow logs and DNS query logs), in days."
   type        = number
   default     = 365
 
@@ -68,6 +68,12 @@ variable "flow_log_retention_days" {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)
     error_message = "flow_log_retention_days must be a retention CloudWatch Logs accepts."
   }
+}
+
+variable "dns_query_logging_enabled" {
+  description = "Log the VPC's DNS queries (Route 53 Resolver query logging) to a KMS-encrypted log group. Off where nothing resolves names in the VPC (locally) and on the emulator, which cannot disassociate or delete a query log config."
+  type        = bool
+  default     = true
 }
 
 variable "interface_endpoints" {

@@ -4,7 +4,7 @@
 
 resource "aws_route53_zone" "this" {
   # checkov:skip=CKV2_AWS_38:DNSSEC signing is not available for private hosted zones; the zone answers only inside the platform's VPCs.
-  # checkov:skip=CKV2_AWS_39:Route53 hosted-zone query logging exists for public zones only; AWS rejects it for a private zone. (Route 53 Resolver query logging on the VPCs would be the control for these names; it is not configured.)
+  # checkov:skip=CKV2_AWS_39:Route53 hosted-zone query logging exists for public zones only; AWS rejects it for a private zone. The queries for these names are logged by Route 53 Resolver query logging on both VPCs that resolve the zone (modules/network: aws_route53_resolver_query_log_config_association).
   name    = var.zone_name
   comment = "QuantumVest ${var.name}: private names inside both regions' VPCs"
 

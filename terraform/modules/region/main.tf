@@ -25,6 +25,7 @@ module "security" {
   vpc_id                 = one(module.network[*].vpc_id)
   vpc_cidr               = try(var.network.vpc_cidr, null)
   ports                  = { app = var.app_port }
+  cloudtrail_arns        = var.audit_trail_arns
   tags                   = var.tags
 }
 
@@ -41,8 +42,10 @@ module "network" {
   nat                     = var.network.nat
   flow_log_kms_key_arn    = module.security.kms_key_arns["logs"]
   flow_log_retention_days = var.log_retention_days
-  interface_endpoints     = var.cloud ? local.interface_endpoints : []
-  tags                    = var.tags
+  # Locally nothing resolves names inside the VPC (hosts are loopback addresses).
+  dns_query_logging_enabled = var.cloud && var.dns_query_logging_enabled
+  interface_endpoints       = var.cloud ? local.interface_endpoints : []
+  tags                      = var.tags
 }
 
 module "eks" {

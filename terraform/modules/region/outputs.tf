@@ -67,3 +67,8 @@ output "cache_primary_endpoint" {
   description = "Primary endpoint of the Redis replication group (null without a cache)."
   value       = one(module.cache[*].primary_endpoint)
 }
+
+output "dns_query_log" {
+  description = "Route 53 Resolver query logging of the region's VPC (log group, config, VPC); null locally or when off."
+  value       = one(module.network[*].dns_query_log)
+}

@@ -218,3 +218,15 @@ variable "eks_addons_enabled" {
   type        = bool
   default     = true
 }
+
+variable "dns_query_logging_enabled" {
+  description = "Log the VPC's DNS queries (Route 53 Resolver query logging) in cloud environments. False only on the emulator, which cannot disassociate or delete a query log config."
+  type        = bool
+  default     = true
+}
+
+variable "audit_trail_arns" {
+  description = "CloudTrail trails (ARNs) that may encrypt their log files with this region's logs key (modules/audit); empty in a region that holds no trail bucket."
+  type        = list(string)
+  default     = []
+}

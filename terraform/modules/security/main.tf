@@ -57,6 +57,49 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # CloudTrail encrypts the named trails' log files with the logs key (modules/audit), and
+  # only for those trails: aws:SourceArn names each one.
+  dynamic "statement" {
+    for_each = each.key == "logs" && length(var.cloudtrail_arns) > 0 ? [1] : []
+    content {
+      sid       = "CloudTrailEncryptsLogFiles"
+      actions   = ["kms:GenerateDataKey*"]
+      resources = ["*"]
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceArn"
+        values   = var.cloudtrail_arns
+      }
+      condition {
+        test     = "StringLike"
+        variable = "kms:EncryptionContext:aws:cloudtrail:arn"
+        values   = ["arn:aws:cloudtrail:*:${var.account_id}:trail/*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.key == "logs" && length(var.cloudtrail_arns) > 0 ? [1] : []
+    content {
+      sid       = "CloudTrailDescribesKey"
+      actions   = ["kms:DescribeKey"]
+      resources = ["*"]
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceArn"
+        values   = var.cloudtrail_arns
+      }
+    }
+  }
+
   # EKS managed node groups launch through Auto Scaling: its service-linked role must be able to
   # use the data key for the nodes' volumes, or no node ever starts.
   dynamic "statement" {

@@ -64,3 +64,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "cloudtrail_arns" {
+  description = "CloudTrail trails (ARNs, built from their names) that may encrypt their log files with the logs key; empty grants CloudTrail nothing."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.cloudtrail_arns : can(regex("^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]+$", arn))])
+    error_message = "cloudtrail_arns must be trail ARNs (arn:aws:cloudtrail:<region>:<account>:trail/<name>)."
+  }
+}

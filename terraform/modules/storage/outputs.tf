@@ -25,3 +25,8 @@ output "encryption" {
     { for k, b in module.dr_bucket : "${k}-dr" => b.encryption },
   )
 }
+
+output "dr_bucket_arns" {
+  description = "DR replica bucket ARN per purpose (empty when replication is off)."
+  value       = { for k, b in module.dr_bucket : k => b.arn }
+}

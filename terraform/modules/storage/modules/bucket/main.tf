@@ -2,8 +2,8 @@
 # and a lifecycle that bounds what old versions cost.
 
 resource "aws_s3_bucket" "this" {
-  # checkov:skip=CKV_AWS_18:S3 server access logs cannot be delivered to an SSE-KMS bucket and every bucket here must use a CMK. No object-level access log exists yet (CloudTrail S3 data events would be one; none is configured).
-  # checkov:skip=CKV_AWS_144:Cross-region replication is configured by the calling module (storage: aws_s3_bucket_replication_configuration.to_dr); the DR copies are the replicas themselves.
+  # checkov:skip=CKV_AWS_18:S3 server access logs cannot be delivered to an SSE-KMS bucket and every bucket here must use a CMK. The object-level access log is the environment trail's S3 data events (modules/audit: every read and write of the data buckets, their DR twins and the state bucket); the trail's own bucket is left out of them, as recording its deliveries would write a new log file for each one without end, and only CloudTrail may write to it.
+  # checkov:skip=CKV_AWS_144:Cross-region replication is the calling module's choice: storage replicates the data buckets to their DR twins (aws_s3_bucket_replication_configuration.to_dr), which are the replicas themselves; the state and audit-trail buckets live in the primary region only.
   # checkov:skip=CKV2_AWS_62:No consumer of object events exists; pgBackRest and log shipping poll, and event notifications would only add an unused target.
   bucket        = var.name
   force_destroy = var.force_destroy
@@ -43,31 +43,37 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   }
 }
 
-data "aws_iam_policy_document" "tls_only" {
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.this.arn,
-      "${aws_s3_bucket.this.arn}/*",
-    ]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
+# The bucket policy: the caller's statements (e.g. which service may write), plus the TLS-only deny.
+data "aws_iam_policy_document" "this" {
+  source_policy_documents = var.policy_documents
+
+  dynamic "statement" {
+    for_each = var.tls_only ? [1] : []
+    content {
+      sid     = "DenyInsecureTransport"
+      effect  = "Deny"
+      actions = ["s3:*"]
+      resources = [
+        aws_s3_bucket.this.arn,
+        "${aws_s3_bucket.this.arn}/*",
+      ]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = "Bool"
+        variable = "aws:SecureTransport"
+        values   = ["false"]
+      }
     }
   }
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  count  = var.tls_only ? 1 : 0
+  count  = var.tls_only || length(var.policy_documents) > 0 ? 1 : 0
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.tls_only.json
+  policy = data.aws_iam_policy_document.this.json
 
   # The policy applies after public access block, or S3 may reject it as public.
   depends_on = [aws_s3_bucket_public_access_block.this]

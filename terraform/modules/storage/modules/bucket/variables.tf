@@ -59,3 +59,9 @@ variable "tls_only" {
   type        = bool
   default     = true
 }
+
+variable "policy_documents" {
+  description = "IAM policy documents (JSON) merged into the bucket policy, e.g. the statements that let a service deliver to it."
+  type        = list(string)
+  default     = []
+}
