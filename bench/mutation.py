@@ -1,0 +1,174 @@
+"""Mutation testing of the code that decides (mutmut), one area at a time; prints the figures.
+
+Each area runs in its own copy of the tracked tree under .qv/mutation/<area>/, with the area's
+[tool.mutmut] appended to that copy's pyproject.toml: mutmut reads its configuration from the
+working folder, and a copy keeps its `mutants/` between runs, so a second run re-tests only the
+functions that changed (mutmut's own cache). Mutants listed in bench/mutation_equivalents.toml,
+each with the reason it cannot change behaviour, are left out of the count and named apart.
+
+    python bench/mutation.py [AREA...]      (all areas when none is named)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".qv" / "mutation"
+EQUIVALENTS = ROOT / "bench" / "mutation_equivalents.toml"
+DETECTED = {"killed", "timeout", "segfault"}  # the tests noticed the change
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    mutate: tuple[str, ...]  # mutmut's only_mutate globs, relative to root
+    tests: tuple[str, ...]  # the tests that judge it, relative to root
+    # A project with its code in root/src: mutmut puts only mutants/src before the installed packages.
+    root: str = "."
+    # Tests that read the source text itself: mutmut's copy holds every mutant's text beside the original.
+    not_tests: tuple[str, ...] = ()
+
+
+AREAS = (
+    Area(
+        "spec",
+        ("src/qvctl/spec/*",),
+        ("tests/unit/test_spec_*.py",),
+        not_tests=("tests/unit/test_spec_rule_coverage.py",),
+    ),
+    Area("contract", ("src/qvctl/contract/*",), ("tests/unit/test_contract_*.py",)),
+    Area("policies", ("src/qvctl/policies/*",), ("tests/unit/test_policies*.py",)),
+    Area("validate", ("src/qvctl/validate*.py", "src/qvctl/validate/*"), ("tests/unit/test_validate*.py",)),
+    # The API's guards need the real PostgreSQL and Redis its tests start (slow, but honest).
+    Area(
+        "api-guards",
+        ("src/quantumvest_api/auth/*", "src/quantumvest_api/routes/*"),
+        ("tests/test_auth.py", "tests/test_transactions.py", "tests/test_portfolios.py", "tests/test_holdings.py"),
+        root="services/api",
+    ),
+)
+
+
+def tracked_files(root: Path) -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True).stdout
+    return [name for name in listed.decode().split("\0") if name]
+
+
+def sync_copy(root: Path, work: Path, files: list[str]) -> None:
+    """The tracked tree as it is on disk now, into work/ (files unchanged since the last run are left alone)."""
+    wanted = set(files)
+    for name in files:
+        source, target = root / name, work / name
+        if not source.is_file():
+            continue
+        if target.is_file() and target.read_bytes() == source.read_bytes():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    for path in work.rglob("*"):
+        relative = path.relative_to(work).as_posix()
+        if path.is_file() and not relative.startswith(("mutants/", ".")) and relative not in wanted:
+            path.unlink()
+
+
+def mutmut_section(area: Area, files: list[str]) -> str:
+    tests = sorted(
+        {name for pattern in area.tests for name in files if Path(name).match(pattern)} - set(area.not_tests)
+    )
+    if not tests:
+        raise SystemExit(f"mutation: area {area.name} selects no test ({', '.join(area.tests)})")
+    copied = sorted({name.split("/")[0] for name in files} - {"src", "tests", "pyproject.toml"})
+    return "\n".join(
+        [
+            "",
+            "[tool.mutmut]",
+            'source_paths = ["src"]',
+            f"only_mutate = {list(area.mutate)!r}",
+            f"also_copy = {copied!r}",
+            f"pytest_add_cli_args_test_selection = {tests!r}",
+            'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-o", "addopts=", "-p", "no:xdist"]',
+            "",
+        ]
+    )
+
+
+def statuses(work: Path, mutmut: str) -> dict[str, str]:
+    listed = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=True
+    ).stdout
+    found: dict[str, str] = {}
+    for line in listed.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and "__mutmut_" in name:
+            found[name] = status.strip()
+    return found
+
+
+def run_area(area: Area, equivalents: dict[str, str], mutmut: str) -> bool:
+    root, work = ROOT / area.root, WORK / area.name
+    files = tracked_files(root)
+    work.mkdir(parents=True, exist_ok=True)
+    sync_copy(root, work, files)
+    (work / "pyproject.toml").write_text((root / "pyproject.toml").read_text() + mutmut_section(area, files))
+    with (work / "run.log").open("w") as log:
+        done = subprocess.run(
+            [mutmut, "run"],
+            cwd=work,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+            env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+        )
+    found = statuses(work, mutmut)
+    if done.returncode != 0 or not found:
+        print(f"{area.name}: mutmut failed (exit {done.returncode}); see {work.relative_to(ROOT)}/run.log")
+        return False
+    counted = {name: status for name, status in found.items() if name not in equivalents}
+    killed = sum(status in DETECTED for status in counted.values())
+    share = 100.0 * killed / len(counted) if counted else 100.0
+    kinds = Counter(status for status in counted.values() if status not in DETECTED)
+    print(
+        f"{area.name}: mutants: {killed} killed of {len(counted)} ({share:.1f} %)"
+        + (f"; not killed: {dict(sorted(kinds.items()))}" if kinds else "")
+        + f"; {len(found) - len(counted)} reviewed as equivalent"
+    )
+    for line in survivors_by_function(counted):
+        print(f"  {line}")
+    return share >= 90.0
+
+
+def survivors_by_function(counted: dict[str, str]) -> list[str]:
+    """One line per function and outcome: `survived: qvctl.spec.model.x__network: 4, 17` (mutant numbers)."""
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for name, status in counted.items():
+        if status not in DETECTED:
+            function, _, number = name.rpartition("__mutmut_")
+            grouped.setdefault((status, function), []).append(int(number))
+    return [
+        f"{status}: {function}: {', '.join(map(str, sorted(numbers)))}"
+        for (status, function), numbers in sorted(grouped.items())
+    ]
+
+
+def main(argv: list[str]) -> int:
+    known = {area.name: area for area in AREAS}
+    unknown = [name for name in argv if name not in known]
+    if unknown:
+        print(f"mutation: unknown area {', '.join(unknown)}; the areas are {', '.join(known)}", file=sys.stderr)
+        return 2
+    mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
+    equivalents = tomllib.loads(EQUIVALENTS.read_text()).get("mutants", {}) if EQUIVALENTS.exists() else {}
+    results = [run_area(known[name], equivalents, mutmut) for name in (argv or list(known))]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
