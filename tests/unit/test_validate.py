@@ -18,6 +18,7 @@ from qvctl.policies import checks as policies
 from qvctl.validate import Check, Result, checks, exit_status, run_checks, select
 from qvctl.validation.sarif import sarif_report
 from tests.conftest import ROOT, run_qvctl
+from tests.terraform_support import checkov_binary
 
 WORKFLOW_FIXTURES = ROOT / "tests" / "unit" / "fixtures" / "workflows"
 
@@ -272,6 +273,17 @@ def test_a_bad_workflow_fails_zizmor_naming_the_file_line_and_rule(tmp_path: Pat
     assert "[template-injection]" in detail
 
 
+def test_a_bad_workflow_fails_checkov_naming_the_file_line_and_policy(tmp_path: Path) -> None:
+    ctx = _with_workflow(tmp_path, "bad.yml")
+    # Checkov lives in the repository's own .tools/checkov, not in the copy.
+    ctx = Context(
+        root=ctx.root, environ={**ctx.environ, "PATH": f"{Path(checkov_binary()).parent}:{os.environ['PATH']}"}
+    )
+    ok, detail = _run_one(ctx, "checkov-github-actions")
+    assert not ok
+    assert detail.startswith(".github/workflows/ci.yml:12: [CKV_GHA_2] Ensure run commands are not vulnerable")
+
+
 def _git_repository(tmp_path: Path, readme: str) -> Path:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "environments").mkdir()
@@ -286,7 +298,9 @@ def _git_repository(tmp_path: Path, readme: str) -> Path:
 def test_a_broken_doc_link_fails_validate_with_its_file_line_and_a_sarif_result_then_from_the_cache(
     tmp_path: Path,
 ) -> None:
-    root = _git_repository(tmp_path / "repo", "# Project\n\nSee [the guide](docs/guide.md).\nAnd [gone](docs/gone.md).\n")
+    root = _git_repository(
+        tmp_path / "repo", "# Project\n\nSee [the guide](docs/guide.md).\nAnd [gone](docs/gone.md).\n"
+    )
     sarif = tmp_path / "report.sarif"  # outside the repository: a new file there is a new input
     runs = [
         run_qvctl(

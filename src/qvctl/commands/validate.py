@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
             "--no-cache",
             help="Run every check, even those whose inputs are unchanged since their stored result.",
         ),
+        jobs: int = typer.Option(4, "--jobs", "-j", min=1, help="How many checks run at once."),
         plan: list[Path] = typer.Option(
             None,
             "--plan",
@@ -52,7 +53,7 @@ def register(app: typer.Typer) -> None:
                 "policies: terraform plan: not run (no --plan given; see terraform/README.md, Policies as code)",
                 highlight=False,
             )
-        results = run_checks(ctx, selected, use_cache=not no_cache)
+        results = run_checks(ctx, selected, workers=jobs, use_cache=not no_cache)
         if sarif is not None:
             sarif.write_text(json.dumps(sarif_report(ctx.root, selected, results, __version__), indent=2) + "\n")
         failed = [r for r in results if not r.ok]
