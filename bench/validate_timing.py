@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -20,8 +21,15 @@ ROOT = Path(__file__).resolve().parents[1]
 WARM_TARGET = 0.2  # issue 13: warm at most 0.2x the sequential time; cold below it
 
 
-def _validate(*args: str, cache: Path) -> tuple[float, list[dict[str, object]]]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _validate(*args: str, cache: Path) -> tuple[float, float, list[dict[str, object]]]:
+    """Wall-clock and CPU seconds (of qvctl and every tool it ran) of one `qvctl validate`, and its results."""
     env = {**os.environ, "QV_VALIDATE_CACHE": str(cache)}
+    cpu = _children_cpu()
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "qvctl", "validate", "--output", "json", *args],
@@ -34,26 +42,32 @@ def _validate(*args: str, cache: Path) -> tuple[float, list[dict[str, object]]]:
     seconds = time.monotonic() - started
     if done.returncode not in (0, 1):  # 1: a check failed, still a full run; anything else is not
         raise SystemExit(f"qvctl validate {' '.join(args)} exited {done.returncode}: {done.stderr.strip()[-500:]}")
-    return seconds, json.loads(done.stdout)
+    return seconds, _children_cpu() - cpu, json.loads(done.stdout)
 
 
 def main() -> int:
+    runs: dict[str, tuple[float, float, float]] = {}  # name -> (wall s, CPU s, 1-minute load before)
     with tempfile.TemporaryDirectory(prefix="qv-bench-validate-") as scratch:
         cache = Path(scratch) / "cache"
-        sequential, results = _validate("--no-cache", "--jobs", "1", cache=cache)
-        cold, _ = _validate(cache=cache)
-        warm, warm_results = _validate(cache=cache)
-    cached = sum(1 for r in warm_results if r["cached"])
+        for name, args in (
+            ("sequential (--no-cache --jobs 1)", ("--no-cache", "--jobs", "1")),
+            ("cold (empty cache, 4 at once)", ()),
+            ("warm (unchanged tree)", ()),
+        ):
+            load = os.getloadavg()[0]
+            wall, cpu, results = _validate(*args, cache=cache)
+            runs[name] = (wall, cpu, load)
+    sequential = next(iter(runs.values()))[0]
+    cached = sum(1 for r in results if r["cached"])
     failed = [str(r["id"]) for r in results if not r["ok"]]
     print(
-        f"checks: {len(results)} ({len(failed)} failing: {', '.join(failed) or 'none'}); load average "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f"checks: {len(results)} ({len(failed)} failing: {', '.join(failed) or 'none'}); "
+        f"{os.cpu_count()} cores; warm run: {cached} of {len(results)} cached"
     )
-    print(f"{'run':<34} {'seconds':>8} {'x sequential':>13}")
-    print(f"{'sequential (--no-cache --jobs 1)':<34} {sequential:8.1f} {1.0:13.2f}")
-    print(f"{'cold (empty cache, 4 at once)':<34} {cold:8.1f} {cold / sequential:13.2f}")
-    share = f"({cached} of {len(warm_results)} cached)"
-    print(f"{'warm (unchanged tree)':<34} {warm:8.1f} {warm / sequential:13.2f}   {share}")
+    print(f"{'run':<34} {'wall s':>8} {'x sequential':>13} {'CPU s':>8} {'load before':>12}")
+    for name, (wall, cpu, load) in runs.items():
+        print(f"{name:<34} {wall:8.1f} {wall / sequential:13.2f} {cpu:8.1f} {load:12.1f}")
+    cold, warm = (runs[name][0] for name in list(runs)[1:])
     met = warm <= WARM_TARGET * sequential and cold < sequential
     print(f"target (warm <= {WARM_TARGET}x, cold < 1x): {'met' if met else 'NOT met'}")
     return 0 if met else 1

