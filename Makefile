@@ -28,7 +28,7 @@ test: bootstrap ## every test: unit, integration against real servers and the em
 test-fast: bootstrap ## the tests that need no server (seconds)
 	.venv/bin/pytest -m "not slow and not e2e"
 
-validate: bootstrap ## every static check, in parallel, with one report
+validate: bootstrap ## every static check, in parallel, cached by content, with one report
 	$(QVCTL) validate
 
 bench: bootstrap ## run every benchmark under bench/ and print its figures

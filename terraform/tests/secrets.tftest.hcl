@@ -135,7 +135,7 @@ run "rejects_a_cache_url_with_credentials" {
   }
   variables {
     cache_url_published = true
-    cache_url           = "rediss://api:not-a-real-token@master.example.cache.amazonaws.com:6379/0"
+    cache_url           = "rediss://api:not-a-real-token@master.example.cache.amazonaws.com:6379/0" # checkov:skip=CKV_SECRET_4: made up, and rejected
   }
   expect_failures = [var.cache_url]
 }

@@ -1,0 +1,1 @@
+"""The pieces of `qvctl validate` (qvctl.validate holds the check table and runs it)."""
