@@ -383,3 +383,18 @@ def test_validate_without_a_plan_says_the_terraform_policies_did_not_run(tmp_pat
     assert done.returncode == 0, done.stderr
     assert [r["id"] for r in json.loads(done.stdout)] == ["policies"]
     assert "policies: terraform plan: not run (no --plan given" in done.stderr
+
+
+def test_checkov_secret_findings_reviewed_in_the_baseline_are_left_out_and_others_kept(tmp_path: Path) -> None:
+    from qvctl.validation.checkov import findings, reviewed_secrets
+
+    (tmp_path / ".secrets.baseline").write_text(json.dumps({"results": {
+        "a.yaml": [{"hashed_secret": "reviewed", "is_secret": False}, {"hashed_secret": "real", "is_secret": True}],
+    }}))
+    report = json.dumps({"results": {"failed_checks": [
+        {"check_id": "CKV_SECRET_6", "repo_file_path": "/a.yaml", "file_line_range": [3, 3], "resource": sha}
+        for sha in ("reviewed", "real", "unknown")]}})
+    reviewed = reviewed_secrets(tmp_path)
+    assert reviewed == {("a.yaml", "reviewed")}
+    assert [line.split("(")[-1] for line in findings(report, reviewed)] == ["real)", "unknown)"]
+    assert len(findings(report)) == 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from qvctl.context import Context
@@ -24,14 +25,31 @@ def _reports(output: str) -> list[dict[str, Any]]:
     return data if isinstance(data, list) else [data]
 
 
-def findings(output: str) -> list[str]:
-    """`path:line: [CHECK_ID] name (resource)` for every failed check of a `checkov -o json` report."""
+def reviewed_secrets(root: Path) -> frozenset[tuple[str, str]]:
+    """(file, hashed secret) of every finding .secrets.baseline records as reviewed and no secret.
+
+    Checkov's secrets framework runs detect-secrets' plugins and names a finding by the same SHA-1
+    (its `resource`), so one reviewed baseline answers for both scanners.
+    """
+    baseline = root / ".secrets.baseline"
+    if not baseline.is_file():
+        return frozenset()
+    results = json.loads(baseline.read_text()).get("results", {})
+    return frozenset((name, entry["hashed_secret"]) for name, entries in results.items() for entry in entries
+                     if entry.get("is_secret") is False)
+
+
+def findings(output: str, reviewed: frozenset[tuple[str, str]] = frozenset()) -> list[str]:
+    """`path:line: [CHECK_ID] name (resource)` for every failed check of a `checkov -o json` report,
+    but the (file, resource) pairs reviewed as harmless."""
     lines: list[str] = []
     for report in _reports(output):
         results = report.get("results") or {}
         for failed in results.get("failed_checks") or []:
             # repo_file_path: relative to the folder Checkov runs in (the root), whatever -d or -f said.
             path = str(failed.get("repo_file_path") or failed.get("file_path", "")).lstrip("/")
+            if (path, str(failed.get("resource", ""))) in reviewed:
+                continue
             first_line = (failed.get("file_line_range") or [0])[0]
             where = f"{path}:{first_line}" if first_line else path
             lines.append(
@@ -73,7 +91,7 @@ def scan(framework: str, *targets: str) -> Callable[[Context], list[str]]:
         if not done.stdout.strip():
             return []
         try:
-            return findings(done.stdout)
+            return findings(done.stdout, reviewed_secrets(ctx.root) if framework == "secrets" else frozenset())
         except (ValueError, KeyError) as err:
             return [f"checkov's report could not be read ({err}): {done.stdout.strip()[:500]}"]
 
