@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from qvctl.spec import SpecError, load_environment, spec_path
+from qvctl.spec import SpecError, load_environment, loader, spec_path
 from qvctl.spec.loader import parse_environment, shared_ports
 
 from ..conftest import ROOT
@@ -168,3 +168,12 @@ def test_an_unusable_shared_ports_file_is_one_line(tmp_path, content, expected):
     with pytest.raises(SpecError) as caught:
         shared_ports(tmp_path)
     assert caught.value.problems == (expected,)
+
+
+def test_qvctl_installed_outside_a_repository_says_where_it_looked_for_the_ports(tmp_path, monkeypatch):
+    """A wheel install has no environments/ above it: one line naming the file and the folder searched."""
+    package = tmp_path / "site-packages" / "qvctl" / "spec"
+    monkeypatch.setattr(loader, "__file__", str(package / "loader.py"))
+    with pytest.raises(SpecError) as caught:
+        shared_ports()
+    assert caught.value.problems == (f"cannot find {PORTS_FILE} above {package}",)
