@@ -152,17 +152,20 @@ def test_a_block_of_the_wrong_shape_is_not_echoed_back():
     ("content", "expected"),
     [
         (None, f"{PORTS_FILE}: cannot be read (Is a directory)"),
+        (b"ports: {https: 443} # caf\xe9\n", f"{PORTS_FILE}: is not UTF-8 text"),
         ("ports: [\n", f"{PORTS_FILE}: is not valid YAML"),
         ("- 443\n", f"{PORTS_FILE}: must hold a mapping 'ports'"),
         ("ports: [443, 80]\n", f"{PORTS_FILE}: must hold a mapping 'ports'"),
     ],
-    ids=["a_folder", "broken_yaml", "a_list", "ports_a_list"],
+    ids=["a_folder", "latin1", "broken_yaml", "a_list", "ports_a_list"],
 )
 def test_an_unusable_shared_ports_file_is_one_line(tmp_path, content, expected):
     target = tmp_path / PORTS_FILE
     target.parent.mkdir(parents=True)
     if content is None:
         target.mkdir()
+    elif isinstance(content, bytes):
+        target.write_bytes(content)
     else:
         target.write_text(content)
     with pytest.raises(SpecError) as caught:
