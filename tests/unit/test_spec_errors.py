@@ -103,6 +103,8 @@ BAD_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
     ("slo_objective_of_one", _set("slo.availability.objective", 1),
      "slo.availability.objective: 1.0 must be between 0 and 1, both excluded (the fraction of good requests, "
      "e.g. 0.999)"),
+    ("slo_objective_of_zero", _set("slo.availability.objective", 0),
+     "slo.availability.objective: 0.0 must be between 0 and 1, both excluded"),
     ("slo_objective_negative", _set("slo.latency.objective", -0.5),
      "slo.latency.objective: -0.5 must be between 0 and 1, both excluded"),
     # A budget above 1/14.4 of the requests: the fast-burn alert's threshold would be over 100 %.
@@ -205,6 +207,13 @@ BAD_LOCAL_SPECS: list[tuple[str, Callable[[dict], None], str]] = [
      f"application.candidate_port: {PORTS['nginx_status']} is the port of another service"),
     ("local_with_a_jwks_url", _set("application.auth.jwks_url", "https://login.example/jwks.json"),
      "application.auth.jwks_url: the local environment's issuer is qvctl itself; remove it"),
+    # Only a test receiver on this machine may be a literal URL: a real one is a credential.
+    ("local_webhook_off_loopback", _set("alerting.receivers.0.url", "https://hooks.example/alerts"),
+     "alerting.receivers.local-webhook.url: only a local environment's loopback receiver may be a literal URL; "
+     "use url_secret (a Secrets Manager name)"),
+    ("local_webhook_without_a_host", _set("alerting.receivers.0.url", "http:///alerts"),
+     "alerting.receivers.local-webhook.url: only a local environment's loopback receiver may be a literal URL; "
+     "use url_secret (a Secrets Manager name)"),
     ("local_without_an_emulator", lambda s: s.pop("emulator"), "a local environment needs an 'emulator' block"),
     ("emulator_off_loopback", _set("emulator.address", "10.0.0.1"),
      "emulator.address: '10.0.0.1' is not a loopback address: the emulator never leaves this machine"),
@@ -268,6 +277,13 @@ def test_bad_local_spec_fails_with_its_one_line_message(mutate, expected):
     with pytest.raises(SpecError) as caught:
         parse_environment(yaml.safe_dump(spec), "environments/local.yaml")
     assert caught.value.problems == (f"environments/local.yaml: {expected}",)
+
+
+@pytest.mark.parametrize("url", ["http://localhost:9095/alerts", "http://127.0.0.2:9095/alerts"])
+def test_a_local_receiver_on_loopback_may_be_a_literal_url(url):
+    spec = copy.deepcopy(LOCAL)
+    spec["alerting"]["receivers"][0]["url"] = url
+    assert parse_environment(yaml.safe_dump(spec), "environments/local.yaml").alerting.receivers[0].url == url
 
 
 def test_local_host_outside_loopback_is_refused():

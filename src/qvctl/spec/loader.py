@@ -108,6 +108,8 @@ def shared_ports(root: Path | None = None) -> dict[str, Any]:
     path = (root or _own_repository()) / SHARED_PORTS
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SpecError((f"{SHARED_PORTS}: is not UTF-8 text",)) from None
     except OSError as err:
         raise SpecError((f"{SHARED_PORTS}: cannot be read ({err.strerror})",)) from None
     except yaml.YAMLError:
