@@ -25,8 +25,8 @@ status: bootstrap ## the platform's components and their health
 test: bootstrap ## every test: unit, integration against real servers and the emulator, end to end
 	.venv/bin/pytest
 
-test-fast: bootstrap ## the tests that need no server (seconds)
-	.venv/bin/pytest -m "not slow and not e2e"
+test-fast: bootstrap ## the tests that need no server and no long tool run, on every core (under 2 minutes)
+	.venv/bin/pytest -m "not slow and not e2e" -n auto
 
 validate: bootstrap ## every static check, in parallel, cached by content, with one report
 	$(QVCTL) validate

@@ -44,6 +44,7 @@ def test_playbook_passes_syntax_check() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow  # many seconds of tool time: make test runs it, make test-fast does not
 def test_roles_pass_ansible_lint_production_profile() -> None:
     done = _run(_tool("ansible-lint"), "--offline", "-p", timeout=300)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]

@@ -63,6 +63,7 @@ def test_every_module_has_mock_provider_tests() -> None:
         assert f'source = "./modules/{name}"' in sources, f"no terraform test runs module {name}"
 
 
+@pytest.mark.slow  # many seconds of tool time: make test runs it, make test-fast does not
 def test_mock_provider_tests_pass(root_workdir: Workdir) -> None:
     done = root_workdir.run("test", "-no-color", check=False, timeout=900)
     summary = re.search(r"(Success|Failure)! (\d+) passed, (\d+) failed", done.stdout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,8 +12,9 @@ from qvctl import __version__
 from qvctl.context import Context
 from qvctl.exit_status import ExitStatus
 from qvctl.output import OutputFormat, console, err_console, print_json, print_table
-from qvctl.validate import Result, checks, exit_status, run_checks, select
-from qvctl.validation.sarif import sarif_report
+
+if TYPE_CHECKING:
+    from qvctl.validate import Result
 
 
 def _cached(result: Result) -> str:
@@ -43,6 +45,11 @@ def register(app: typer.Typer) -> None:
         A check whose inputs (files, tool versions, its own definition) are unchanged since its last
         verdict reuses it. Exit 0: all pass; 1: a check failed; 3: a tool a check needs is missing.
         """
+        # Imported here: the checks pull in jsonschema's format grammar (a second of import), which
+        # every other command, and each --help, would pay for.
+        from qvctl.validate import checks, exit_status, run_checks, select
+        from qvctl.validation.sarif import sarif_report
+
         ctx = Context.discover()
         plans = [p.resolve() for p in plan or []]
         every = checks(ctx, plans)
