@@ -22,8 +22,11 @@ down: bootstrap ## stop the platform and remove its state (qvctl down --keep-dat
 status: bootstrap ## the platform's components and their health
 	$(QVCTL) status $(ENV)
 
+# In two runs: the tests that need no server on every core, then the slow and end-to-end ones in one
+# process (they share one local platform and one emulator).
 test: bootstrap ## every test: unit, integration against real servers and the emulator, end to end
-	.venv/bin/pytest
+	.venv/bin/pytest -m "not slow and not e2e" -n auto
+	.venv/bin/pytest -m "slow or e2e"
 
 test-fast: bootstrap ## the tests that need no server and no long tool run, on every core (under 2 minutes)
 	.venv/bin/pytest -m "not slow and not e2e" -n auto
