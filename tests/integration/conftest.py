@@ -117,14 +117,16 @@ class DevPlan:
     plan_file: Path
     record: dict[str, Any]  # the summary written beside it
     document: dict[str, Any]  # terraform show -json of the plan file
+    markdown: str  # the --summary-file the pull-request workflow posts
 
 
 @pytest.fixture(scope="session")
 def dev_plan(dev_topology: DevTopology) -> DevPlan:
     """`qvctl plan dev` over the applied topology: the second plan (what the emulator reports differently)."""
-    done = dev_topology.qvctl("plan", "dev")
+    comment = dev_topology.state / "dev-plan.md"
+    done = dev_topology.qvctl("plan", "dev", "--summary-file", str(comment))
     assert done.returncode == 0, f"qvctl plan dev failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
     plan_file = dev_topology.state / "dev" / "plans" / "dev.tfplan"
     record = json.loads(plan_file.with_name("dev.tfplan.json").read_text())
     document = json.loads(dev_topology.work.run("show", "-json", str(plan_file)).stdout)
-    return DevPlan(done, plan_file, record, document)
+    return DevPlan(done, plan_file, record, document, comment.read_text())

@@ -61,6 +61,7 @@ def test_plan_saves_the_plan_and_a_summary_with_terraforms_counts(dev_topology: 
     counts = (summary["add"], summary["change"], summary["destroy"])
     assert counts == _terraforms_count_line(dev_topology, dev_plan.plan_file)
     assert f"dev: {counts[0]} to add, {counts[1]} to change, {counts[2]} to destroy" in dev_plan.done.stdout
+    assert dev_plan.markdown.startswith(f"### dev: {counts[0]} to add, {counts[1]} to change, {counts[2]} to destroy")
     # The emulator re-plans its instances and node groups as replacements (MOTO_GAPS): they are called out.
     replaced = {c["address"] for c in summary["changes"] if c["action"] == "replace"}
     planned = {

@@ -18,7 +18,7 @@ from rich.console import Console
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
 from qvctl.platform.approval import Approval
-from qvctl.platform.plan_summary import PlanSummary, show, summarize
+from qvctl.platform.plan_summary import PlanSummary, markdown, show, summarize
 from qvctl.platform.saved_plan import SavedPlan, refuse_if_stale
 from qvctl.platform.terraform import Terraform
 
@@ -128,6 +128,20 @@ def test_destroys_and_replacements_are_red_on_a_terminal(planned: tuple[Terrafor
     assert red + "terraform_data.removed" in row("terraform_data.removed")
     assert red not in row("terraform_data.added") and red not in row("terraform_data.updated")
     assert any(red in line and "will be destroyed or replaced" in line for line in lines)
+
+
+def test_the_markdown_summary_puts_destroys_and_replacements_first_in_bold(
+    planned: tuple[Terraform, Path, dict[str, object]],
+) -> None:
+    text = markdown(summarize(planned[2]), "dev")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
+    assert [row.split("`")[1] for row in rows] == [
+        "terraform_data.removed", "terraform_data.replaced", "terraform_data.updated", "terraform_data.added"]
+    assert rows[0].startswith("| **delete** |") and rows[1].startswith("| **replace** |")
+    assert "triggers_replace forces replacement" in rows[1] and "**" not in rows[2] + rows[3]
+    assert text.startswith("### dev: 2 to add, 1 to change, 2 to destroy (1 replaced)")
+    assert "**2 resource(s) will be destroyed or replaced.**" in text
+    assert markdown(summarize({}), "prod") == "### prod: no changes\n"
 
 
 def test_the_record_round_trips_and_a_changed_input_is_named(tmp_path: Path) -> None:

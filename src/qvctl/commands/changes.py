@@ -26,9 +26,13 @@ def plan(
         help="Where to save the plan (default .qv/<env>/plans/<env>.tfplan); "
         "its summary is written beside it as <plan>.json.",
     ),
+    summary_file: Path = typer.Option(
+        None, "--summary-file", help="Also write the summary as Markdown here (a pull-request comment)."
+    ),
 ) -> None:
     """Save a Terraform plan of ENV and show what it would add, change and destroy (destroys in red)."""
     from qvctl.platform import gate
+    from qvctl.platform.plan_summary import markdown
 
     ctx = Context.discover()
     spec = require_environment(ctx, env)
@@ -40,6 +44,8 @@ def plan(
         markup=False,
     )
     console.print(f"summary: {saved.record_file}", highlight=False, markup=False)
+    if summary_file is not None:
+        summary_file.write_text(markdown(summary, env))
     if not summary.no_changes:
         console.print(
             f"next: qvctl apply {env}" + (f" --plan {saved.plan_file}" if out else ""), highlight=False, markup=False

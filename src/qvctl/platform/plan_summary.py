@@ -139,3 +139,20 @@ def show(summary: PlanSummary, env: str, console: Console) -> None:
                 style="bold red",
             )
         )
+
+
+def markdown(summary: PlanSummary, env: str) -> str:
+    """The summary for a pull-request comment: the count line, then destroys and replacements first."""
+    if summary.no_changes:
+        return f"### {env}: no changes\n"
+    lines = [f"### {env}: {summary.describe()}", ""]
+    dangerous = summary.dangerous()
+    if dangerous:
+        lines += [f"**{len(dangerous)} resource(s) will be destroyed or replaced.**", ""]
+    order = {"delete": 0, "replace": 1, "forget": 2, "update": 3, "create": 4}
+    lines += ["| action | resource | why |", "|---|---|---|"]
+    for change in sorted(summary.changes, key=lambda c: (order.get(c.action, 5), c.address)):
+        action = f"**{change.action}**" if change in dangerous else change.action
+        why = f"{', '.join(change.because)} forces replacement" if change.because else ""
+        lines.append(f"| {action} | `{change.address}` | {why} |")
+    return "\n".join(lines) + "\n"
