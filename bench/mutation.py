@@ -1,6 +1,6 @@
 """Mutation testing of the code that decides (mutmut), one area at a time; prints the figures.
 
-Each area runs in its own copy of the tracked tree under .qv/mutation/<area>/, with the area's
+Each area runs in its own copy of the tracked tree under .tools/mutation/<area>/, with the area's
 [tool.mutmut] appended to that copy's pyproject.toml: mutmut reads its configuration from the
 working folder, and a copy keeps its `mutants/` between runs, so a second run re-tests only the
 functions that changed (mutmut's own cache). Mutants listed in bench/mutation_equivalents.toml,
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / ".qv" / "mutation"
+# Not .qv: that is the link qvctl up makes to the platform's state, and up makes it only where .qv is absent.
+WORK = ROOT / ".tools" / "mutation"
 EQUIVALENTS = ROOT / "bench" / "mutation_equivalents.toml"
 DETECTED = {"killed", "timeout", "segfault"}  # the tests noticed the change
 
