@@ -78,3 +78,10 @@ def test_a_deleted_object_and_walking_lists() -> None:
         (("rule", 1, "days"), 2, 3)
     ]
     assert differences({"rule": [1]}, {"rule": [1, 2]}) == [(("rule",), [1], [1, 2])]
+
+
+def test_nothing_and_an_empty_collection_are_no_drift_but_a_value_is() -> None:
+    # What a provider's read gives an unset set attribute (CloudTrail's event selectors on the emulator).
+    assert differences({"sources": None, "tags": {}}, {"sources": [], "tags": None}) == []
+    assert differences({"sources": None}, {"sources": ["kms"]}) == [(("sources",), None, ["kms"])]
+    assert differences({"sources": []}, {"sources": ""}) == [(("sources",), [], "")]

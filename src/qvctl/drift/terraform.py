@@ -46,6 +46,10 @@ def _shown(value: Any) -> str:
     return text if len(text) <= SHOWN_VALUE_LENGTH else text[: SHOWN_VALUE_LENGTH - 1] + "…"
 
 
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {}
+
+
 def _path_text(path: tuple[str | int, ...]) -> str:
     text = ""
     for step in path:
@@ -56,8 +60,12 @@ def _path_text(path: tuple[str | int, ...]) -> str:
 def differences(
     before: Any, after: Any, path: tuple[str | int, ...] = ()
 ) -> list[tuple[tuple[str | int, ...], Any, Any]]:
-    """The leaves where two values differ: (path, before, after); maps and equal-length lists are walked."""
-    if before == after:
+    """The leaves where two values differ: (path, before, after); maps and equal-length lists are walked.
+
+    Nothing and an empty list or map are the same: the provider's read of an unset collection
+    gives either, and neither sets anything on the resource.
+    """
+    if before == after or (_empty(before) and _empty(after)):
         return []
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         found = []
