@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,10 @@ MANIFEST_RULE = "secrets/none-in-manifests"
 REPOSITORY_RULE = "secrets/repository-scan"
 _CREDENTIAL_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL", re.I)
 _REFERENCE_NAME = re.compile(r"_(FILE|PATH|DIR|NAME|ARN|ID)$", re.I)
+# detect-secrets keeps its plugins and filters in one global setting, which both scans replace while
+# they run: qvctl validate runs them in threads side by side, so they take turns (a repository scan
+# lost its filters to a manifest check once: KeyError 'detect_secrets.filters.common.is_baseline_file').
+_DETECT_SECRETS = threading.Lock()
 
 
 def _env_entries(node: object) -> Iterator[Mapping[str, Any]]:
@@ -49,7 +54,7 @@ def _env_entries(node: object) -> Iterator[Mapping[str, Any]]:
 
 
 def _recognised(value: str) -> list[str]:
-    with default_settings():
+    with _DETECT_SECRETS, default_settings():
         return sorted({s.type for s in scan_line(value) if "High Entropy" not in s.type})
 
 
@@ -74,6 +79,11 @@ def _tracked_files(root: Path) -> list[str]:
 
 def scan_repository(root: Path, files: list[str] | None = None) -> Verdicts:
     """New findings against the reviewed baseline, and baseline entries nobody audited."""
+    with _DETECT_SECRETS:
+        return _scan_repository(root, files)
+
+
+def _scan_repository(root: Path, files: list[str] | None) -> Verdicts:
     verdicts = Verdicts(str(BASELINE))
     if not (root / BASELINE).is_file():
         with verdicts.judging(str(BASELINE), REPOSITORY_RULE) as fail:
