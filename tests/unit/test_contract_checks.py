@@ -20,9 +20,10 @@ from qvctl.contract.probes import check_probes
 from qvctl.contract.problem import Problem
 from qvctl.contract.references import check_no_secret_data, check_references
 from qvctl.kubernetes import checks, naming
-from qvctl.kubernetes.render import Rendered, render_environment
-from qvctl.spec import load_environment, spec_path
+from qvctl.kubernetes.render import Rendered
 from tests.conftest import ROOT
+from tests.unit.rendered_dev import find_object as _find
+from tests.unit.rendered_dev import render_dev
 
 # The API's documented variables written out, so these tests do not depend on the API's own file.
 REQUIRED = {"QV_DB_HOST", "QV_AUTH_ISSUER", "QV_AUTH_AUDIENCE"}
@@ -40,13 +41,7 @@ SERVED = {"/livez", "/readyz", "/version", "/metrics"}
 
 @pytest.fixture
 def rendered() -> Rendered:
-    return render_environment(load_environment(spec_path(ROOT, "dev")))
-
-
-def _find(rendered: Rendered, kind: str, name: str) -> dict[str, Any]:
-    return next(
-        o for docs in rendered.objects.values() for o in docs if o["kind"] == kind and o["metadata"]["name"] == name
-    )
+    return render_dev()
 
 
 def _api_container(rendered: Rendered) -> dict[str, Any]:

@@ -12,19 +12,15 @@ from qvctl.contract.pod_tls import check_pod_tls
 from qvctl.kubernetes.render import Rendered, render_environment
 from qvctl.spec import load_environment, spec_path
 from tests.conftest import ROOT
+from tests.unit.rendered_dev import find_object as _find
+from tests.unit.rendered_dev import render_dev
 
 NGINX = "nginx.ingress.kubernetes.io"
 
 
 @pytest.fixture
 def rendered() -> Rendered:
-    return render_environment(load_environment(spec_path(ROOT, "dev")))
-
-
-def _find(rendered: Rendered, kind: str, name: str) -> dict[str, Any]:
-    return next(
-        o for docs in rendered.objects.values() for o in docs if o["kind"] == kind and o["metadata"]["name"] == name
-    )
+    return render_dev()
 
 
 def _annotations(rendered: Rendered) -> dict[str, str]:

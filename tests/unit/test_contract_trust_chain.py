@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,6 +20,8 @@ from qvctl.contract.terraform_secrets import managed_secret_names
 from qvctl.kubernetes.render import Rendered, render_environment
 from qvctl.spec import load_environment, spec_path
 from tests.conftest import ROOT
+from tests.unit.rendered_dev import find_object as _find
+from tests.unit.rendered_dev import render_dev
 
 COPIED = [
     "terraform/*.tf",
@@ -44,7 +45,7 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def rendered() -> Rendered:
-    return render_environment(load_environment(spec_path(ROOT, "dev")))
+    return render_dev()
 
 
 def _edit(root: Path, relative: str, old: str, new: str) -> None:
@@ -56,12 +57,6 @@ def _edit(root: Path, relative: str, old: str, new: str) -> None:
 
 def _messages(problems: list[Problem]) -> list[str]:
     return [p.message for p in problems]
-
-
-def _find(rendered: Rendered, kind: str, name: str) -> dict[str, Any]:
-    return next(
-        o for docs in rendered.objects.values() for o in docs if o["kind"] == kind and o["metadata"]["name"] == name
-    )
 
 
 def _config(rendered: Rendered) -> dict[str, str]:
