@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from qvctl.context import Context
+from qvctl.context import Context, QvError
+from qvctl.exit_status import ExitStatus
 from qvctl.platform import procscan, supervisor
 from qvctl.platform.paths import EnvPaths
 
@@ -19,12 +22,36 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def paths(tmp_path: Path):  # type: ignore[no-untyped-def]
-    ctx = Context(root=tmp_path, environ={**os.environ, "QV_STATE_DIR": str(tmp_path / "state")})
+def short_root() -> Iterator[Path]:
+    """A folder short enough for a unix socket: pytest's tmp_path grows with its run counter and
+    the test's name, and once went past the 107 characters a socket path may have."""
+    with tempfile.TemporaryDirectory(prefix="qv-sup-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture
+def paths(short_root: Path):  # type: ignore[no-untyped-def]
+    ctx = Context(root=short_root, environ={**os.environ, "QV_STATE_DIR": str(short_root / "state")})
     paths = EnvPaths.of(ctx, "local")
     paths.state.mkdir(parents=True)
     yield ctx, paths
     supervisor.stop(paths, timeout=20)
+
+
+def test_a_state_folder_too_long_for_the_socket_is_refused_in_one_line_before_supervisord_runs(
+        short_root: Path) -> None:
+    # A socket path of 104 characters fits in 107 but leaves no room for supervisord's temporary
+    # "<socket>.<pid>" name, which is what broke the start in CI.
+    probe = EnvPaths.of(Context(root=short_root, environ={"QV_STATE_DIR": str(short_root)}), "local")
+    below_the_folder = len(str(probe.supervisor_socket)) - len(str(short_root))
+    deep = short_root / ("d" * (104 - below_the_folder - len(str(short_root)) - 1))
+    ctx = Context(root=short_root, environ={**os.environ, "QV_STATE_DIR": str(deep)})
+    paths = EnvPaths.of(ctx, "local")
+    assert len(str(paths.supervisor_socket)) == 104
+    with pytest.raises(QvError, match=r"too long for supervisord's unix socket .*set QV_STATE_DIR") as error:
+        supervisor.start(ctx, paths)
+    assert error.value.status == ExitStatus.INVALID_INPUT
+    assert not paths.supervisor_conf.exists()
 
 
 def _program(paths: EnvPaths, name: str) -> None:

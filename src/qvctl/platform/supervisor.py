@@ -31,6 +31,9 @@ from qvctl.platform.paths import EnvPaths
 
 MARKER_VARIABLE = "QV_PLATFORM_STATE"
 _UNIX_PATH_MAX = 107  # sun_path is 108 bytes with the terminating NUL
+# supervisord binds "<socket>.<pid>" first and links it to the real name; a pid has at most
+# seven digits (pid_max is at most 2**22), so the socket's own path must leave room for them.
+_TEMPORARY_SUFFIX = len(".4194304")
 
 
 def config_text(paths: EnvPaths) -> str:
@@ -210,9 +213,10 @@ def pid_alive(pid: int) -> bool:
 def start(ctx: Context, paths: EnvPaths, timeout: float = 20.0) -> str:
     """Start supervisord if it is not running; return a summary. Idempotent."""
     socket_path = str(paths.supervisor_socket)
-    if len(socket_path) > _UNIX_PATH_MAX:
+    longest = _UNIX_PATH_MAX - _TEMPORARY_SUFFIX
+    if len(socket_path) > longest:
         raise QvError(f"the state folder path is too long for supervisord's unix socket "
-                      f"({len(socket_path)} > {_UNIX_PATH_MAX} characters: {socket_path}); "
+                      f"({len(socket_path)} > {longest} characters: {socket_path}); "
                       "set QV_STATE_DIR to a shorter folder", ExitStatus.INVALID_INPUT)
     changed = write_config(paths)
     if is_running(paths):
