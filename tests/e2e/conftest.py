@@ -95,6 +95,12 @@ class Platform:
         """Trust exactly the environment CA."""
         return ssl.create_default_context(cafile=str(self.ca))
 
+    def trust_as_qvctl(self) -> ssl.SSLContext:
+        """The environment CA, and qvctl's client certificate for the services that ask one."""
+        context = self.trust()
+        context.load_cert_chain(str(self.state / "pki" / "qvctl.crt"), str(self.state / "pki" / "qvctl.key"))
+        return context
+
     def token(self, user: str = "e2e", *scopes: str) -> str:
         """A token of the environment's issuer, minted by `qvctl token` as a user would."""
         key = (user, scopes)

@@ -42,7 +42,7 @@ def recorded_names(root: Path) -> set[str]:
 
 def missing_metrics(platform: Platform) -> dict[str, list[str]]:
     """Metric name -> the panels whose queries name it, for every name no target exposes."""
-    with Prometheus(local_address(SPEC)) as prometheus:
+    with Prometheus(local_address(SPEC), verify=platform.trust_as_qvctl()) as prometheus:
         exposed = prometheus.metric_names(since=time.time() - RECENT_SECONDS)
     known = exposed | recorded_names(platform.checkout)
     missing: dict[str, list[str]] = {}

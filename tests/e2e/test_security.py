@@ -7,7 +7,6 @@ test fails for the reason its name gives and not because the service was simply 
 from __future__ import annotations
 
 import socket
-import ssl
 import threading
 import time
 import uuid
@@ -66,20 +65,14 @@ def test_etcd_refuses_http_and_a_client_without_certificate(platform: Platform) 
     with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
         # TLS 1.3: the server's refusal of a missing certificate arrives with the first read.
         httpx.get(f"https://{url}", verify=platform.trust(), timeout=5)
-    assert httpx.get(f"https://{url}", verify=_client_certificate(platform), timeout=5).json()["health"] == "true"
-
-
-def _client_certificate(platform: Platform) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(platform.ca))
-    context.load_cert_chain(str(platform.state / "pki" / "qvctl.crt"), str(platform.state / "pki" / "qvctl.key"))
-    return context
+    assert httpx.get(f"https://{url}", verify=platform.trust_as_qvctl(), timeout=5).json()["health"] == "true"
 
 
 def test_patroni_refuses_a_switchover_without_certificate_or_credentials(platform: Platform) -> None:
     base = f"https://{DB}:{SPEC.ports.patroni}"
     no_certificate = httpx.post(f"{base}/switchover", json={"leader": "db1"}, verify=platform.trust(), timeout=5)
     assert (no_certificate.status_code, no_certificate.text.strip()) == (403, "client certificate required")
-    no_credentials = httpx.post(f"{base}/switchover", json={"leader": "db1"}, verify=_client_certificate(platform),
+    no_credentials = httpx.post(f"{base}/switchover", json={"leader": "db1"}, verify=platform.trust_as_qvctl(),
                                 timeout=5)
     assert no_credentials.status_code == 401
     assert httpx.get(f"{base}/health", verify=platform.trust(), timeout=5).status_code == 200  # reads stay open
@@ -93,15 +86,24 @@ def test_an_api_instance_speaks_only_https(platform: Platform) -> None:
 
 
 @pytest.mark.parametrize(("group", "port"), [("observability", "node_exporter"), ("database", "postgres_exporter"),
-                                           ("cache", "redis_exporter"), ("observability", "blackbox_exporter")])
-def test_an_exporter_gives_metrics_only_to_a_client_certificate_of_the_environment(
+                                           ("cache", "redis_exporter"), ("observability", "blackbox_exporter"),
+                                           ("observability", "prometheus"), ("observability", "alertmanager")])
+def test_monitoring_answers_only_a_client_certificate_of_the_environment(
         platform: Platform, group: str, port: str) -> None:
     address = f"{(SPEC.hosts[group].addresses or [''])[0]}:{getattr(SPEC.ports, port)}"
     with pytest.raises(httpx.HTTPError):  # plain HTTP: a 400 from the TLS server, or a hang-up
         httpx.get(f"http://{address}/metrics", timeout=5).raise_for_status()
     with pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)):
         httpx.get(f"https://{address}/metrics", verify=platform.trust(), timeout=5)
-    assert httpx.get(f"https://{address}/metrics", verify=_client_certificate(platform), timeout=5).status_code == 200
+    assert httpx.get(f"https://{address}/metrics", verify=platform.trust_as_qvctl(), timeout=5).status_code == 200
+
+
+def test_the_nginx_exporter_speaks_only_https(platform: Platform) -> None:
+    address = f"{EDGE}:{SPEC.ports.nginx_exporter}"
+    with pytest.raises(httpx.HTTPError):  # plain HTTP: the TLS server answers 400
+        httpx.get(f"http://{address}/metrics", timeout=5).raise_for_status()
+    answer = httpx.get(f"https://{address}/metrics", verify=platform.trust(), timeout=5)
+    assert answer.status_code == 200 and "\nnginx_up 1" in answer.text
 
 
 def test_nginx_port_80_redirects_to_https() -> None:

@@ -170,6 +170,21 @@ def test_no_secret_value_in_the_ansible_tree() -> None:
     assert found == []
 
 
+def test_plain_http_in_the_ansible_tree_only_where_it_never_leaves_the_host() -> None:
+    """Every component speaks TLS; the two plain-HTTP URLs left are named here with their reason."""
+    allowed = {
+        # nginx's stub_status, read by the exporter on the same host (nginx.conf.j2 allows no one else).
+        ("roles/nginx/tasks/main.yml", "http://{{ qv_address }}:{{ nginx_status_port }}/stub_status"),
+        # the local AWS emulator on the controller (the cloud has no such endpoint).
+        ("inventories/local/group_vars/all.yml", "http://{{ qv_spec.emulator.address }}:{{ qv_spec.emulator.port }}"),
+    }
+    url = re.compile(r"http://(?:\{\{[^}]*\}\}|[^\s\"'{])+")  # Jinja expressions hold spaces
+    found = {(str(path.relative_to(ANSIBLE)), match)
+             for path in ANSIBLE.rglob("*") if path.is_file() and path.suffix in {".yml", ".yaml", ".j2"}
+             for line in path.read_text().splitlines() for match in url.findall(line.split(" #", 1)[0])}
+    assert found == allowed
+
+
 def test_missing_environment_spec_is_a_clear_error(tmp_path: Path) -> None:
     """An inventory folder whose environment has no spec file fails naming the file it looked for."""
     inventory = tmp_path / "ansible" / "inventories" / "ghost"

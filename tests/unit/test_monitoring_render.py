@@ -49,6 +49,21 @@ def test_etcd_is_scraped_over_tls_with_prometheus_certificate() -> None:
     assert (jobs["api"]["scheme"], jobs["api"]["tls_config"]) == ("https", {"ca_file": "ca.crt"})
 
 
+@pytest.mark.parametrize("name", ["local", "prod"])
+def test_every_scrape_and_the_alerts_to_alertmanager_go_over_https(name: str) -> None:
+    config = scrape.prometheus_config(_env(name))
+    jobs = {j["job_name"]: j for j in config["scrape_configs"]}  # type: ignore[attr-defined]
+    assert jobs and {job.get("scheme") for job in jobs.values()} == {"https"}
+    client = {"ca_file": "ca.crt", "cert_file": "prometheus.crt", "key_file": "prometheus.key"}
+    # Prometheus and Alertmanager ask a client certificate: Prometheus shows its own to both.
+    assert jobs["prometheus"]["tls_config"] == jobs["alertmanager"]["tls_config"] == client
+    if name == "local":  # the cloud's edge is the load balancer, with no exporter
+        # The nginx exporter cannot ask one: the CA alone, to trust it.
+        assert jobs["nginx"]["tls_config"] == {"ca_file": "ca.crt"}
+    alertmanagers = config["alerting"]["alertmanagers"]  # type: ignore[index]
+    assert alertmanagers and all((a["scheme"], a["tls_config"]) == ("https", client) for a in alertmanagers)
+
+
 def test_cloud_jobs_find_hosts_by_the_environment_tags_in_both_regions() -> None:
     env = _env("prod")
     config = scrape.prometheus_config(env)

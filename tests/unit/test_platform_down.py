@@ -61,3 +61,14 @@ def test_the_local_components_follow_the_spec() -> None:
     assert shared == {"127.0.0.1": {spec.emulator.port, spec.emulator.tls_port}}
     urls = [url for url, _ in endpoints(spec)]
     assert "https://127.0.4.1/api/v1/portfolios" in urls
+
+
+def test_every_local_component_but_the_emulator_is_checked_and_listed_over_tls() -> None:
+    spec = load_environment(spec_path(ROOT, "local"), ROOT)
+    plain = sorted({c.name for c in local_components(spec) if not c.tls})
+    assert plain == ["emulator"]
+    listed = [url for url, _ in endpoints(spec)]
+    assert "https://127.0.5.1:9090/" in listed and "https://127.0.5.1:9093/" in listed
+    # the redirect to HTTPS and the emulator's plain endpoint are the two http:// rows
+    assert sorted(url for url in listed if url.startswith("http://")) == ["http://127.0.0.1:5000/",
+                                                                          "http://127.0.4.1/"]

@@ -139,7 +139,7 @@ def test_snapshot_of_an_unreachable_prometheus_is_one_line_naming_it(tmp_path: P
     assert done.returncode == ExitStatus.UNREACHABLE
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
-    assert lines[0].startswith(f"error: Prometheus at http://127.0.5.1:{port} does not answer")
+    assert lines[0].startswith(f"error: Prometheus at https://127.0.5.1:{port} does not answer")
     assert "Traceback" not in done.stderr
     assert not page.exists()
 

@@ -17,6 +17,7 @@ from qvctl.monitoring.snapshot.prometheus import Prometheus, local_address
 from qvctl.monitoring.snapshot.snapshot import Window, take
 from qvctl.monitoring.snapshot.variables import parse_duration
 from qvctl.output import console, print_table
+from qvctl.platform import health
 from qvctl.platform.paths import EnvPaths
 from qvctl.spec import require_environment
 
@@ -60,7 +61,9 @@ def snapshot(
     address = local_address(spec)
     span = window(range_text, step_text, time.time())
     boards = committed_boards(ctx.root)
-    with Prometheus(address) as prometheus, console.status(f"querying {address}"):
+    # Prometheus asks a client certificate: qvctl's own, which `up` issued beside the environment CA.
+    trust = health.Trust.of(EnvPaths.of(ctx, env)).context()
+    with Prometheus(address, verify=trust) as prometheus, console.status(f"querying {address}"):
         snapshots = take(prometheus, boards, span, SCRAPE_INTERVAL_SECONDS)
     path = output or EnvPaths.of(ctx, env).dashboards_snapshot
     try:

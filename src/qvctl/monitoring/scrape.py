@@ -48,8 +48,10 @@ class Job:
 # Node exporter: locally every host is this machine, so one exporter (on the observability
 # host) tells everything the machine's node metrics can; in the cloud each host has its own.
 JOBS: tuple[Job, ...] = (
-    Job("prometheus", ("observability",), "prometheus"),
-    Job("alertmanager", ("observability",), "alertmanager"),
+    # Prometheus and Alertmanager ask a client certificate too: their APIs answer queries and
+    # silence alerts, so only Prometheus itself, qvctl and Grafana (each with a certificate) get in.
+    Job("prometheus", ("observability",), "prometheus", tls=True, client_cert=True),
+    Job("alertmanager", ("observability",), "alertmanager", tls=True, client_cert=True),
     Job("node", ("database", "database_dr", "observability"), "node_exporter", tls=True, client_cert=True,
         local_groups=("observability",)),
     Job("postgres", ("database", "database_dr"), "postgres_exporter", tls=True, client_cert=True),
@@ -57,8 +59,10 @@ JOBS: tuple[Job, ...] = (
     Job("etcd", ("database", "database_dr"), "etcd_client", tls=True, client_cert=True),
     Job("api", ("app",), "application", tls=True),
     Job("redis", ("cache",), "redis_exporter", tls=True, client_cert=True),
-    Job("nginx", ("edge",), "nginx_exporter"),
+    # The nginx exporter (0.11) serves TLS but cannot ask for a client certificate.
+    Job("nginx", ("edge",), "nginx_exporter", tls=True),
 )
+ALERTMANAGER = next(job for job in JOBS if job.name == "alertmanager")
 
 
 def _tls(job: Job) -> dict[str, object]:
@@ -177,9 +181,10 @@ def _alertmanagers(env: Environment) -> list[dict[str, object]]:
     port = env.ports.alertmanager
     if env.kind == "local":
         hosts = [h for h in local_hosts(env) if h.group == "observability"]
-        return [{"static_configs": [{"targets": [f"{h.address}:{port}" for h in hosts]}]}]
-    # Each Prometheus sends to the Alertmanager beside it, on the observability host.
-    return [{"static_configs": [{"targets": [f"localhost:{port}"]}]}]
+        return [{**_tls(ALERTMANAGER), "static_configs": [{"targets": [f"{h.address}:{port}" for h in hosts]}]}]
+    # Each Prometheus sends to the Alertmanager beside it, on the observability host (its
+    # certificate names localhost too: roles/alertmanager).
+    return [{**_tls(ALERTMANAGER), "static_configs": [{"targets": [f"localhost:{port}"]}]}]
 
 
 def scrape_configs(env: Environment) -> list[dict[str, object]]:

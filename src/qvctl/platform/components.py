@@ -2,7 +2,7 @@
 
 Each component has the supervisor program(s) that run it and the health check it answers
 itself (etcd's /health, Patroni's /health, Redis' PING, the API's /readyz, nginx with the
-environment CA, Prometheus' /-/ready). `status` and the health gate both read this table.
+environment CA, Prometheus' /-/ready over mutual TLS). `status` and the health gate both read this table.
 """
 
 from __future__ import annotations
@@ -56,9 +56,10 @@ _LOCAL_LAYOUT: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
 }
 
 
-# TLS on the component's own port; the others answer plain HTTP on their host address.
+# TLS on the component's own port; only the emulator answers plain HTTP (on its host address).
 _TLS_COMPONENTS = {"nginx", "redis", "postgresql", "etcd", "patroni", "pgbackrest", "api",
-                   # exporters: mutual TLS, only Prometheus' (and qvctl's) certificates get metrics
+                   # mutual TLS: only Prometheus' (and qvctl's, Grafana's) certificates get in
+                   "prometheus", "alertmanager",
                    "postgres-exporter", "node-exporter", "blackbox-exporter", "redis-exporter"}
 
 
@@ -133,9 +134,9 @@ def endpoints(spec: Environment) -> list[tuple[str, str]]:
         if name == "redis":
             rows.append((f"rediss://{c.address}:{c.port}/0", "Redis (TLS, password in Secrets Manager)"))
         elif name == "prometheus":
-            rows.append((f"http://{c.address}:{c.port}/", "Prometheus"))
+            rows.append((f"https://{c.address}:{c.port}/", "Prometheus (mutual TLS: qvctl's certificate)"))
         elif name == "alertmanager":
-            rows.append((f"http://{c.address}:{c.port}/", "Alertmanager"))
+            rows.append((f"https://{c.address}:{c.port}/", "Alertmanager (mutual TLS: qvctl's certificate)"))
         elif name == "emulator" and spec.emulator is not None:
             rows.append((f"http://{c.address}:{c.port}/", "AWS emulator (keys test/test)"))
             rows.append((f"https://localhost:{spec.emulator.tls_port}/", "AWS emulator over TLS (for pgBackRest)"))

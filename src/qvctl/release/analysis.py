@@ -9,6 +9,7 @@ requests or Prometheus has no sample yet (an empty result, NaN); it passes other
 from __future__ import annotations
 
 import math
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -22,13 +23,15 @@ from qvctl.spec.model import Analysis
 
 @dataclass(frozen=True)
 class Prometheus:
-    url: str  # http://address:port
+    url: str  # https://address:port
     timeout: float = 5.0
+    verify: ssl.SSLContext | bool = True  # the environment CA and qvctl's client certificate (health.Trust)
 
     def scalar(self, query: str) -> float | None:
         """The single value of an instant query; None for an empty result."""
         try:
-            answer = httpx.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=self.timeout)
+            answer = httpx.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=self.timeout,
+                               verify=self.verify)
         except httpx.HTTPError as err:
             raise QvError(f"Prometheus at {self.url} does not answer: {err}", ExitStatus.UNREACHABLE) from None
         try:

@@ -76,7 +76,8 @@ class Executor:
         self.store = Store(self.paths)
         self.requests = Requests(self.store)
         observability = next(h for h in local_hosts(self.spec) if h.group == "observability")
-        self.prometheus = Prometheus(f"http://{observability.address}:{self.spec.ports.prometheus}")
+        self.prometheus = Prometheus(f"https://{observability.address}:{self.spec.ports.prometheus}",
+                                     verify=health.Trust.of(self.paths).context())
 
     # -- commands --------------------------------------------------------------------------
 

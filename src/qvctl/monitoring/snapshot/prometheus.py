@@ -8,6 +8,7 @@ its panel while the others are drawn.
 from __future__ import annotations
 
 import math
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,10 @@ class QueryError(Exception):
 
 
 class Prometheus:
-    def __init__(self, address: str, timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, address: str, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 verify: ssl.SSLContext | bool = True) -> None:
         self.address = address.rstrip("/")
-        self._client = httpx.Client(base_url=self.address, timeout=timeout, transport=transport)
+        self._client = httpx.Client(base_url=self.address, timeout=timeout, transport=transport, verify=verify)
 
     def __enter__(self) -> Prometheus:
         return self
@@ -96,4 +98,4 @@ def local_address(spec: Environment) -> str:
     hosts = [h for h in local_hosts(spec) if h.group == "observability"]
     if not hosts:
         raise QvError(f"{spec.name} has no observability host: no Prometheus to read", ExitStatus.INVALID_INPUT)
-    return f"http://{hosts[0].address}:{spec.ports.prometheus}"
+    return f"https://{hosts[0].address}:{spec.ports.prometheus}"
