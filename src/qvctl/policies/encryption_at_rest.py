@@ -91,10 +91,11 @@ def _judge(plan: Plan, resource: Resource, keys: Keys, fail: Fail) -> None:
             fail("is not encrypted")
         else:
             _key(fail, keys, "the volume", resource.get("kms_key_id"))
-    elif kind in ("aws_cloudwatch_log_group", "aws_secretsmanager_secret"):
+    elif kind == "aws_cloudwatch_log_group":
         _key(fail, keys, "the resource", resource.get("kms_key_id"))
-        replicas = resource.length("replica") if kind == "aws_secretsmanager_secret" else 0
-        for index in range(replicas):  # field by field: a replica's status is unknown in any update
+    elif kind == "aws_secretsmanager_secret":
+        _key(fail, keys, "the resource", resource.get("kms_key_id"))
+        for index in range(resource.length("replica")):  # field by field: a replica's status is unknown in any update
             where = f"replica[{index}] ({resource.get('replica', index, 'region')})"
             _key(fail, keys, where, resource.get("replica", index, "kms_key_id"))
     elif kind == "aws_elasticache_replication_group":

@@ -71,6 +71,13 @@ class PlanError(Exception):
     """The file is not the JSON of a saved plan."""
 
 
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise PlanError(f"{path}: not readable as JSON ({err})") from None
+
+
 @dataclass(frozen=True)
 class Plan:
     file: str
@@ -78,10 +85,7 @@ class Plan:
 
     @classmethod
     def load(cls, path: Path, shown_as: str | None = None) -> Plan:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise PlanError(f"{path}: not readable as JSON ({err})") from None
+        document = _read_json(path)
         if not isinstance(document, dict) or "resource_changes" not in document:
             raise PlanError(f"{path}: no resource_changes; give `terraform show -json` of a saved plan")
         return cls.from_document(document, shown_as or str(path))

@@ -89,8 +89,10 @@ def _scan_repository(root: Path, files: list[str] | None) -> Verdicts:
         with verdicts.judging(str(BASELINE), REPOSITORY_RULE) as fail:
             fail("the reviewed baseline is missing; create it with `detect-secrets scan > .secrets.baseline`")
         return verdicts
-    # load() configures detect-secrets' plugins and filters from the baseline itself.
-    reviewed = baseline.load(baseline.load_from_file(str(root / BASELINE)), str(root / BASELINE))
+    # load() configures detect-secrets' plugins and filters from the baseline itself. No filename: given one,
+    # load() replaces the baseline's own is_baseline_file filter with that path, which the filter (comparing
+    # base names) never matches.
+    reviewed = baseline.load(baseline.load_from_file(str(root / BASELINE)))
     for filename, secret in reviewed:
         with verdicts.judging(f"{filename}:{secret.line_number}", REPOSITORY_RULE) as fail:
             if secret.is_secret is not False:

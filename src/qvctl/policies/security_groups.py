@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qvctl.policies.plan import Plan, Resource
+from qvctl.policies.violation import Unknown
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
 _ALL_PROTOCOLS = ("-1", "all")
@@ -47,9 +48,6 @@ class IngressRule:
             return [found] if found else []
         return list(self._field("security_groups") or [])
 
-    def self_referencing(self) -> bool:
-        return self.resource.type != "aws_vpc_security_group_ingress_rule" and bool(self._field("self"))
-
     def port_range(self) -> tuple[str, int, int]:
         """(protocol, first port, last port); every protocol means every port."""
         protocol = str(self._field("ip_protocol" if self.resource.type.startswith("aws_vpc_") else "protocol"))
@@ -67,6 +65,9 @@ def ingress_rules(plan: Plan) -> list[IngressRule]:
     rules = [IngressRule(r) for r in plan.of_type("aws_vpc_security_group_ingress_rule")]
     rules += [IngressRule(r) for r in plan.of_type("aws_security_group_rule") if r.values.get("type") == "ingress"]
     for group in plan.of_type("aws_security_group"):
-        inline = group.values.get("ingress") or []
-        rules += [IngressRule(group, index) for index in range(len(inline) if isinstance(inline, list) else 0)]
+        try:
+            count = group.length("ingress")
+        except Unknown:
+            count = 1  # blocks known only after apply: one rule stands for them, and every judgement of it is undecided
+        rules += [IngressRule(group, index) for index in range(count)]
     return rules
