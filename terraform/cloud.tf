@@ -28,8 +28,10 @@ locals {
   }
 
   opensearch_domain = substr("${local.name}-logs", 0, 28)
-  opensearch_arn    = "arn:aws:es:${local.spec.regions.primary}:${local.account}:domain/${local.opensearch_domain}"
-  api_log_group_arn = "arn:aws:logs:${local.spec.regions.primary}:${local.account}:log-group:/quantumvest/${local.env}/api"
+  # Whether the domain exists, so its endpoint is published for Fluent Bit on EKS (modules/secrets).
+  logs_endpoint_published = local.is_cloud && var.opensearch_enabled
+  opensearch_arn          = "arn:aws:es:${local.spec.regions.primary}:${local.account}:domain/${local.opensearch_domain}"
+  api_log_group_arn       = "arn:aws:logs:${local.spec.regions.primary}:${local.account}:log-group:/quantumvest/${local.env}/api"
 
   # Who ships logs to the domain: Fluent Bit on EKS and on the database hosts of both regions
   # (ansible/roles/log_shipper; a region without database hosts has no role to add). The DR
@@ -63,13 +65,23 @@ locals {
     [local.secret_arn.grafana_admin],
     [for name in local.alerting_secret_names : "arn:aws:secretsmanager:*:${local.account}:secret:${name}-*"],
   )
-  # What the pods read through External Secrets (no Redis password: the API logs in by IAM) (src/qvctl/kubernetes/secrets.py, whose
-  # ExternalSecrets a cross-layer check compares with this list): nothing else, and never the
-  # superuser's, the replication or Patroni credentials or the backup passphrase.
-  external_secret_paths = ["database/app", "database/owner", "pki/ca", "cache/endpoint"]
-  external_secret_arns = [
-    for path in local.external_secret_paths : "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/${path}-*"
-  ]
+  # What External Secrets reads, per identity it authenticates as (the service account of each
+  # store in src/qvctl/kubernetes/secrets.py, whose ExternalSecrets a cross-layer check compares
+  # with this map): nothing else.
+  # - external-secrets (the application namespace's store): what the API's pods mount (no Redis
+  #   password: the API logs in by IAM), never the superuser's, the replication or Patroni
+  #   credentials or the backup passphrase;
+  # - external-secrets-logging (the logging namespace's store): the OpenSearch endpoint's name
+  #   alone, so that namespace can never sync a database password.
+  external_secret_paths = {
+    external-secrets         = ["database/app", "database/owner", "pki/ca", "cache/endpoint"]
+    external-secrets-logging = ["logs/endpoint"]
+  }
+  external_secret_arns = {
+    for account, paths in local.external_secret_paths : account => [
+      for path in paths : "arn:aws:secretsmanager:*:${local.account}:secret:${local.project}/${local.env}/${path}-*"
+    ]
+  }
 
   secrets_keys = [module.primary.kms_key_arns["secrets"], module.dr.kms_key_arns["secrets"]]
   backup_keys  = [module.primary.kms_key_arns["backup"], module.dr.kms_key_arns["backup"]]
@@ -94,7 +106,14 @@ locals {
     external-secrets = {
       namespace = "external-secrets"
       statements = [
-        { sid = "ReadPodSecrets", actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources = local.external_secret_arns },
+        { sid = "ReadPodSecrets", actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources = local.external_secret_arns["external-secrets"] },
+        { sid = "DecryptSecrets", actions = ["kms:Decrypt"], resources = local.secrets_keys },
+      ]
+    }
+    external-secrets-logging = {
+      namespace = "logging"
+      statements = [
+        { sid = "ReadLogsEndpoint", actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources = local.external_secret_arns["external-secrets-logging"] },
         { sid = "DecryptSecrets", actions = ["kms:Decrypt"], resources = local.secrets_keys },
       ]
     }

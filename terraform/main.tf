@@ -99,5 +99,8 @@ module "secrets" {
   cache_url_published  = local.cache_primary
   # 6379: the port modules/cache gives the replication group.
   cache_url = local.cache_primary ? "rediss://${module.primary.cache_primary_endpoint}:6379/0" : null
-  tags      = local.tags
+  # Fluent Bit on EKS connects to the domain by this name, which its certificate carries.
+  logs_endpoint_published = local.logs_endpoint_published
+  logs_endpoint           = one(module.observability[*].opensearch_endpoint)
+  tags                    = local.tags
 }

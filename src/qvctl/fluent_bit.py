@@ -15,13 +15,16 @@ VERSION = "3.2.4"
 HTTPS_PORT = 443
 
 
-def opensearch_output(*, match: str, host: str, region: str, index_prefix: str, verify_hostname: bool,
-                      buffer_limit: str | None = None) -> list[str]:
+def opensearch_output(
+    *, match: str, host: str, region: str, index_prefix: str, buffer_limit: str | None = None
+) -> list[str]:
     """The [OUTPUT] section: daily indices `<index_prefix>-YYYY.MM.DD`, retried without limit.
 
-    `verify_hostname`: check that the domain's certificate names `host` (Fluent Bit verifies only
-    the chain by default). Right for the domain's own endpoint; the private zone's CNAME
-    `logs.internal.<domain>` is not a name in the domain's certificate.
+    `host`: the domain's own endpoint (or `${VARIABLE}` holding it, which Fluent Bit's classic
+    configuration substitutes from the environment), never the private zone's CNAME
+    `logs.internal.<domain>`: the certificate is checked for the host's name
+    (`tls.verify_hostname`; Fluent Bit verifies only the chain by default), and the domain's
+    certificate names only its endpoint.
     `buffer_limit`: cap on what waits on disk for the domain (a host that cannot reach it must not
     fill its disk); the oldest chunks are dropped beyond it.
     """
@@ -33,10 +36,7 @@ def opensearch_output(*, match: str, host: str, region: str, index_prefix: str, 
         f"    Port               {HTTPS_PORT}",
         "    tls                On",
         "    tls.verify         On",
-    ]
-    if verify_hostname:
-        lines.append("    tls.verify_hostname On")
-    lines += [
+        "    tls.verify_hostname On",
         "    AWS_Auth           On",
         f"    AWS_Region         {region}",
         "    Logstash_Format    On",

@@ -79,8 +79,18 @@ run "prod_has_a_nat_per_az_and_replicates_to_dr" {
     error_message = "External Secrets reads only the secrets the pods mount: never the superuser's, replication, Patroni or backup secrets"
   }
   assert {
-    condition     = toset(keys(module.primary.irsa_role_arns)) == toset(["api", "external-secrets", "fluent-bit", "backup"])
-    error_message = "IRSA roles for api, external-secrets, fluent-bit and backup"
+    condition = (local.service_accounts["external-secrets-logging"].namespace == "logging"
+      && jsonencode([for s in local.service_accounts["external-secrets-logging"].statements : [s.actions, s.resources] if startswith(join(",", s.actions), "secretsmanager:")])
+    == jsonencode([[["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], ["arn:aws:secretsmanager:*:333333333333:secret:quantumvest/prod/logs/endpoint-*"]]]))
+    error_message = "the logging namespace's External Secrets identity reads the log store's endpoint and nothing else"
+  }
+  assert {
+    condition     = module.secrets.logs_endpoint_secret_name == "quantumvest/prod/logs/endpoint" && local.logs_endpoint_published
+    error_message = "a cloud environment with OpenSearch publishes the domain's endpoint for Fluent Bit on EKS"
+  }
+  assert {
+    condition     = toset(keys(module.primary.irsa_role_arns)) == toset(["api", "external-secrets", "external-secrets-logging", "fluent-bit", "backup"])
+    error_message = "IRSA roles for api, external-secrets (application namespace), external-secrets-logging (logging namespace), fluent-bit and backup"
   }
   assert {
     condition     = length(module.audit) == 1 && length(module.audit[0].data_bucket_arns) == 7 && contains(module.audit[0].data_bucket_arns, "arn:aws:s3:::quantumvest-prod-tfstate-333333333333") && local.audit_trail_arn == "arn:aws:cloudtrail:eu-west-1:333333333333:trail/quantumvest-prod-audit"
@@ -96,6 +106,8 @@ run "dev_standby_cluster_follows_its_own_host_group" {
   command = plan
   variables {
     environment = "dev"
+    # As on the emulator: no domain, so no endpoint to publish and no logs record.
+    opensearch_enabled = false
   }
 
   assert {
@@ -105,6 +117,10 @@ run "dev_standby_cluster_follows_its_own_host_group" {
   assert {
     condition     = length(module.internal_dns) == 1 && contains(keys(output.internal_dns.records), "postgres-dr")
     error_message = "the DR standby cluster has its private name"
+  }
+  assert {
+    condition     = !local.logs_endpoint_published && !contains(keys(output.internal_dns.records), "logs")
+    error_message = "without an OpenSearch domain no endpoint is published (modules/secrets writes no value) and the zone has no logs record"
   }
 }
 
@@ -119,6 +135,10 @@ run "local_is_the_small_slice" {
   assert {
     condition     = module.primary.eks_cluster_name == null && length(module.primary.database_hostnames) == 0 && length(module.edge) == 0 && module.dr.vpc_id == null
     error_message = "the local environment creates no cloud-only component"
+  }
+  assert {
+    condition     = !local.logs_endpoint_published
+    error_message = "the local environment has no log store whose endpoint to publish"
   }
   assert {
     condition     = output.environment == "local" && output.primary_region == "us-east-1" && length(output.kms_key_arns) == 4

@@ -46,10 +46,14 @@ run "contract_names_and_cmk" {
   }
   assert {
     condition = alltrue([
-      for s in concat(values(aws_secretsmanager_secret.this), [aws_secretsmanager_secret.environment_ca, aws_secretsmanager_secret.cache_url]) :
+      for s in concat(values(aws_secretsmanager_secret.this), values(aws_secretsmanager_secret.published)) :
       s.kms_key_id == var.kms_key_arn
     ])
-    error_message = "encryption-at-rest/customer-managed-key: every secret (credentials, the CA, the cache URL) must be encrypted with the secrets CMK"
+    error_message = "encryption-at-rest/customer-managed-key: every secret (credentials, the CA, the cache URL, the log store's endpoint) must be encrypted with the secrets CMK"
+  }
+  assert {
+    condition     = toset(keys(aws_secretsmanager_secret.published)) == toset(["environment_ca", "cache_url", "logs_endpoint"])
+    error_message = "the published values are the CA, the cache URL and the log store's endpoint"
   }
   assert {
     condition     = length(aws_secretsmanager_secret_version.this) == 0
@@ -73,7 +77,7 @@ run "replicas_follow_the_dr_region" {
   }
   assert {
     condition = alltrue([
-      for s in concat(values(aws_secretsmanager_secret.this), [aws_secretsmanager_secret.environment_ca, aws_secretsmanager_secret.cache_url]) :
+      for s in concat(values(aws_secretsmanager_secret.this), values(aws_secretsmanager_secret.published)) :
       length(s.replica) == 1 && one(s.replica).kms_key_id == var.dr_kms_key_arn
     ])
     error_message = "encryption-at-rest/customer-managed-key: every secret's DR replica must be encrypted with the DR region's secrets CMK"
@@ -87,11 +91,11 @@ run "publishes_the_environment_ca_for_the_pods" {
   }
 
   assert {
-    condition     = output.ca_secret_name == "quantumvest/dev/pki/ca" && aws_secretsmanager_secret.environment_ca.kms_key_id == var.kms_key_arn
+    condition     = output.ca_secret_name == "quantumvest/dev/pki/ca" && aws_secretsmanager_secret.published["environment_ca"].kms_key_id == var.kms_key_arn
     error_message = "the CA certificate is published as <project>/<env>/pki/ca, encrypted like the others"
   }
   assert {
-    condition     = jsondecode(aws_secretsmanager_secret_version.environment_ca[0].secret_string).certificate == var.ca_certificate_pem
+    condition     = jsondecode(aws_secretsmanager_secret_version.published["environment_ca"].secret_string).certificate == var.ca_certificate_pem
     error_message = "the secret holds the certificate under the property External Secrets reads (certificate)"
   }
   assert {
@@ -123,9 +127,70 @@ run "publishes_the_cache_url_under_its_endpoint_name" {
   }
 
   assert {
-    condition     = output.cache_url_secret_name == "quantumvest/dev/cache/endpoint" && jsondecode(aws_secretsmanager_secret_version.cache_url[0].secret_string).url == var.cache_url
+    condition     = output.cache_url_secret_name == "quantumvest/dev/cache/endpoint" && jsondecode(aws_secretsmanager_secret_version.published["cache_url"].secret_string).url == var.cache_url
     error_message = "the cache's URL is published as <project>/<env>/cache/endpoint under the property External Secrets reads (url)"
   }
+}
+
+run "publishes_the_log_store_under_its_endpoint_name" {
+  command = apply
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    logs_endpoint_published = true
+    logs_endpoint           = "vpc-quantumvest-dev-logs-abc123.eu-west-1.es.amazonaws.com"
+    dr_region               = "eu-central-1"
+    dr_kms_key_arn          = "arn:aws:kms:eu-central-1:111111111111:key/secrets"
+  }
+
+  assert {
+    condition     = output.logs_endpoint_secret_name == "quantumvest/dev/logs/endpoint"
+    error_message = "the OpenSearch endpoint is published as <project>/<env>/logs/endpoint"
+  }
+  assert {
+    condition     = jsondecode(aws_secretsmanager_secret_version.published["logs_endpoint"].secret_string) == { host = var.logs_endpoint }
+    error_message = "the secret holds the endpoint name under the property External Secrets reads (host), and nothing else"
+  }
+  assert {
+    condition = (aws_secretsmanager_secret.published["logs_endpoint"].kms_key_id == var.kms_key_arn
+    && one(aws_secretsmanager_secret.published["logs_endpoint"].replica).kms_key_id == var.dr_kms_key_arn)
+    error_message = "encryption-at-rest/customer-managed-key: the endpoint's secret and its DR replica use the secrets CMKs"
+  }
+  assert {
+    condition     = !contains(keys(output.secret_names), "logs_endpoint")
+    error_message = "an endpoint name is no generated credential: Ansible's credential loop must not see it"
+  }
+}
+
+# Without a domain (opensearch_enabled = false, as on the emulator) the secret exists but stays
+# empty: no version with a null host is written.
+run "writes_no_log_store_endpoint_without_a_domain" {
+  command = apply
+  module {
+    source = "./modules/secrets"
+  }
+
+  assert {
+    condition     = !contains(keys(aws_secretsmanager_secret_version.published), "logs_endpoint") && contains(keys(aws_secretsmanager_secret.published), "logs_endpoint")
+    error_message = "without a domain nothing is written to <project>/<env>/logs/endpoint"
+  }
+  assert {
+    condition     = toset(keys(aws_secretsmanager_secret_version.published)) == toset(["environment_ca"])
+    error_message = "only the values that exist are written (here the CA alone)"
+  }
+}
+
+run "rejects_a_log_store_endpoint_that_is_not_a_bare_host_name" {
+  command = plan
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    logs_endpoint_published = true
+    logs_endpoint           = "https://vpc-quantumvest-dev-logs-abc123.eu-west-1.es.amazonaws.com/"
+  }
+  expect_failures = [var.logs_endpoint]
 }
 
 run "rejects_a_cache_url_with_credentials" {

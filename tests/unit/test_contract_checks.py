@@ -232,6 +232,10 @@ locals {
       namespace  = "external-secrets"
       statements = []
     }
+    external-secrets-logging = {
+      namespace  = "logging"
+      statements = []
+    }
     fluent-bit = {
       namespace  = "logging"
       statements = []
@@ -276,6 +280,7 @@ def test_terraform_role_names_are_resolved_through_locals_and_the_spec(tmp_path:
     assert reader.role_names() == {
         "api": "quantumvest-dev-irsa-api",
         "external-secrets": "quantumvest-dev-irsa-external-secrets",
+        "external-secrets-logging": "quantumvest-dev-irsa-external-secrets-logging",
         "fluent-bit": "quantumvest-dev-irsa-fluent-bit",
         "backup": "quantumvest-dev-irsa-backup",
     }
@@ -284,7 +289,7 @@ def test_terraform_role_names_are_resolved_through_locals_and_the_spec(tmp_path:
 def test_terraform_naming_that_differs_is_reported(tmp_path: Path, rendered: Rendered) -> None:
     root = _terraform(tmp_path, ROOT_CLOUD_TF.replace('"${local.name}-irsa-"', '"${local.name}-role-"'))
     messages = _messages(check_irsa_terraform(root, rendered.env))
-    assert len(messages) == 4
+    assert len(messages) == len(naming.IRSA_SERVICE_ACCOUNTS)
     assert (
         messages[0] == "Terraform names the role of 'api' 'quantumvest-dev-role-api', the ServiceAccount expects "
         "'quantumvest-dev-irsa-api'"
@@ -294,7 +299,25 @@ def test_terraform_naming_that_differs_is_reported(tmp_path: Path, rendered: Ren
 def test_a_namespace_terraform_does_not_trust_is_reported(tmp_path: Path, rendered: Rendered) -> None:
     root = _terraform(tmp_path, ROOT_CLOUD_TF.replace('namespace  = "logging"', 'namespace  = "kube-system"'))
     assert _messages(check_irsa_terraform(root, rendered.env)) == [
-        "Terraform's role for 'fluent-bit' trusts namespace 'kube-system', the ServiceAccount is in 'logging'"
+        "Terraform's role for 'external-secrets-logging' trusts namespace 'kube-system', "
+        "the ServiceAccount is in 'logging'",
+        "Terraform's role for 'fluent-bit' trusts namespace 'kube-system', the ServiceAccount is in 'logging'",
+    ]
+
+
+def test_the_logging_stores_identity_trusted_in_the_operators_namespace_is_reported(
+    tmp_path: Path, rendered: Rendered
+) -> None:
+    # Trusting external-secrets/external-secrets-logging would hand the logging namespace's role
+    # to an account the logging namespace does not own.
+    moved = ROOT_CLOUD_TF.replace(
+        'external-secrets-logging = {\n      namespace  = "logging"',
+        'external-secrets-logging = {\n      namespace  = "external-secrets"',
+    )
+    assert moved != ROOT_CLOUD_TF
+    assert _messages(check_irsa_terraform(_terraform(tmp_path, moved), rendered.env)) == [
+        "Terraform's role for 'external-secrets-logging' trusts namespace 'external-secrets', "
+        "the ServiceAccount is in 'logging'"
     ]
 
 
@@ -307,9 +330,7 @@ def test_a_service_account_without_a_terraform_role_is_reported(tmp_path: Path, 
 
 def test_terraform_the_check_cannot_follow_is_reported(tmp_path: Path, rendered: Rendered) -> None:
     root = _terraform(tmp_path, ROOT_CLOUD_TF.replace('"${local.name}-irsa-"', '"${local.prefix}-irsa-"'))
-    assert _messages(check_irsa_terraform(root, rendered.env)) == [
-        "local.prefix is not assigned in terraform/*.tf"
-    ]
+    assert _messages(check_irsa_terraform(root, rendered.env)) == ["local.prefix is not assigned in terraform/*.tf"]
 
 
 # The root module after the region refactor: the eks module is instantiated inside
@@ -434,6 +455,32 @@ def test_references_resolve(rendered: Rendered) -> None:
             "authenticates as x/external-secrets, which is not rendered",
         ),
         (
+            "SecretStore",
+            "aws-secrets-manager-logging",
+            lambda o: o["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"].update({"name": "x"}),
+            "SecretStore/logging/aws-secrets-manager-logging: authenticates as logging/x, which is not rendered",
+        ),
+        (
+            "SecretStore",
+            "aws-secrets-manager-logging",
+            lambda o: o["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"].update(
+                {"namespace": "external-secrets"}
+            ),
+            "authenticates as external-secrets/external-secrets-logging, outside its own namespace 'logging'",
+        ),
+        (
+            "ExternalSecret",
+            "opensearch-endpoint",
+            lambda o: o["spec"]["secretStoreRef"].update({"name": "aws-secrets-manager"}),
+            "ExternalSecret/logging/opensearch-endpoint: SecretStore 'aws-secrets-manager' is not rendered",
+        ),
+        (
+            "ExternalSecret",
+            "opensearch-endpoint",
+            lambda o: o["spec"]["target"].update({"name": "opensearch"}),
+            "OPENSEARCH_HOST reads Secret 'opensearch-endpoint', which no ExternalSecret or Certificate creates",
+        ),
+        (
             "ExternalSecret",
             "api-database",
             lambda o: o["spec"]["target"].update({"name": "database"}),
@@ -471,8 +518,14 @@ def test_a_secret_with_data_is_reported(rendered: Rendered) -> None:
 
 
 def test_run_all_reports_stale_files_and_spec_errors(tmp_path: Path) -> None:
-    for part in ("environments", "kubernetes", "services/api/config", "services/api/src", "terraform",
-                 "ansible/roles/patroni"):
+    for part in (
+        "environments",
+        "kubernetes",
+        "services/api/config",
+        "services/api/src",
+        "terraform",
+        "ansible/roles/patroni",
+    ):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns(".terraform*", "tests"))
     root = tmp_path
     from qvctl.context import Context

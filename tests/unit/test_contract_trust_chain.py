@@ -86,11 +86,17 @@ def test_terraform_secret_names_are_read_from_the_secrets_module() -> None:
     assert {"quantumvest/dev/pki/ca", "quantumvest/dev/database/app", "quantumvest/dev/cache/endpoint"} <= names
 
 
-def test_an_external_secret_terraform_does_not_create_is_reported(repo: Path, rendered: Rendered) -> None:
-    _edit(repo, "terraform/modules/secrets/main.tf", '"${local.prefix}/pki/ca"', '"${local.prefix}/pki/root"')
+@pytest.mark.parametrize(
+    ("path", "external_secret"),
+    [("pki/ca", "quantumvest/environment-ca"), ("logs/endpoint", "logging/opensearch-endpoint")],
+)
+def test_an_external_secret_terraform_does_not_create_is_reported(
+    repo: Path, rendered: Rendered, path: str, external_secret: str
+) -> None:
+    _edit(repo, "terraform/modules/secrets/main.tf", f'path        = "{path}"', f'path        = "{path}-old"')
     messages = _messages(check_external_secrets_terraform(repo, rendered))
     assert messages == [
-        "ExternalSecret/quantumvest/environment-ca: reads 'quantumvest/dev/pki/ca', which Terraform "
+        f"ExternalSecret/{external_secret}: reads 'quantumvest/dev/{path}', which Terraform "
         "does not create (terraform/modules/secrets/)"
     ]
 
@@ -98,16 +104,54 @@ def test_an_external_secret_terraform_does_not_create_is_reported(repo: Path, re
 def test_the_external_secrets_role_reading_the_superuser_is_reported(repo: Path, rendered: Rendered) -> None:
     _edit(repo, "terraform/cloud.tf", '"database/owner", "pki/ca"', '"database/owner", "database/superuser", "pki/ca"')
     assert _messages(check_external_secrets_terraform(repo, rendered)) == [
-        "the External Secrets role may read 'quantumvest/dev/database/superuser', which no ExternalSecret needs "
-        "(local.external_secret_paths)"
+        "the External Secrets role of 'external-secrets' may read 'quantumvest/dev/database/superuser', which no "
+        'ExternalSecret of its store needs (local.external_secret_paths["external-secrets"])'
     ]
 
 
 def test_the_external_secrets_role_lacking_a_secret_is_reported(repo: Path, rendered: Rendered) -> None:
     _edit(repo, "terraform/cloud.tf", '"database/owner", "pki/ca"', '"database/owner"')
     assert _messages(check_external_secrets_terraform(repo, rendered)) == [
-        "the External Secrets role cannot read 'quantumvest/dev/pki/ca', which an ExternalSecret needs "
-        "(local.external_secret_paths)"
+        "the External Secrets role of 'external-secrets' cannot read 'quantumvest/dev/pki/ca', which an "
+        'ExternalSecret of its store needs (local.external_secret_paths["external-secrets"])'
+    ]
+
+
+def test_the_logging_stores_role_reading_the_database_password_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/cloud.tf", '= ["logs/endpoint"]', '= ["logs/endpoint", "database/app"]')
+    assert _messages(check_external_secrets_terraform(repo, rendered)) == [
+        "the External Secrets role of 'external-secrets-logging' may read 'quantumvest/dev/database/app', which no "
+        'ExternalSecret of its store needs (local.external_secret_paths["external-secrets-logging"])'
+    ]
+
+
+def test_the_logs_endpoint_synced_through_the_applications_store_is_reported(repo: Path, rendered: Rendered) -> None:
+    # Its role reads only the application's secrets, and that store does not serve the logging namespace.
+    _find(rendered, "ExternalSecret", "opensearch-endpoint")["spec"]["secretStoreRef"] = {
+        "kind": "ClusterSecretStore",
+        "name": "aws-secrets-manager",
+    }
+    assert _messages(check_external_secrets_terraform(repo, rendered)) == [
+        "the External Secrets role of 'external-secrets' cannot read 'quantumvest/dev/logs/endpoint', which an "
+        'ExternalSecret of its store needs (local.external_secret_paths["external-secrets"])',
+        "the External Secrets role of 'external-secrets-logging' may read 'quantumvest/dev/logs/endpoint', which no "
+        'ExternalSecret of its store needs (local.external_secret_paths["external-secrets-logging"])',
+    ]
+    assert "ClusterSecretStore 'aws-secrets-manager' does not admit namespace 'logging'" in " ".join(
+        _messages(check_references(rendered))
+    )
+
+
+def test_a_store_whose_identity_terraform_trusts_elsewhere_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(
+        repo,
+        "terraform/cloud.tf",
+        'external-secrets-logging = {\n      namespace = "logging"',
+        'external-secrets-logging = {\n      namespace = "external-secrets"',
+    )
+    assert _messages(check_external_secrets_terraform(repo, rendered)) == [
+        "SecretStore/logging/aws-secrets-manager-logging authenticates as logging/external-secrets-logging, but "
+        "Terraform's role for 'external-secrets-logging' trusts namespace 'external-secrets' (local.service_accounts)"
     ]
 
 
@@ -124,10 +168,11 @@ def test_an_env_variable_from_a_secret_no_external_secret_creates_is_reported(re
 
 
 def test_a_host_without_a_record_is_reported(repo: Path, rendered: Rendered) -> None:
-    _edit(repo, "terraform/cloud.tf", "    logs          = {", "    opensearch    = {")
+    _edit(repo, "terraform/cloud.tf", "    postgres      = {", "    pg            = {")
+    config_map = next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))
     assert _messages(check_internal_names(repo, rendered)) == [
-        "ConfigMap/logging/fluent-bit-config: uses logs.internal.dev.quantumvest.example.com, which has no record "
-        "in the private zone (local.internal_record_table)"
+        f"ConfigMap/quantumvest/{config_map['metadata']['name']}: uses postgres.internal.dev.quantumvest.example.com, "
+        "which has no record in the private zone (local.internal_record_table)"
     ]
 
 
@@ -202,9 +247,7 @@ def test_verifying_the_cache_alias_is_reported(repo: Path, rendered: Rendered) -
 def test_fluent_bit_verifying_the_log_store_alias_is_reported(repo: Path, rendered: Rendered) -> None:
     config = _find(rendered, "ConfigMap", "fluent-bit-config")["data"]
     key = next(k for k, v in config.items() if "Name               opensearch" in v)
-    config[key] = config[key].replace(
-        "    tls.verify         On\n", "    tls.verify         On\n    tls.verify_hostname On\n"
-    )
+    config[key] = config[key].replace("${OPENSEARCH_HOST}", "logs.internal.dev.quantumvest.example.com")
     assert _messages(check_certificate_names(repo, rendered)) == [
         "ConfigMap/logging/fluent-bit-config (Fluent Bit output) verifies logs.internal.dev.quantumvest.example.com, "
         "a CNAME to an AWS endpoint whose certificate names only the endpoint: connect to the endpoint's own name"

@@ -157,6 +157,7 @@ def test_service_accounts_carry_irsa_role_arns(rendered: Rendered) -> None:
     expected = {
         (env.kubernetes.namespace, "api"),
         ("external-secrets", "external-secrets"),
+        ("logging", "external-secrets-logging"),
         (env.kubernetes.namespace, "backup"),
         ("logging", "fluent-bit"),
     }
@@ -329,9 +330,47 @@ def test_fluent_bit_ships_container_logs_to_opensearch(rendered: Rendered) -> No
     config = _one(rendered, "ConfigMap", "fluent-bit-config")["data"]["fluent-bit.conf"]
     assert "Path             /var/log/containers/*.log" in config
     assert "Name               opensearch" in config
-    assert f"Host               logs.internal.{rendered.env.domain}" in config
     assert f"AWS_Region         {rendered.env.regions.primary}" in config
     assert "tls.verify         On" in config
+
+
+def test_fluent_bit_connects_to_the_published_endpoint_and_checks_its_name(rendered: Rendered) -> None:
+    config = _one(rendered, "ConfigMap", "fluent-bit-config")["data"]["fluent-bit.conf"]
+    # The domain's certificate names only its endpoint: the name is checked, so the host must be
+    # the endpoint Terraform publishes, never the private zone's alias.
+    assert "    Host               ${OPENSEARCH_HOST}\n" in config
+    assert "    tls.verify_hostname On\n" in config
+    assert f"logs.{naming.internal_zone(rendered.env)}" not in config
+    (container,) = _one(rendered, "DaemonSet", "fluent-bit")["spec"]["template"]["spec"]["containers"]
+    assert container["env"] == [
+        {"name": "OPENSEARCH_HOST", "valueFrom": {"secretKeyRef": {"name": "opensearch-endpoint", "key": "host"}}}
+    ]
+    synced = _one(rendered, "ExternalSecret", "opensearch-endpoint")
+    assert synced["metadata"]["namespace"] == "logging"
+    assert synced["spec"]["target"]["name"] == "opensearch-endpoint"
+    assert synced["spec"]["data"] == [
+        {
+            "secretKey": "host",
+            "remoteRef": {"key": f"{rendered.env.project}/{rendered.env.name}/logs/endpoint", "property": "host"},
+        }
+    ]
+
+
+def test_the_logging_namespace_has_its_own_store_and_identity(rendered: Rendered) -> None:
+    # The application's store (which can sync the database password) never serves the logging
+    # namespace; its own store is namespaced and authenticates as its own account there.
+    assert _one(rendered, "ClusterSecretStore")["spec"]["conditions"] == [
+        {"namespaces": [rendered.env.kubernetes.namespace]}
+    ]
+    store = _one(rendered, "SecretStore")
+    assert (store["metadata"]["namespace"], store["metadata"]["name"]) == ("logging", "aws-secrets-manager-logging")
+    assert store["spec"]["provider"]["aws"]["auth"] == {
+        "jwt": {"serviceAccountRef": {"name": "external-secrets-logging"}}
+    }
+    logging_secrets = [o for o in _objects(rendered, "ExternalSecret") if o["metadata"]["namespace"] == "logging"]
+    assert [o["spec"]["secretStoreRef"] for o in logging_secrets] == [
+        {"kind": "SecretStore", "name": "aws-secrets-manager-logging"}
+    ]
 
 
 def test_service_monitor_scrapes_the_metrics_service(rendered: Rendered) -> None:

@@ -21,6 +21,7 @@ CRD_KINDS = {
     "AnalysisTemplate",
     "ExternalSecret",
     "ClusterSecretStore",
+    "SecretStore",
     "ServiceMonitor",
     "PrometheusRule",
     "Certificate",

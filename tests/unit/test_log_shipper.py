@@ -28,8 +28,10 @@ SPEC = load_environment(spec_path(ROOT, ENV), ROOT)
 # What Terraform's `cloud.opensearch_endpoint` output holds for a VPC domain: AWS names it.
 DOMAIN = f"{SPEC.project}-{ENV}-logs"[:28]  # terraform/cloud.tf: substr("${local.name}-logs", 0, 28)
 ENDPOINT = f"vpc-{DOMAIN}-4xq2mbwkcd7hwyyuuf3vtfg2ze.{SPEC.regions.primary}.es.amazonaws.com"
-ENDPOINT_PATTERN = re.compile(rf"^vpc-{re.escape(DOMAIN)}-[a-z0-9]{{26}}\.{re.escape(SPEC.regions.primary)}"
-                              r"\.es\.amazonaws\.com$")
+ENDPOINT_PATTERN = re.compile(
+    rf"^vpc-{re.escape(DOMAIN)}-[a-z0-9]{{26}}\.{re.escape(SPEC.regions.primary)}"
+    r"\.es\.amazonaws\.com$"
+)
 Sections = list[tuple[str, dict[str, list[str]]]]
 
 
@@ -41,8 +43,12 @@ def _variables(terraform: dict[str, Any]) -> dict[str, Any]:
     return {
         **trusted(load_yaml(ANSIBLE / "group_vars" / "all" / "main.yml")),
         **trusted(load_yaml(ROLE / "defaults" / "main.yml")),
-        "qv_spec": spec, "qv_environment": ENV, "qv_terraform": terraform, "qv_state_dir": "/nonexistent",
-        "inventory_hostname": f"{SPEC.project}-{ENV}-db-1", "ansible_managed": "Ansible managed",
+        "qv_spec": spec,
+        "qv_environment": ENV,
+        "qv_terraform": terraform,
+        "qv_state_dir": "/nonexistent",
+        "inventory_hostname": f"{SPEC.project}-{ENV}-db-1",
+        "ansible_managed": "Ansible managed",
     }
 
 
@@ -94,8 +100,10 @@ def test_the_config_reads_the_journal_and_the_services_files(config: Sections) -
     assert _one(config, "INPUT", "systemd")["Tag"] == ["host.journal"]
     paths = [keys["Path"][0] for kind, keys in config if kind == "INPUT" and keys["Name"] == ["tail"]]
     assert paths == ["/var/log/quantumvest/postgresql/*.json", "/var/log/quantumvest/pgbackrest/*.log"]
-    assert _one(config, "FILTER", "record_modifier")["Record"] == [f"host {SPEC.project}-{ENV}-db-1",
-                                                                   f"environment {ENV}"]
+    assert _one(config, "FILTER", "record_modifier")["Record"] == [
+        f"host {SPEC.project}-{ENV}-db-1",
+        f"environment {ENV}",
+    ]
 
 
 def test_the_output_is_the_domains_own_endpoint_over_verified_tls_with_sigv4(config: Sections) -> None:
@@ -125,11 +133,13 @@ def test_the_parsers_the_config_names_exist(templar_for: Any, config: Sections) 
 def test_hosts_and_eks_share_the_output_section_and_the_release(config: Sections) -> None:
     host = _one(config, "OUTPUT", "opensearch")
     pods = _one(sections(log_shipping.fluent_bit_config(SPEC)), "OUTPUT", "opensearch")
-    # What differs, and why: what each reads (Match), where to (the pods know only the private
-    # zone's name, whose name the certificate lacks), the index, and the hosts' disk cap.
-    differ = {"Match", "Host", "Logstash_Prefix", "tls.verify_hostname", "storage.total_limit_size"}
+    # What differs, and why: what each reads (Match), where the endpoint's name comes from (the
+    # hosts' from Terraform's output, the pods' from the Secret External Secrets syncs, read into an
+    # environment variable), the index, and the hosts' disk cap. Both check the certificate's name.
+    differ = {"Match", "Host", "Logstash_Prefix", "storage.total_limit_size"}
     assert {k: v for k, v in host.items() if k not in differ} == {k: v for k, v in pods.items() if k not in differ}
-    assert pods["Host"] == [f"logs.internal.{SPEC.domain}"]
+    assert pods["tls.verify_hostname"] == host["tls.verify_hostname"] == ["On"]
+    assert pods["Host"] == ["${OPENSEARCH_HOST}"]
     defaults = load_yaml(ROLE / "defaults" / "main.yml")
     assert defaults["log_shipper_version"] == fluent_bit.VERSION
     assert log_shipping.FLUENT_BIT_IMAGE.endswith(f":{fluent_bit.VERSION}")
@@ -146,6 +156,10 @@ def test_without_an_opensearch_domain_there_is_no_endpoint_and_the_role_does_not
 
 def test_every_cloud_host_runs_the_role_and_no_local_one() -> None:
     plays = yaml.safe_load((ANSIBLE / "main.yml").read_text())
-    includes = [(play["hosts"], task) for play in plays for task in play.get("tasks", [])
-                if task.get("ansible.builtin.include_role", {}).get("name") == "log_shipper"]
+    includes = [
+        (play["hosts"], task)
+        for play in plays
+        for task in play.get("tasks", [])
+        if task.get("ansible.builtin.include_role", {}).get("name") == "log_shipper"
+    ]
     assert [(hosts, task["when"]) for hosts, task in includes] == [("all", "not qv_is_local | bool")]

@@ -20,10 +20,17 @@ def fluent_bit_opensearch_output(host, region, index_prefix, match="host.*", buf
             f"fluent_bit_opensearch_output needs qvctl: run ansible-playbook from the project's .venv ({err})"
         ) from None
     if not host:
-        raise AnsibleFilterError("fluent_bit_opensearch_output: no OpenSearch endpoint (Terraform's "
-                                 "cloud.opensearch_endpoint output is empty)")
-    lines = opensearch_output(match=str(match), host=str(host), region=str(region), index_prefix=str(index_prefix),
-                              verify_hostname=True, buffer_limit=str(buffer_limit) if buffer_limit else None)
+        raise AnsibleFilterError(
+            "fluent_bit_opensearch_output: no OpenSearch endpoint (Terraform's "
+            "cloud.opensearch_endpoint output is empty)"
+        )
+    lines = opensearch_output(
+        match=str(match),
+        host=str(host),
+        region=str(region),
+        index_prefix=str(index_prefix),
+        buffer_limit=str(buffer_limit) if buffer_limit else None,
+    )
     return "\n".join(lines)
 
 

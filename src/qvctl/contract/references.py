@@ -139,10 +139,17 @@ def check_references(rendered: Rendered) -> list[Problem]:
                 bad(file, obj, f"Issuer {issuer['name']!r} is not rendered")
         if kind == "Issuer" and "ca" in spec and (ns, spec["ca"]["secretName"]) not in secrets:
             bad(file, obj, f"signs with Secret {spec['ca']['secretName']!r}, which no Certificate creates")
-        if kind == "ClusterSecretStore":
+        if kind in ("ClusterSecretStore", "SecretStore"):
             account = spec["provider"]["aws"].get("auth", {}).get("jwt", {}).get("serviceAccountRef")
-            if account and (account.get("namespace"), account["name"]) not in accounts:
-                bad(file, obj, f"authenticates as {account.get('namespace')}/{account['name']}, which is not rendered")
+            # A namespaced store may only name an account of its own namespace (the operator
+            # rejects any other), and names none by default.
+            account_ns = (
+                (account or {}).get("namespace", ns) if kind == "SecretStore" else (account or {}).get("namespace")
+            )
+            if account and kind == "SecretStore" and account_ns != ns:
+                bad(file, obj, f"authenticates as {account_ns}/{account['name']}, outside its own namespace {ns!r}")
+            elif account and (account_ns, account["name"]) not in accounts:
+                bad(file, obj, f"authenticates as {account_ns}/{account['name']}, which is not rendered")
     return problems
 
 

@@ -44,10 +44,16 @@ def fluent_bit_config(env: Environment) -> str:
         "    Labels           On",
         "    Annotations      Off",
         "",
-        # The private zone's name for the domain: the manifests are rendered from the spec alone,
-        # before Terraform knows the domain's endpoint (hence no hostname check: opensearch_output).
-        *opensearch_output(match="kube.*", host=naming.internal_host(env, "logs"), region=env.regions.primary,
-                           index_prefix=f"{env.project}-{env.name}-kubernetes", verify_hostname=False),
+        # The domain's own endpoint, which its certificate names (the private zone's alias is not in
+        # it). The manifests are rendered from the spec alone, before Terraform knows the endpoint:
+        # Terraform publishes it, External Secrets syncs it into a Secret, the container reads it
+        # into this variable and Fluent Bit substitutes it.
+        *opensearch_output(
+            match="kube.*",
+            host=f"${{{naming.LOGS_ENDPOINT_VARIABLE}}}",
+            region=env.regions.primary,
+            index_prefix=f"{env.project}-{env.name}-kubernetes",
+        ),
         "",
     ]
     return "\n".join(lines)
@@ -63,12 +69,24 @@ def fluent_bit(env: Environment) -> list[Manifest]:
         "metadata": metadata("fluent-bit-config", ns, labels(env, "fluent-bit", "config")),
         "data": {"fluent-bit.conf": config_text},
     }
+    # What the pod template does not show: the configuration's text. The endpoint's value is not in
+    # it (a Secret's value, read at start): a replaced domain needs `kubectl -n logging rollout
+    # restart daemonset/fluent-bit`, as an environment variable from a Secret never changes in a
+    # running container.
     config_hash = hashlib.sha256(config_text.encode()).hexdigest()[:16]
     container = {
         "name": "fluent-bit",
         "image": FLUENT_BIT_IMAGE,
         "imagePullPolicy": "Always",
         "args": ["--config=/fluent-bit/etc/conf/fluent-bit.conf"],
+        "env": [
+            {
+                # Not optional: without the endpoint there is nowhere to ship, and a pod that cannot
+                # start (CreateContainerConfigError) says so where a running one would only retry.
+                "name": naming.LOGS_ENDPOINT_VARIABLE,
+                "valueFrom": {"secretKeyRef": {"name": naming.LOGS_ENDPOINT_SECRET, "key": "host"}},
+            }
+        ],
         "ports": [{"name": "http", "containerPort": HEALTH_PORT, "protocol": "TCP"}],
         "livenessProbe": {"httpGet": {"path": "/", "port": "http"}, "periodSeconds": 10},
         "readinessProbe": {"httpGet": {"path": "/api/v1/health", "port": "http"}, "periodSeconds": 10},
@@ -103,6 +121,11 @@ def fluent_bit(env: Environment) -> list[Manifest]:
                 CKV_K8S_40="runs as UID 0 to read root-owned log files, see CKV_K8S_23",
                 CKV_K8S_38="the kubernetes filter reads pod metadata from the API server with this token",
                 CKV_K8S_43="pinned by an immutable release tag of the upstream registry",
+                CKV_K8S_35=(
+                    f"{naming.LOGS_ENDPOINT_VARIABLE} is the OpenSearch endpoint's name, no credential (the pod signs "
+                    "with its IRSA role); it comes from a Secret only because Terraform publishes it through Secrets "
+                    "Manager, and Fluent Bit's configuration takes it from the environment"
+                ),
             ),
         ),
         "spec": {

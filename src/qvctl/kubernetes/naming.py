@@ -25,10 +25,13 @@ API_PATH_PREFIX = "/api/"
 METRICS_PATH = "/metrics"
 
 EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
+# The identity External Secrets uses for the logging namespace's own store: a role of its own
+# that reads the log store's endpoint alone (the application's store can read database passwords).
+LOGGING_SECRETS_ACCOUNT = "external-secrets-logging"
 
 # Service accounts that get an IAM role, with the namespace they live in
 # (service_account_namespace). Terraform's trust policies name the same namespaces.
-IRSA_SERVICE_ACCOUNTS = ("api", "external-secrets", "fluent-bit", "backup")
+IRSA_SERVICE_ACCOUNTS = ("api", "external-secrets", LOGGING_SECRETS_ACCOUNT, "fluent-bit", "backup")
 
 # Where mounted secrets appear in the API container (env vars *_FILE point here).
 SECRETS_DIR = "/var/run/secrets/quantumvest"
@@ -41,6 +44,10 @@ API_TLS_SECRET = "api-tls"  # noqa: S105 - a Secret object name, not a secret
 API_TLS_DIR = f"{SECRETS_DIR}/tls"
 # The Secret External Secrets fills with the cache's URL (<project>/<env>/cache/endpoint).
 CACHE_URL_SECRET = "api-cache"  # noqa: S105 - a Secret object name, not a secret
+# The Secret External Secrets fills with the OpenSearch domain's endpoint name
+# (<project>/<env>/logs/endpoint), and the variable Fluent Bit reads it from.
+LOGS_ENDPOINT_SECRET = "opensearch-endpoint"  # noqa: S105 - a Secret object name, not a secret
+LOGS_ENDPOINT_VARIABLE = "OPENSEARCH_HOST"
 # ElastiCache presents an Amazon-issued certificate: the image's system bundle verifies it.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -50,8 +57,13 @@ DATABASE_OWNER = "quantumvest_owner"
 
 
 def service_account_namespace(env: Environment, service_account: str) -> str:
-    """fluent-bit and external-secrets live with their operators; the others with the application."""
-    own = {"fluent-bit": LOGGING_NAMESPACE, "external-secrets": EXTERNAL_SECRETS_NAMESPACE}
+    """fluent-bit and external-secrets live with their operators, the logging namespace's store
+    identity with the logging namespace; the others with the application."""
+    own = {
+        "fluent-bit": LOGGING_NAMESPACE,
+        "external-secrets": EXTERNAL_SECRETS_NAMESPACE,
+        LOGGING_SECRETS_ACCOUNT: LOGGING_NAMESPACE,
+    }
     return own.get(service_account, env.kubernetes.namespace)
 
 
@@ -76,8 +88,9 @@ def internal_zone(env: Environment) -> str:
 
 def internal_host(env: Environment, record: str) -> str:
     """A record of the private zone (Terraform's private_dns module): `postgres` (every member of
-    the primary cluster: libpq keeps the writable one), `logs` (OpenSearch). The API reaches the
-    cache by the ElastiCache endpoint's own name instead (config.server_env)."""
+    the primary cluster: libpq keeps the writable one). The API reaches the cache, and Fluent Bit
+    the log store, by the AWS endpoint's own name instead (config.server_env, log_shipping), which
+    the endpoint's certificate carries."""
     return f"{record}.{internal_zone(env)}"
 
 

@@ -43,7 +43,15 @@ LAYOUT: tuple[tuple[str, Callable[[Environment], list[Manifest]]], ...] = (
     ("21-rbac.yaml", namespace.fluent_bit_rbac),
     ("30-network-policies.yaml", lambda env: network.network_policies(env) + network.logging_network_policies(env)),
     ("40-config.yaml", lambda env: [config.config_map(env), ingress.response_headers(env)]),
-    ("41-external-secrets.yaml", lambda env: [secrets.secret_store(env), *secrets.external_secrets(env)]),
+    (
+        "41-external-secrets.yaml",
+        lambda env: [
+            secrets.secret_store(env),
+            *secrets.external_secrets(env),
+            secrets.logging_secret_store(env),
+            *secrets.logging_external_secrets(env),
+        ],
+    ),
     ("45-certificates.yaml", certificates.certificates),
     ("50-services.yaml", service.services),
     ("60-migration-job.yaml", lambda env: [migration.migration_job(env)]),

@@ -77,14 +77,47 @@ resource "aws_secretsmanager_secret_rotation" "database_app" {
 }
 
 
-# The environment CA's certificate (public: it only lets clients verify servers), published where
-# External Secrets reads it for the pods (sslmode verify-full). The CA's key never leaves the
-# controller that made it (`qvctl up`), which passes the certificate in; an apply without one
-# keeps the secret empty and the check below says so.
-resource "aws_secretsmanager_secret" "environment_ca" {
-  # checkov:skip=CKV2_AWS_57:A CA certificate is public and is replaced by re-issuing the CA, not rotated in place.
-  name                    = "${local.prefix}/pki/ca"
-  description             = "QuantumVest ${var.environment}: the environment CA certificate (public; clients verify servers with it)"
+# Values the pods read that are no credential, published the way the credentials are (same key,
+# same replica) so External Secrets reads them all alike. Each is written only when it exists:
+# the flags are known at plan time, unlike the endpoint names.
+# - environment_ca: the environment CA's certificate (public: it only lets clients verify servers;
+#   sslmode verify-full). The CA's key never leaves the controller that made it (`qvctl up`),
+#   which passes the certificate in; an apply without one keeps the secret empty and the check
+#   below says so.
+# - cache_url: the cache's URL with the ElastiCache endpoint's own name (the API verifies the TLS
+#   certificate's host name, which names only that endpoint, never the private zone's alias
+#   redis.internal.<domain>).
+# - logs_endpoint: the OpenSearch domain's endpoint name, for the same reason: Fluent Bit on EKS
+#   checks the domain certificate's host name, which logs.internal.<domain> is not in.
+locals {
+  published = {
+    environment_ca = {
+      path        = "pki/ca"
+      description = "the environment CA certificate (public; clients verify servers with it)"
+      written     = var.ca_certificate_pem != null
+      value       = { certificate = var.ca_certificate_pem }
+    }
+    cache_url = {
+      path        = "cache/endpoint"
+      description = "the cache's rediss:// URL (endpoint name, no credentials)"
+      written     = var.cache_url_published
+      value       = { url = var.cache_url }
+    }
+    logs_endpoint = {
+      path        = "logs/endpoint"
+      description = "the OpenSearch domain's endpoint name (no credentials)"
+      written     = var.logs_endpoint_published
+      value       = { host = var.logs_endpoint }
+    }
+  }
+}
+
+resource "aws_secretsmanager_secret" "published" {
+  for_each = local.published
+
+  # checkov:skip=CKV2_AWS_57:None of these is a credential: a CA certificate is replaced by re-issuing the CA, an endpoint name changes with its cache or domain; neither is rotated in place.
+  name                    = "${local.prefix}/${each.value.path}"
+  description             = "QuantumVest ${var.environment}: ${each.value.description}"
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.recovery_window_days
 
@@ -96,49 +129,42 @@ resource "aws_secretsmanager_secret" "environment_ca" {
     }
   }
 
-  tags = merge(var.tags, { "qv:secret" = "environment_ca" })
+  tags = merge(var.tags, { "qv:secret" = each.key })
 }
 
-resource "aws_secretsmanager_secret_version" "environment_ca" {
-  count = var.ca_certificate_pem == null ? 0 : 1
+resource "aws_secretsmanager_secret_version" "published" {
+  for_each = { for k, p in local.published : k => p if p.written }
 
-  secret_id = aws_secretsmanager_secret.environment_ca.id
-  # Not write-only on purpose: a certificate is no secret, and a stored value lets a renewed CA
-  # show up as a change in the next plan.
-  secret_string = jsonencode({ certificate = var.ca_certificate_pem })
+  secret_id = aws_secretsmanager_secret.published[each.key].id
+  # Not write-only on purpose: none of these is a secret, and a stored value lets a renewed CA or
+  # a new endpoint show up as a change in the next plan.
+  secret_string = jsonencode(each.value.value)
+}
+
+# Where these lived before they shared one resource: existing state follows, nothing is replaced.
+moved {
+  from = aws_secretsmanager_secret.environment_ca
+  to   = aws_secretsmanager_secret.published["environment_ca"]
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.environment_ca[0]
+  to   = aws_secretsmanager_secret_version.published["environment_ca"]
+}
+
+moved {
+  from = aws_secretsmanager_secret.cache_url
+  to   = aws_secretsmanager_secret.published["cache_url"]
+}
+
+moved {
+  from = aws_secretsmanager_secret_version.cache_url[0]
+  to   = aws_secretsmanager_secret_version.published["cache_url"]
 }
 
 check "environment_ca_published" {
   assert {
     condition     = var.ca_certificate_pem != null || !var.ca_required
-    error_message = "No environment CA certificate was given (ca_certificate_pem): ${aws_secretsmanager_secret.environment_ca.name} stays empty and pods cannot verify the database. `qvctl up` passes it."
+    error_message = "No environment CA certificate was given (ca_certificate_pem): ${aws_secretsmanager_secret.published["environment_ca"].name} stays empty and pods cannot verify the database. `qvctl up` passes it."
   }
-}
-
-# The cache's URL with the ElastiCache endpoint's own name (public within the VPC, not a credential):
-# the API verifies the TLS certificate's host name, which names only that endpoint, never the
-# private zone's alias redis.internal.<domain>. External Secrets hands it to the API's pods.
-resource "aws_secretsmanager_secret" "cache_url" {
-  # checkov:skip=CKV2_AWS_57:An endpoint address is no credential; it changes with the cache, not by rotation.
-  name                    = "${local.prefix}/cache/endpoint"
-  description             = "QuantumVest ${var.environment}: the cache's rediss:// URL (endpoint name, no credentials)"
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.recovery_window_days
-
-  dynamic "replica" {
-    for_each = var.dr_region == null ? [] : [var.dr_region]
-    content {
-      region     = replica.value
-      kms_key_id = var.dr_kms_key_arn
-    }
-  }
-
-  tags = merge(var.tags, { "qv:secret" = "cache_url" })
-}
-
-resource "aws_secretsmanager_secret_version" "cache_url" {
-  count = var.cache_url_published ? 1 : 0
-
-  secret_id     = aws_secretsmanager_secret.cache_url.id
-  secret_string = jsonencode({ url = var.cache_url })
 }

@@ -15,10 +15,15 @@ output "secret_version_ids" {
 
 output "ca_secret_name" {
   description = "Name of the secret holding the environment CA certificate (<project>/<env>/pki/ca)."
-  value       = aws_secretsmanager_secret.environment_ca.name
+  value       = aws_secretsmanager_secret.published["environment_ca"].name
 }
 
 output "cache_url_secret_name" {
   description = "Name of the secret holding the cache's URL (<project>/<env>/cache/endpoint)."
-  value       = aws_secretsmanager_secret.cache_url.name
+  value       = aws_secretsmanager_secret.published["cache_url"].name
+}
+
+output "logs_endpoint_secret_name" {
+  description = "Name of the secret holding the OpenSearch domain's endpoint name (<project>/<env>/logs/endpoint)."
+  value       = aws_secretsmanager_secret.published["logs_endpoint"].name
 }

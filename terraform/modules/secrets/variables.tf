@@ -111,3 +111,20 @@ variable "cache_url" {
     error_message = "cache_url must be rediss://host:port/db without credentials."
   }
 }
+
+variable "logs_endpoint_published" {
+  description = "Whether an OpenSearch domain exists whose endpoint to publish as <project>/<env>/logs/endpoint (known at plan time, unlike the endpoint)."
+  type        = bool
+  default     = false
+}
+
+variable "logs_endpoint" {
+  description = "The OpenSearch domain's endpoint name (vpc-<domain>-<id>.<region>.es.amazonaws.com: the name its certificate carries, no scheme, port or path); used when logs_endpoint_published."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.logs_endpoint == null || can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", coalesce(var.logs_endpoint, "-")))
+    error_message = "logs_endpoint must be a bare host name (the domain's endpoint), without scheme, credentials, port or path."
+  }
+}
