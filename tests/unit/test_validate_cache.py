@@ -59,7 +59,7 @@ def test_the_check_that_took_longest_last_time_starts_first_and_the_report_keeps
 ) -> None:
     (tmp_path / "a.txt").write_text("a\n")
     ctx = Context(root=tmp_path, environ={"QV_VALIDATE_CACHE": str(tmp_path / "cache")})
-    ResultCache(tmp_path / "cache").put("slow", KEY_A, Stored(True, "", 40.0))
+    ResultCache(tmp_path / "cache").put("slow", KEY_A, Stored(True, "", 0.5))  # unknown counts as 0 s
     order: list[str] = []
     results = run_checks(ctx, [_recording(order, "fast"), _recording(order, "slow")], workers=1, use_cache=True)
     assert order == ["slow", "fast"]
@@ -71,6 +71,7 @@ def test_a_check_known_to_be_slow_starts_first_when_nothing_was_measured(tmp_pat
     ctx = Context(root=tmp_path, environ={})
     run_checks(ctx, [_recording(order, "ruff"), _recording(order, "mypy")], workers=1)
     assert order == ["mypy", "ruff"]
+    assert not (tmp_path / ".tools").exists(), "without use_cache nothing is stored"
 
 
 def test_the_cache_lives_beside_the_tool_configuration_unless_qv_validate_cache_names_a_folder(

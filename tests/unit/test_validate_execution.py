@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -30,7 +31,28 @@ def test_a_command_runs_in_its_folder_and_a_failure_reports_its_output_and_error
 
 def test_a_passing_command_reports_nothing(tmp_path: Path) -> None:
     (result,) = run_checks(_repo(tmp_path), [_shell("echo", "echo all good")])
-    assert (result.ok, result.detail, result.missing_tool) == (True, "", False)
+    assert (result.name, result.ok, result.detail, result.missing_tool) == ("echo", True, "", False)
+    assert 0 <= result.seconds < 60, "this run's own time, not a clock reading"
+
+
+def test_a_check_whose_subject_is_missing_is_reported_without_running(tmp_path: Path) -> None:
+    check = Check("lint", "the linter", "nowhere", ("*",), command=("sh", "-c", "touch ran"))
+    (result,) = run_checks(_repo(tmp_path), [check])
+    assert (result.name, result.ok, result.seconds, result.detail) == (
+        "the linter",
+        False,
+        0.0,
+        "nowhere does not exist yet",
+    )
+    assert not (tmp_path / "ran").exists()
+
+
+def test_every_problem_of_a_check_is_one_line_of_its_detail(tmp_path: Path) -> None:
+    def two(ctx: Context) -> list[str]:
+        return ["sub/a.txt:1: [one] first", "sub/a.txt:2: [two] second"]
+
+    (result,) = run_checks(_repo(tmp_path), [Check("two", "two", "sub", ("sub/*",), function=two)])
+    assert result.detail.splitlines() == ["sub/a.txt:1: [one] first", "sub/a.txt:2: [two] second"]
 
 
 def test_a_long_failure_keeps_its_end(tmp_path: Path) -> None:
@@ -44,8 +66,10 @@ def test_a_command_is_found_among_the_projects_own_tools(tmp_path: Path) -> None
     tool.parent.mkdir(parents=True)
     tool.write_text("#!/bin/sh\necho own linter ran\nexit 1\n")
     tool.chmod(0o755)
-    (result,) = run_checks(ctx, [Check("own", "own", "sub", ("sub/*",), command=("own-linter",))])
-    assert (result.detail, result.missing_tool) == ("own linter ran", False)
+    direct = Check("own", "own", "sub", ("sub/*",), command=("own-linter",))
+    from_script = _shell("script", "own-linter")  # a script finds it too: the command's PATH has it
+    results = run_checks(ctx, [direct, from_script])
+    assert [(r.detail, r.missing_tool) for r in results] == [("own linter ran", False)] * 2
 
 
 def test_a_command_that_is_not_installed_is_a_missing_tool_never_stored(tmp_path: Path) -> None:
@@ -132,6 +156,20 @@ def test_a_cached_result_reports_how_long_the_stored_run_took(tmp_path: Path) ->
     assert first.seconds >= 0.3 and again.first_seconds == first.seconds
     assert (again.id, again.name, again.ok, again.detail, again.cached) == ("sleepy", "sleepy", False, "", True)
     assert 0 <= again.seconds < 60, "a lookup's own time, not a clock reading"
+
+
+def test_a_check_whose_tool_is_installed_is_stored_under_its_version(tmp_path: Path) -> None:
+    ctx = Context(root=tmp_path, environ={"PATH": os.environ["PATH"]})
+    (tmp_path / "a.tf").write_text("")
+    runs: list[int] = []
+
+    def fmt(ctx: Context) -> list[str]:
+        runs.append(1)
+        return []
+
+    check = Check("fmt", "fmt", "a.tf", ("*.tf",), ("terraform",), function=fmt)
+    results = [run_checks(ctx, [check], use_cache=True)[0] for _ in range(2)]
+    assert [r.cached for r in results] == [False, True] and len(runs) == 1
 
 
 def test_without_a_selection_the_default_checks_run(tmp_path: Path) -> None:

@@ -15,10 +15,11 @@ import pytest
 
 from qvctl.context import Context
 from qvctl.validate import Check, Result, checks, run_checks
-from qvctl.validation.checkov import findings, reviewed_secrets
+from qvctl.validation.checkov import findings, reviewed_secrets, scan
 from qvctl.validation.sarif import sarif_report
 from qvctl.validation.workflows import _zizmor_line, workflow_files, zizmor
 from tests.conftest import ROOT
+from tests.terraform_support import checkov_binary
 
 WORKFLOW_FIXTURES = ROOT / "tests" / "unit" / "fixtures" / "workflows"
 README = Check("markdown", "markdown links", "README.md", ("*",))
@@ -178,3 +179,12 @@ def test_without_the_workflow_linters_each_check_names_the_package_to_install(
          "into .venv)", True),
         ("zizmor is missing (GitHub workflow linting); install: make bootstrap (pip install zizmor into .venv)", True),
     ]  # fmt: skip
+
+
+def test_a_workflow_checkov_finds_nothing_in_passes(tmp_path: Path) -> None:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    shutil.copy2(WORKFLOW_FIXTURES / "good.yml", folder / "ci.yml")
+    checkov = Path(checkov_binary()).parent
+    ctx = Context(root=tmp_path, environ={**os.environ, "PATH": f"{checkov}:{os.environ['PATH']}"})
+    assert scan("github_actions", "-d", ".github/workflows")(ctx) == []
