@@ -47,7 +47,27 @@ AREAS = (
     ),
     Area("contract", ("src/qvctl/contract/*",), ("tests/unit/test_contract_*.py",)),
     Area("policies", ("src/qvctl/policies/*",), ("tests/unit/test_policies*.py",)),
-    Area("validate", ("src/qvctl/validate*.py", "src/qvctl/validate/*"), ("tests/unit/test_validate*.py",)),
+    # qvctl validate's aggregation: selection, caching, exit status, the report (JSON, SARIF) and the
+    # parsers of the tools' reports. Left out, as tool invocations rather than decisions:
+    # validation/table.py (which tool runs with which arguments: judged by running every check on
+    # the repository, minutes) and validation/terraform.py (terraform init, validate and test).
+    Area(
+        "validate",
+        (
+            "src/qvctl/validate.py",
+            "src/qvctl/commands/validate.py",
+            "src/qvctl/validation/__init__.py",
+            "src/qvctl/validation/cache.py",
+            "src/qvctl/validation/check.py",
+            "src/qvctl/validation/checkov.py",
+            "src/qvctl/validation/files.py",
+            "src/qvctl/validation/rendered.py",
+            "src/qvctl/validation/sarif.py",
+            "src/qvctl/validation/versions.py",
+            "src/qvctl/validation/workflows.py",
+        ),
+        ("tests/unit/test_validate*.py",),
+    ),
     # The API's guards need the real PostgreSQL and Redis its tests start (slow, but honest).
     Area(
         "api-guards",
@@ -113,6 +133,13 @@ def statuses(work: Path, mutmut: str) -> dict[str, str]:
     return found
 
 
+def tools_path() -> str:
+    """PATH, then the project's own tools (.tools/<tool>/bin): the copy has no .tools of its own, and its
+    tests must find e.g. Checkov as qvctl does. Last, so a tool virtualenv's python shadows nothing."""
+    own = sorted(str(path) for path in (ROOT / ".tools").glob("*/bin"))
+    return os.pathsep.join([os.environ.get("PATH", ""), *own])
+
+
 def run_area(area: Area, equivalents: dict[str, str], mutmut: str) -> bool:
     root, work = ROOT / area.root, WORK / area.name
     files = tracked_files(root)
@@ -126,7 +153,7 @@ def run_area(area: Area, equivalents: dict[str, str], mutmut: str) -> bool:
             stdout=log,
             stderr=subprocess.STDOUT,
             check=False,
-            env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+            env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "PATH": tools_path()},
         )
     found = statuses(work, mutmut)
     if done.returncode != 0 or not found:

@@ -35,8 +35,12 @@ def reviewed_secrets(root: Path) -> frozenset[tuple[str, str]]:
     if not baseline.is_file():
         return frozenset()
     results = json.loads(baseline.read_text()).get("results", {})
-    return frozenset((name, entry["hashed_secret"]) for name, entries in results.items() for entry in entries
-                     if entry.get("is_secret") is False)
+    return frozenset(
+        (name, entry["hashed_secret"])
+        for name, entries in results.items()
+        for entry in entries
+        if entry.get("is_secret") is False
+    )
 
 
 def findings(output: str, reviewed: frozenset[tuple[str, str]] = frozenset()) -> list[str]:
@@ -61,10 +65,20 @@ def findings(output: str, reviewed: frozenset[tuple[str, str]] = frozenset()) ->
     return lines
 
 
-def scan(framework: str, *targets: str) -> Callable[[Context], list[str]]:
-    """A check: Checkov's `framework` over `targets` (`-d folder` or `-f file`, relative to the root)."""
+class _Scan:
+    """A check: Checkov's `framework` over `targets` (`-d folder` or `-f file`, relative to the root).
 
-    def run(ctx: Context) -> list[str]:
+    A class rather than a closure: the table builds every scan, but only running one runs Checkov.
+    """
+
+    def __init__(self, framework: str, targets: tuple[str, ...]) -> None:
+        self.framework = framework
+        self.targets = targets
+        # Check.definition names a function by its __qualname__: each scan its own, so a changed
+        # framework or target is a new cache key.
+        self.__qualname__ = f"checkov.scan({framework}, {' '.join(targets)})"
+
+    def __call__(self, ctx: Context) -> list[str]:
         command = [
             require(ctx, "checkov"),
             "--skip-download",
@@ -72,8 +86,8 @@ def scan(framework: str, *targets: str) -> Callable[[Context], list[str]]:
             "--output",
             "json",
             "--framework",
-            framework,
-            *targets,
+            self.framework,
+            *self.targets,
         ]
         for skipped in _SKIP_PATHS:
             command += ["--skip-path", skipped]
@@ -91,9 +105,12 @@ def scan(framework: str, *targets: str) -> Callable[[Context], list[str]]:
         if not done.stdout.strip():
             return []
         try:
-            return findings(done.stdout, reviewed_secrets(ctx.root) if framework == "secrets" else frozenset())
+            reviewed = reviewed_secrets(ctx.root) if self.framework == "secrets" else frozenset()
+            return findings(done.stdout, reviewed)
         except (ValueError, KeyError) as err:
             return [f"checkov's report could not be read ({err}): {done.stdout.strip()[:500]}"]
 
-    run.__qualname__ = f"checkov.scan({framework}, {' '.join(targets)})"
-    return run
+
+def scan(framework: str, *targets: str) -> Callable[[Context], list[str]]:
+    """A check: Checkov's `framework` over `targets` (`-d folder` or `-f file`, relative to the root)."""
+    return _Scan(framework, targets)

@@ -61,8 +61,9 @@ def _zizmor_line(finding: dict[str, Any]) -> str:
     )
     path = primary["symbolic"]["key"]["Local"]["verbatim_path"]
     start = primary["concrete"]["location"]["start_point"]  # 0-based
-    annotation = primary["symbolic"].get("annotation", "")
-    return f"{path}:{start['row'] + 1}:{start['column'] + 1}: [{finding['ident']}] {finding['desc']}: {annotation}"
+    annotation = primary["symbolic"].get("annotation")
+    where = f"{path}:{start['row'] + 1}:{start['column'] + 1}"
+    return f"{where}: [{finding['ident']}] {finding['desc']}" + (f": {annotation}" if annotation else "")
 
 
 def zizmor(ctx: Context) -> list[str]:
