@@ -68,33 +68,36 @@ def _labelled(blocks: object) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield _unquote(label), body
 
 
-class IrsaReader:
-    def __init__(self, root: Path, spec: Mapping[str, Any]) -> None:
-        if not (root / EKS_MODULE).is_dir():
-            raise ContractMissing(f"{EKS_MODULE}/ is missing: cannot check IRSA role names against Terraform")
+class Resolver:
+    """Values of a Terraform module resolved the way Terraform would, as far as the checks need.
+
+    `${local.x}` from the module's own locals, `${local.spec.a.b}` from the spec (the root module's
+    `local.spec` is the spec file), `${var.project}` and `${var.environment}` from the spec (the
+    root passes exactly those to the modules), and names in a scope (`each.key`, `each.value.*`):
+    a scope holds raw HCL like every other value, so a quoted literal stays quoted there.
+    """
+
+    def __init__(self, where: Path, files: list[dict[str, Any]], spec: Mapping[str, Any]) -> None:
+        self.where = where
         self.spec = spec
-        self.root_files = {p: _parse(root, p) for p in sorted((root / TERRAFORM_ROOT).glob("*.tf"))}
-        self.eks_files = {p: _parse(root, p) for p in sorted((root / EKS_MODULE).glob("*.tf"))}
         self.locals: dict[str, object] = {}
-        for parsed in self.root_files.values():
+        for parsed in files:
             for block in parsed.get("locals", []):
                 self.locals.update({name: value for name, value in block.items() if not name.startswith("__")})
 
-    # --- resolving values ---------------------------------------------------------------------
-
-    def text(self, raw: object, scope: Mapping[str, str] | None = None, depth: int = 0) -> str:
+    def text(self, raw: object, scope: Mapping[str, object] | None = None, depth: int = 0) -> str:
         """A string template with ${...} parts, or a bare expression, resolved to its text."""
         if depth > _MAX_DEPTH:
-            raise ContractMissing(f"{raw}: references nest too deep to follow")
+            raise ContractMissing(f"{raw}: references nest too deep to follow in {self.where}/")
         if isinstance(raw, str) and len(raw) >= 2 and raw[0] == raw[-1] == '"':
             return _INTERPOLATION.sub(lambda m: self.reference(m.group(1).strip(), scope, depth + 1), raw[1:-1])
         if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}"):
             return self.reference(raw[2:-1].strip(), scope, depth + 1)
-        raise ContractMissing(f"cannot follow the value {raw!r} in {TERRAFORM_ROOT}/")
+        raise ContractMissing(f"cannot follow the value {raw!r} in {self.where}/")
 
-    def reference(self, ref: str, scope: Mapping[str, str] | None = None, depth: int = 0) -> str:
+    def reference(self, ref: str, scope: Mapping[str, object] | None = None, depth: int = 0) -> str:
         if scope and ref in scope:
-            return scope[ref]
+            return self.text(scope[ref], None, depth)
         if ref.startswith("local.spec."):
             node: Any = self.spec
             for part in ref.removeprefix("local.spec.").split("."):
@@ -105,12 +108,28 @@ class IrsaReader:
         if ref.startswith("local."):
             name = ref.removeprefix("local.")
             if name not in self.locals:
-                raise ContractMissing(f"local.{name} is not assigned in {TERRAFORM_ROOT}/*.tf")
+                raise ContractMissing(f"local.{name} is not assigned in {self.where}/*.tf")
             return self.text(self.locals[name], scope, depth)
         variables = {"var.project": self.spec["project"], "var.environment": self.spec["name"]}
         if ref in variables:
             return str(variables[ref])
-        raise ContractMissing(f"cannot resolve {ref} in {TERRAFORM_ROOT}/")
+        raise ContractMissing(f"cannot resolve {ref} in {self.where}/")
+
+
+def literal(text: str) -> str:
+    """A resolved text as the HCL string literal a scope holds."""
+    return f'"{text}"'
+
+
+class IrsaReader(Resolver):
+    """The root module (its locals, module blocks) and the eks module's IRSA role name."""
+
+    def __init__(self, root: Path, spec: Mapping[str, Any]) -> None:
+        if not (root / EKS_MODULE).is_dir():
+            raise ContractMissing(f"{EKS_MODULE}/ is missing: cannot check IRSA role names against Terraform")
+        self.root_files = {p: _parse(root, p) for p in sorted((root / TERRAFORM_ROOT).glob("*.tf"))}
+        self.eks_files = {p: _parse(root, p) for p in sorted((root / EKS_MODULE).glob("*.tf"))}
+        super().__init__(TERRAFORM_ROOT, list(self.root_files.values()), spec)
 
     # --- what Terraform says ------------------------------------------------------------------
 
@@ -170,9 +189,9 @@ class IrsaReader:
         prefix: str | None = None
         names = {}
         for account in self.service_account_namespaces():
-            scope = {"each.key": account}
+            scope = {"each.key": literal(account)}
             if PREFIX_ARGUMENT in str(template):
                 prefix = prefix if prefix is not None else self.role_name_prefix()
-                scope[f"var.{PREFIX_ARGUMENT}"] = prefix
+                scope[f"var.{PREFIX_ARGUMENT}"] = literal(prefix)
             names[account] = self.text(template, scope)
         return names
