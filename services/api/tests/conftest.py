@@ -15,13 +15,20 @@ from api_test_helpers import HOST, PG_PORT, REDIS_PORT, port_offset, settings_fr
 from quantumvest_api.app import create_app
 from quantumvest_api.db import alembic_config, make_engine
 from quantumvest_api.settings import Settings
-from quantumvest_api.testing.servers import Servers
+from quantumvest_api.testing.servers import Servers, ServerError
+
+# EX_TEMPFAIL: the machine, not the code under test, failed. A mutation run (bench/mutation.py) must not
+# count a mutant as killed because the servers did not start, and mutmut counts any exit code but 1 and 3 apart.
+SERVERS_DID_NOT_START = 75
 
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
     offset = port_offset()
-    started = Servers(HOST, PG_PORT + offset, REDIS_PORT + offset).start()
+    try:
+        started = Servers(HOST, PG_PORT + offset, REDIS_PORT + offset).start()
+    except ServerError as exc:
+        pytest.exit(f"the test servers did not start: {exc}", returncode=SERVERS_DID_NOT_START)
     yield started
     started.destroy()
 
