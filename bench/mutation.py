@@ -59,6 +59,7 @@ AREAS = (
         "api-guards",
         (
             "src/quantumvest_api/auth/verify.py",
+            "src/quantumvest_api/auth/callers.py",
             "src/quantumvest_api/routes/portfolios.py",
             "src/quantumvest_api/routes/holdings.py",
             "src/quantumvest_api/routes/transactions.py",
@@ -70,6 +71,7 @@ AREAS = (
             "tests/test_portfolios.py",
             "tests/test_holdings.py",
             "tests/test_prices.py",
+            "tests/test_token_verifier.py",
         ),
         root="services/api",
         # Every child starts its own PostgreSQL and Redis on the tests' one address and port pair; a second

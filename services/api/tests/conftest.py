@@ -15,7 +15,7 @@ from api_test_helpers import HOST, PG_PORT, REDIS_PORT, port_offset, settings_fr
 from quantumvest_api.app import create_app
 from quantumvest_api.db import alembic_config, make_engine
 from quantumvest_api.settings import Settings
-from quantumvest_api.testing.servers import Servers, ServerError
+from quantumvest_api.testing.servers import ServerError, Servers
 
 # EX_TEMPFAIL: the machine, not the code under test, failed. A mutation run (bench/mutation.py) must not
 # count a mutant as killed because the servers did not start, and mutmut counts any exit code but 1 and 3 apart.

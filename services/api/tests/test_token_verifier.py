@@ -1,0 +1,145 @@
+"""The token verifier on its own (no servers): which tokens it accepts, why it refuses the rest, and where
+its keys come from (a JWKS file, or a JWKS URL served here by a throw-away HTTP server)."""
+
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import jwt
+import pytest
+
+from quantumvest_api.auth import scopes
+from quantumvest_api.auth.issuer import LocalIssuer
+from quantumvest_api.auth.verify import Caller, Refused, Verifier
+from quantumvest_api.settings import Settings
+
+ISSUER, AUDIENCE = "quantumvest-tests", "quantumvest-api"
+LEEWAY = 30
+
+
+@pytest.fixture(scope="module")
+def issuer() -> LocalIssuer:
+    return LocalIssuer.generate(ISSUER, AUDIENCE)
+
+
+def settings(**keys: object) -> Settings:
+    return Settings(db_host="127.0.0.1", auth_issuer=ISSUER, auth_audience=AUDIENCE, auth_leeway_seconds=LEEWAY, **keys)
+
+
+@pytest.fixture
+def verifier(issuer: LocalIssuer, tmp_path: Path) -> Verifier:
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(issuer.jwks())
+    return Verifier(settings(auth_jwks_file=jwks))
+
+
+def refusal(verifier: Verifier, token: str) -> str:
+    with pytest.raises(Refused) as refused:
+        verifier.verify(token)
+    return refused.value.reason
+
+
+def test_a_token_of_the_issuer_gives_its_subject_and_scopes(verifier, issuer) -> None:
+    token = issuer.mint("alice", scopes.USER)
+    assert verifier.verify(token) == Caller("alice", frozenset(scopes.USER))
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"iss": "someone-else"}, "wrong_issuer"),
+        ({"aud": "another-api"}, "wrong_audience"),
+        ({"sub": ""}, "invalid_claims"),
+        ({"sub": "x" * 256}, "invalid_claims"),
+        ({"sub": "alice\n"}, "invalid_claims"),
+    ],
+)
+def test_a_token_with_a_wrong_claim_is_refused_for_that_reason(verifier, issuer, claims, reason) -> None:
+    assert refusal(verifier, issuer.mint("alice", scopes.ALL, **claims)) == reason
+
+
+def test_the_longest_usable_subject_is_accepted(verifier, issuer) -> None:
+    assert verifier.verify(issuer.mint("x" * 255, scopes.ALL)).subject == "x" * 255
+
+
+def test_a_token_without_a_scope_claim_grants_nothing(verifier, issuer) -> None:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": now, "exp": now + 60}
+    token = jwt.encode(claims, issuer.key, algorithm="ES256", headers={"kid": issuer.kid})
+    assert verifier.verify(token) == Caller("alice", frozenset())
+
+
+def test_expiry_tolerates_the_configured_leeway_and_no_more(verifier, issuer) -> None:
+    now = time.time()
+    assert verifier.verify(issuer.mint("alice", scopes.ALL, lifetime_seconds=0, now=now - LEEWAY + 10)).subject
+    assert refusal(verifier, issuer.mint("alice", scopes.ALL, lifetime_seconds=0, now=now - LEEWAY - 10)) == "expired"
+
+
+def test_a_token_naming_no_key_or_an_unknown_key_is_refused(verifier, issuer) -> None:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": now, "exp": now + 60}
+    assert refusal(verifier, jwt.encode(claims, issuer.key, algorithm="ES256")) == "unknown_key"
+    assert refusal(verifier, LocalIssuer.generate(ISSUER, AUDIENCE).mint("alice", scopes.ALL)) == "unknown_key"
+
+
+class _JwksServer(http.server.ThreadingHTTPServer):
+    body = b""
+
+
+class _JwksHandler(http.server.BaseHTTPRequestHandler):
+    server: _JwksServer
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(self.server.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+
+@pytest.fixture
+def jwks_server(issuer: LocalIssuer) -> Iterator[_JwksServer]:
+    server = _JwksServer(("127.0.0.1", 0), _JwksHandler)
+    server.body = issuer.jwks().encode()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def url_verifier(server: _JwksServer) -> Verifier:
+    # model_copy skips validation: settings accept only https:// URLs; how the
+    # verifier fetches and uses the keys is the same over plain HTTP, which needs no certificate here.
+    url = f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+    return Verifier(
+        settings(auth_jwks_file=Path("unused")).model_copy(update={"auth_jwks_url": url, "auth_jwks_file": None})
+    )
+
+
+def test_keys_come_from_the_jwks_url(jwks_server, issuer) -> None:
+    verifier = url_verifier(jwks_server)
+    assert verifier.verify(issuer.mint("alice", scopes.USER)) == Caller("alice", frozenset(scopes.USER))
+    assert refusal(verifier, LocalIssuer.generate(ISSUER, AUDIENCE).mint("alice", scopes.ALL)) == "unknown_key"
+
+
+def test_an_unreachable_jwks_url_is_refused_as_such(jwks_server, issuer) -> None:
+    verifier = url_verifier(jwks_server)
+    jwks_server.shutdown()
+    jwks_server.server_close()
+    assert refusal(verifier, issuer.mint("alice", scopes.ALL)) == "jwks_unreachable"
+
+
+def test_a_key_removed_from_the_jwks_is_refused_once_the_cached_set_expires(jwks_server, issuer, monkeypatch) -> None:
+    """Revoking a leaked signing key means removing it from the JWKS: the API must stop trusting it within
+    the set's cache lifetime (300 s), not keep it in a per-key cache until it restarts."""
+    verifier = url_verifier(jwks_server)
+    assert verifier.verify(issuer.mint("alice", scopes.ALL)).subject == "alice"
+    jwks_server.body = LocalIssuer.generate(ISSUER, AUDIENCE).jwks().encode()  # the old key is gone
+    later = time.monotonic() + 301
+    monkeypatch.setattr(jwt.jwk_set_cache.time, "monotonic", lambda: later)
+    assert refusal(verifier, issuer.mint("alice", scopes.ALL)) == "unknown_key"
