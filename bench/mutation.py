@@ -74,9 +74,9 @@ AREAS = (
             "tests/test_token_verifier.py",
         ),
         root="services/api",
-        # Every child starts its own PostgreSQL and Redis on the tests' one address and port pair; a second
-        # child would wait on the port lock with its timeout clock running and be counted as a timeout.
-        max_children=1,
+        # Every child starts its own PostgreSQL and Redis, each on a free pair of the tests' spare ports
+        # (tests/conftest.py); more children than pairs would wait with mutmut's timeout clock running.
+        max_children=2,
     ),
 )
 

@@ -14,8 +14,8 @@ from quantumvest_api.testing.servers import Servers, _port_in_use
 
 pytestmark = pytest.mark.slow
 
-# A port pair of its own (the session's servers hold PG_PORT/REDIS_PORT while this runs).
-PG_PORT, REDIS_PORT = 55532 + port_offset(), 56479 + port_offset()
+# A port pair of its own, beyond conftest's spare pairs (the session's servers hold one while this runs).
+PG_PORT, REDIS_PORT = 55732 + port_offset(), 56679 + port_offset()
 
 
 def read(path: Path) -> str:

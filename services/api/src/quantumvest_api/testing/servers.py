@@ -42,6 +42,10 @@ class ServerError(RuntimeError):
     pass
 
 
+class PortBusy(ServerError):
+    """Another live run holds the port's lock (a caller may try another port)."""
+
+
 def _port_in_use(host: str, port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
@@ -71,8 +75,8 @@ class _PortLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ServerError(f"{self._path} held by another run for {self._timeout:.0f} s") from None
+                if time.monotonic() >= deadline:
+                    raise PortBusy(f"{self._path} held by another run for {self._timeout:.0f} s") from None
                 time.sleep(0.5)
         return os.pread(fd, 4096, 0).decode(errors="replace").strip()
 
@@ -97,7 +101,7 @@ def _wait_port_free(host: str, port: int, seconds: float = 15) -> None:
 
 
 class PostgresServer:
-    def __init__(self, host: str, port: int, base_dir: Path, *, durable: bool = False) -> None:
+    def __init__(self, host: str, port: int, base_dir: Path, *, durable: bool = False, wait: float = 900) -> None:
         self.host, self.port, self.durable = host, port, durable
         self.root = base_dir / "postgres"
         self.data = self.root / "data"
@@ -105,7 +109,7 @@ class PostgresServer:
         self.app_password = secrets.token_urlsafe(24)
         self.app_password_file = base_dir / "db-password"
         self._as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        self._lock = _PortLock(host, port)
+        self._lock = _PortLock(host, port, wait)
 
     def _run(self, *command: str) -> None:
         result = subprocess.run([*self._as_postgres, *command], capture_output=True, text=True, check=False)
@@ -199,13 +203,13 @@ class PostgresServer:
 
 
 class RedisServer:
-    def __init__(self, host: str, port: int, base_dir: Path) -> None:
+    def __init__(self, host: str, port: int, base_dir: Path, *, wait: float = 900) -> None:
         self.host, self.port = host, port
         self.dir = base_dir / "redis"
         self.password = secrets.token_urlsafe(24)
         self.password_file = base_dir / "redis-password"
         self.process: subprocess.Popen[bytes] | None = None
-        self._lock = _PortLock(host, port)
+        self._lock = _PortLock(host, port, wait)
 
     def init(self) -> None:
         if shutil.which("redis-server") is None:
@@ -282,13 +286,15 @@ class RedisServer:
 
 
 class Servers:
-    """PostgreSQL and Redis together, in one temporary directory removed on destroy()."""
+    """PostgreSQL and Redis together, in one temporary directory removed on destroy().
 
-    def __init__(self, host: str, pg_port: int, redis_port: int, *, durable: bool = False) -> None:
+    `wait`: seconds to wait for another run's hold on a port; past it, start() raises PortBusy."""
+
+    def __init__(self, host: str, pg_port: int, redis_port: int, *, durable: bool = False, wait: float = 900) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="qv-api-servers-"))
         self.base.chmod(0o711)  # the postgres user must traverse it to reach its own directory
-        self.postgres = PostgresServer(host, pg_port, self.base, durable=durable)
-        self.redis = RedisServer(host, redis_port, self.base)
+        self.postgres = PostgresServer(host, pg_port, self.base, durable=durable, wait=wait)
+        self.redis = RedisServer(host, redis_port, self.base, wait=wait)
         self.issuer = LocalIssuer.generate(issuer="quantumvest-tests", audience="quantumvest-api")
         self.jwks_file = self.base / "jwks.json"
 
