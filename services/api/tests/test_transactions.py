@@ -123,4 +123,34 @@ def test_get_transaction_by_id_and_unknown_is_404(client) -> None:
     portfolio_id = new_portfolio(client)
     created = post(client, portfolio_id, BUY, "k").json()
     assert client.get(f"/api/v1/portfolios/{portfolio_id}/transactions/{created['id']}").json() == created
-    assert client.get(f"/api/v1/portfolios/{portfolio_id}/transactions/{uuid.uuid4()}").status_code == 404
+    unknown = uuid.uuid4()
+    response = client.get(f"/api/v1/portfolios/{portfolio_id}/transactions/{unknown}")
+    assert (response.status_code, response.json()) == (
+        404,
+        {"detail": f"transaction {unknown} not found in {portfolio_id}"},
+    )
+
+
+def test_a_sale_moves_only_its_own_portfolios_holding(client) -> None:
+    selling, other = new_portfolio(client, "selling"), new_portfolio(client, "other")
+    for portfolio_id in (selling, other):
+        assert post(client, portfolio_id, BUY, "buy").status_code == 201
+    assert post(client, selling, BUY | {"side": "sell", "quantity": "4"}, "sell").status_code == 201
+    assert (holding(client, selling), holding(client, other)) == ("6.00000000", "10.00000000")
+
+
+def test_transactions_are_listed_by_execution_time_then_recording_order(client) -> None:
+    portfolio_id = new_portfolio(client)
+    at_ten = [post(client, portfolio_id, BUY, f"ten-{n}").json()["id"] for n in range(5)]
+    at_nine = post(client, portfolio_id, BUY | {"executed_at": "2026-01-05T09:00:00Z"}, "nine").json()["id"]
+    listed = client.get(f"/api/v1/portfolios/{portfolio_id}/transactions").json()
+    assert [t["id"] for t in listed] == [at_nine, *at_ten]  # ids are random: only recording order sorts at_ten
+    paged = client.get(f"/api/v1/portfolios/{portfolio_id}/transactions?limit=2&offset=1").json()
+    assert [t["id"] for t in paged] == at_ten[:2]
+
+
+def test_the_first_page_holds_a_hundred_transactions(client) -> None:
+    portfolio_id = new_portfolio(client)
+    for n in range(101):
+        assert post(client, portfolio_id, BUY | {"quantity": "1"}, f"k{n}").status_code == 201
+    assert len(client.get(f"/api/v1/portfolios/{portfolio_id}/transactions").json()) == 100
