@@ -157,6 +157,8 @@ def test_unknown_portfolio_ids_and_foreign_ones_answer_alike(client, bob) -> Non
 
 
 def test_a_refusal_says_why_in_its_body(client, servers) -> None:
+    response = client.get("/api/v1/portfolios", headers={"Authorization": ""})
+    assert (response.status_code, response.json()) == (401, {"detail": "a bearer token is required"})
     expired = servers.issuer.mint("alice", scopes.ALL, exp=int(time.time()) - 3600)
     response = client.get("/api/v1/portfolios", headers=bearer(expired))
     assert (response.status_code, response.json()) == (401, {"detail": "the token has expired"})

@@ -95,3 +95,10 @@ def test_a_deleted_portfolio_is_not_served_from_the_cache_later(client) -> None:
 def test_the_first_page_holds_a_hundred_portfolios_in_creation_order(client) -> None:
     created = [new_portfolio(client, f"p{n}") for n in range(101)]
     assert [p["id"] for p in client.get("/api/v1/portfolios").json()] == created[:100]
+
+
+def test_each_of_an_owners_portfolios_reads_as_itself(client) -> None:
+    ids = {name: new_portfolio(client, name) for name in ("first", "second")}
+    for name, portfolio_id in ids.items():
+        assert client.get(f"/api/v1/portfolios/{portfolio_id}/holdings").status_code == 200
+        assert client.get(f"/api/v1/portfolios/{portfolio_id}").json()["name"] == name

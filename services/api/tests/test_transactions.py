@@ -58,6 +58,7 @@ def test_same_key_same_body_replays_the_original_response(client, app) -> None:
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
+    assert first.headers["Location"] == f"/api/v1/portfolios/{portfolio_id}/transactions/{first.json()['id']}"
     assert "Idempotent-Replayed" not in first.headers
     assert count_transactions(app) == 1
     assert holding(client, portfolio_id) == "10.00000000"  # applied once
