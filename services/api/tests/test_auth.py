@@ -165,3 +165,7 @@ def test_a_refusal_says_why_in_its_body(client, servers) -> None:
     reader = bearer(servers.token("alice", (scopes.PORTFOLIOS_READ,)))
     response = client.post("/api/v1/portfolios", json={"name": "x"}, headers=reader)
     assert (response.status_code, response.json()) == (403, {"detail": "the token does not grant portfolios:write"})
+
+
+def test_a_missing_scope_is_counted_as_such(client, servers) -> None:
+    refused(client, bearer(servers.token("alice", (scopes.PRICES_READ,))), "insufficient_scope", status=403)

@@ -36,9 +36,13 @@ def verifier(issuer: LocalIssuer, tmp_path: Path) -> Verifier:
 
 
 def refusal(verifier: Verifier, token: str) -> str:
+    """The refusal as the API's 401 shows it: the counted reason, then the words of its body."""
     with pytest.raises(Refused) as refused:
         verifier.verify(token)
-    return refused.value.reason
+    return f"{refused.value.reason}: {refused.value}"
+
+
+NOT_THE_ISSUERS = "unknown_key: the token's key is not the issuer's"
 
 
 def test_a_token_of_the_issuer_gives_its_subject_and_scopes(verifier, issuer) -> None:
@@ -49,11 +53,11 @@ def test_a_token_of_the_issuer_gives_its_subject_and_scopes(verifier, issuer) ->
 @pytest.mark.parametrize(
     ("claims", "reason"),
     [
-        ({"iss": "someone-else"}, "wrong_issuer"),
-        ({"aud": "another-api"}, "wrong_audience"),
-        ({"sub": ""}, "invalid_claims"),
-        ({"sub": "x" * 256}, "invalid_claims"),
-        ({"sub": "alice\n"}, "invalid_claims"),
+        ({"iss": "someone-else"}, "wrong_issuer: the token comes from another issuer"),
+        ({"aud": "another-api"}, "wrong_audience: the token is meant for another audience"),
+        ({"sub": ""}, "invalid_claims: the token's subject is not a usable name"),
+        ({"sub": "x" * 256}, "invalid_claims: the token's subject is not a usable name"),
+        ({"sub": "alice\n"}, "invalid_claims: the token's subject is not a usable name"),
     ],
 )
 def test_a_token_with_a_wrong_claim_is_refused_for_that_reason(verifier, issuer, claims, reason) -> None:
@@ -74,14 +78,38 @@ def test_a_token_without_a_scope_claim_grants_nothing(verifier, issuer) -> None:
 def test_expiry_tolerates_the_configured_leeway_and_no_more(verifier, issuer) -> None:
     now = time.time()
     assert verifier.verify(issuer.mint("alice", scopes.ALL, lifetime_seconds=0, now=now - LEEWAY + 10)).subject
-    assert refusal(verifier, issuer.mint("alice", scopes.ALL, lifetime_seconds=0, now=now - LEEWAY - 10)) == "expired"
+    expired = issuer.mint("alice", scopes.ALL, lifetime_seconds=0, now=now - LEEWAY - 10)
+    assert refusal(verifier, expired) == "expired: the token has expired"
 
 
 def test_a_token_naming_no_key_or_an_unknown_key_is_refused(verifier, issuer) -> None:
     now = int(time.time())
     claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": now, "exp": now + 60}
-    assert refusal(verifier, jwt.encode(claims, issuer.key, algorithm="ES256")) == "unknown_key"
-    assert refusal(verifier, LocalIssuer.generate(ISSUER, AUDIENCE).mint("alice", scopes.ALL)) == "unknown_key"
+    assert (
+        refusal(verifier, jwt.encode(claims, issuer.key, algorithm="ES256"))
+        == "unknown_key: the token names no key (kid)"
+    )
+    assert refusal(verifier, LocalIssuer.generate(ISSUER, AUDIENCE).mint("alice", scopes.ALL)) == NOT_THE_ISSUERS
+
+
+@pytest.mark.parametrize("missing", ["exp", "iat", "iss", "aud", "sub"])
+def test_a_token_without_a_required_claim_is_refused(verifier, issuer, missing) -> None:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": now, "exp": now + 60}
+    del claims[missing]
+    token = jwt.encode(claims, issuer.key, algorithm="ES256", headers={"kid": issuer.kid})
+    assert refusal(verifier, token) == f'invalid_claims: the token is invalid: Token is missing the "{missing}" claim'
+
+
+def test_a_token_that_is_no_jwt_a_forged_signature_or_another_algorithm_is_refused(verifier, issuer) -> None:
+    assert refusal(verifier, "not-a-jwt") == "malformed: the token is not a JWT"
+    forger = LocalIssuer.generate(ISSUER, AUDIENCE)
+    forger.kid = issuer.kid
+    assert refusal(verifier, forger.mint("alice", scopes.ALL)) == "bad_signature: the token's signature does not verify"
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": now, "exp": now + 60}
+    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": issuer.kid})
+    assert refusal(verifier, unsigned) == "wrong_algorithm: the token is not signed with its key's algorithm"
 
 
 class _JwksServer(http.server.ThreadingHTTPServer):
@@ -124,14 +152,16 @@ def url_verifier(server: _JwksServer) -> Verifier:
 def test_keys_come_from_the_jwks_url(jwks_server, issuer) -> None:
     verifier = url_verifier(jwks_server)
     assert verifier.verify(issuer.mint("alice", scopes.USER)) == Caller("alice", frozenset(scopes.USER))
-    assert refusal(verifier, LocalIssuer.generate(ISSUER, AUDIENCE).mint("alice", scopes.ALL)) == "unknown_key"
+    assert refusal(verifier, LocalIssuer.generate(ISSUER, AUDIENCE).mint("alice", scopes.ALL)) == NOT_THE_ISSUERS
 
 
 def test_an_unreachable_jwks_url_is_refused_as_such(jwks_server, issuer) -> None:
     verifier = url_verifier(jwks_server)
     jwks_server.shutdown()
     jwks_server.server_close()
-    assert refusal(verifier, issuer.mint("alice", scopes.ALL)) == "jwks_unreachable"
+    assert (
+        refusal(verifier, issuer.mint("alice", scopes.ALL)) == "jwks_unreachable: the issuer's keys cannot be fetched"
+    )
 
 
 def test_a_key_removed_from_the_jwks_is_refused_once_the_cached_set_expires(jwks_server, issuer, monkeypatch) -> None:
@@ -142,4 +172,4 @@ def test_a_key_removed_from_the_jwks_is_refused_once_the_cached_set_expires(jwks
     jwks_server.body = LocalIssuer.generate(ISSUER, AUDIENCE).jwks().encode()  # the old key is gone
     later = time.monotonic() + 301
     monkeypatch.setattr(jwt.jwk_set_cache.time, "monotonic", lambda: later)
-    assert refusal(verifier, issuer.mint("alice", scopes.ALL)) == "unknown_key"
+    assert refusal(verifier, issuer.mint("alice", scopes.ALL)) == NOT_THE_ISSUERS
