@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from api_test_helpers import metric, new_portfolio, wait_until
 
@@ -102,3 +103,13 @@ def test_each_of_an_owners_portfolios_reads_as_itself(client) -> None:
     for name, portfolio_id in ids.items():
         assert client.get(f"/api/v1/portfolios/{portfolio_id}/holdings").status_code == 200
         assert client.get(f"/api/v1/portfolios/{portfolio_id}").json()["name"] == name
+
+
+def test_a_cached_portfolio_is_answered_without_the_database(client, app) -> None:
+    """Cache-aside: once read, the body comes from the cache (until its TTL), not from the row."""
+    portfolio_id = new_portfolio(client)
+    url = f"/api/v1/portfolios/{portfolio_id}"
+    first = client.get(url).json()
+    with app.state.engine.begin() as connection:  # behind the API's back: only the cache still knows it
+        connection.execute(text("DELETE FROM portfolios WHERE id = :id"), {"id": portfolio_id})
+    assert client.get(url).json() == first

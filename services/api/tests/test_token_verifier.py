@@ -64,8 +64,14 @@ def test_a_token_with_a_wrong_claim_is_refused_for_that_reason(verifier, issuer,
     assert refusal(verifier, issuer.mint("alice", scopes.ALL, **claims)) == reason
 
 
-def test_the_longest_usable_subject_is_accepted(verifier, issuer) -> None:
-    assert verifier.verify(issuer.mint("x" * 255, scopes.ALL)).subject == "x" * 255
+@pytest.mark.parametrize("subject", ["x", "x" * 255])
+def test_the_shortest_and_longest_usable_subjects_are_accepted(verifier, issuer, subject) -> None:
+    assert verifier.verify(issuer.mint(subject, scopes.ALL)).subject == subject
+
+
+def test_a_scope_claim_that_is_no_string_grants_nothing(verifier, issuer) -> None:
+    token = issuer.mint("alice", (), scope=list(scopes.ALL))
+    assert verifier.verify(token) == Caller("alice", frozenset())
 
 
 def test_a_token_without_a_scope_claim_grants_nothing(verifier, issuer) -> None:
