@@ -113,7 +113,9 @@ def test_refusals_are_logged_with_their_reason_and_never_the_token(client, serve
     with caplog.at_level(logging.WARNING, logger="quantumvest_api.auth.verify"):
         client.get("/api/v1/portfolios", headers=bearer(token))
     records = [r for r in caplog.records if r.getMessage() == "authentication refused"]
-    assert [getattr(r, "reason", None) for r in records] == ["expired"]
+    assert [(getattr(r, "reason", None), getattr(r, "path", None)) for r in records] == [
+        ("expired", "/api/v1/portfolios")
+    ]
     assert all(token not in str(r.__dict__) for r in caplog.records)
 
 
@@ -152,3 +154,18 @@ def test_unknown_portfolio_ids_and_foreign_ones_answer_alike(client, bob) -> Non
     missing = client.get(f"/api/v1/portfolios/{unknown}", headers=bob)
     assert (foreign.status_code, foreign.json()) == (404, {"detail": f"portfolio {pid} not found"})
     assert (missing.status_code, missing.json()) == (404, {"detail": f"portfolio {unknown} not found"})
+
+
+def test_a_refusal_says_why_in_its_body(client, servers) -> None:
+    response = client.get("/api/v1/portfolios", headers={"Authorization": ""})
+    assert (response.status_code, response.json()) == (401, {"detail": "a bearer token is required"})
+    expired = servers.issuer.mint("alice", scopes.ALL, exp=int(time.time()) - 3600)
+    response = client.get("/api/v1/portfolios", headers=bearer(expired))
+    assert (response.status_code, response.json()) == (401, {"detail": "the token has expired"})
+    reader = bearer(servers.token("alice", (scopes.PORTFOLIOS_READ,)))
+    response = client.post("/api/v1/portfolios", json={"name": "x"}, headers=reader)
+    assert (response.status_code, response.json()) == (403, {"detail": "the token does not grant portfolios:write"})
+
+
+def test_a_missing_scope_is_counted_as_such(client, servers) -> None:
+    refused(client, bearer(servers.token("alice", (scopes.PRICES_READ,))), "insufficient_scope", status=403)

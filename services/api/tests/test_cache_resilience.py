@@ -86,9 +86,13 @@ def test_a_hung_redis_ends_each_call_by_its_timeout_then_is_skipped(client, serv
         assert metric(client, "qv_cache_errors_total", operation="get") == errors + 1
         assert metric(client, "qv_cache_available") == 0
         # Then the backoff skips Redis entirely: a request that makes no Redis call comes soon.
-        wait_until("a request that skips the hung Redis",
-                   lambda: answered(client, url).status_code == 200
-                   and metric(client, "qv_cache_bypassed_total", operation="get") > bypassed)
+        wait_until(
+            "a request that skips the hung Redis",
+            lambda: (
+                answered(client, url).status_code == 200
+                and metric(client, "qv_cache_bypassed_total", operation="get") > bypassed
+            ),
+        )
     finally:
         servers.redis.resume()
     wait_for_cache(client, portfolio_id)

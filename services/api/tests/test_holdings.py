@@ -37,3 +37,38 @@ def test_invalid_holdings_are_422(client, symbol, body, location) -> None:
     response = client.put(f"/api/v1/portfolios/{portfolio_id}/holdings/{symbol}", json=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == location
+
+
+def test_holdings_are_listed_by_symbol(client) -> None:
+    base = f"/api/v1/portfolios/{new_portfolio(client)}/holdings"
+    for symbol in ("CCC", "AAA", "BBB"):
+        client.put(f"{base}/{symbol}", json={"quantity": 1})
+    assert [h["symbol"] for h in client.get(base).json()] == ["AAA", "BBB", "CCC"]
+
+
+def test_deleting_a_holding_it_does_not_hold_is_404_naming_it(client) -> None:
+    portfolio_id = new_portfolio(client)
+    response = client.delete(f"/api/v1/portfolios/{portfolio_id}/holdings/AAA")
+    assert (response.status_code, response.json()) == (404, {"detail": f"portfolio {portfolio_id} holds no AAA"})
+
+
+def test_deleting_a_holding_replaces_the_cached_risk(client) -> None:
+    portfolio_id = new_portfolio(client)
+    base = f"/api/v1/portfolios/{portfolio_id}"
+    for symbol in ("AAA", "BBB"):
+        client.put(f"{base}/holdings/{symbol}", json={"quantity": 1})
+    rows = [
+        {"symbol": s, "date": f"2026-01-0{d}", "close": c + d}
+        for s, c in (("AAA", 10), ("BBB", 20))
+        for d in range(1, 5)
+    ]
+    assert client.post("/api/v1/prices/bulk", json={"prices": rows}).status_code == 200
+    assert client.get(f"{base}/risk").json()["value"] == pytest.approx(14 + 24)  # now cached
+    client.delete(f"{base}/holdings/BBB")
+    assert client.get(f"{base}/risk").json()["value"] == pytest.approx(14)
+
+
+def test_a_holding_it_does_not_hold_is_404_naming_it(client) -> None:
+    portfolio_id = new_portfolio(client)
+    response = client.get(f"/api/v1/portfolios/{portfolio_id}/holdings/AAA")
+    assert (response.status_code, response.json()) == (404, {"detail": f"portfolio {portfolio_id} holds no AAA"})

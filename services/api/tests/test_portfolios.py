@@ -1,8 +1,9 @@
 import uuid
 
 import pytest
+from sqlalchemy import text
 
-from api_test_helpers import new_portfolio
+from api_test_helpers import metric, new_portfolio, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -64,3 +65,51 @@ def test_malformed_id_is_422(client) -> None:
     response = client.get("/api/v1/portfolios/not-a-uuid")
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "path.portfolio_id"
+
+
+def test_a_second_read_is_served_from_the_cache(client) -> None:
+    portfolio_id = new_portfolio(client)
+    url = f"/api/v1/portfolios/{portfolio_id}"
+    first = client.get(url).json()
+    hits = metric(client, "qv_cache_hits_total", kind="portfolio")
+    assert client.get(url).json() == first
+    assert metric(client, "qv_cache_hits_total", kind="portfolio") == hits + 1
+
+
+def test_a_deleted_portfolio_is_not_served_from_the_cache_later(client) -> None:
+    deleted, kept = new_portfolio(client, "deleted"), new_portfolio(client, "kept")
+    for portfolio_id in (deleted, kept):
+        client.get(f"/api/v1/portfolios/{portfolio_id}")  # both cached
+    assert client.delete(f"/api/v1/portfolios/{deleted}").status_code == 204
+
+    def kept_is_a_cache_hit() -> bool:
+        hits = metric(client, "qv_cache_hits_total", kind="portfolio")
+        client.get(f"/api/v1/portfolios/{kept}")
+        return metric(client, "qv_cache_hits_total", kind="portfolio") == hits + 1
+
+    # Not only right after the delete: also once the cache is surely answering (a failed cache call
+    # makes the API bypass it for a while, which would hide a stale entry).
+    wait_until("the cache answers", kept_is_a_cache_hit)
+    assert client.get(f"/api/v1/portfolios/{deleted}").status_code == 404
+
+
+def test_the_first_page_holds_a_hundred_portfolios_in_creation_order(client) -> None:
+    created = [new_portfolio(client, f"p{n}") for n in range(101)]
+    assert [p["id"] for p in client.get("/api/v1/portfolios").json()] == created[:100]
+
+
+def test_each_of_an_owners_portfolios_reads_as_itself(client) -> None:
+    ids = {name: new_portfolio(client, name) for name in ("first", "second")}
+    for name, portfolio_id in ids.items():
+        assert client.get(f"/api/v1/portfolios/{portfolio_id}/holdings").status_code == 200
+        assert client.get(f"/api/v1/portfolios/{portfolio_id}").json()["name"] == name
+
+
+def test_a_cached_portfolio_is_answered_without_the_database(client, app) -> None:
+    """Cache-aside: once read, the body comes from the cache (until its TTL), not from the row."""
+    portfolio_id = new_portfolio(client)
+    url = f"/api/v1/portfolios/{portfolio_id}"
+    first = client.get(url).json()
+    with app.state.engine.begin() as connection:  # behind the API's back: only the cache still knows it
+        connection.execute(text("DELETE FROM portfolios WHERE id = :id"), {"id": portfolio_id})
+    assert client.get(url).json() == first

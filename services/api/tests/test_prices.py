@@ -1,4 +1,8 @@
+from datetime import date, timedelta
+
 import pytest
+
+from api_test_helpers import new_portfolio
 
 pytestmark = pytest.mark.slow
 
@@ -47,4 +51,32 @@ def test_invalid_prices_are_422(client, rows, location) -> None:
 
 
 def test_unknown_symbol_is_404(client) -> None:
-    assert client.get("/api/v1/prices/NOPE").status_code == 404
+    response = client.get("/api/v1/prices/NOPE")
+    assert (response.status_code, response.json()) == (404, {"detail": "no prices for NOPE"})
+
+
+def test_a_known_symbol_without_closes_in_the_window_is_an_empty_list(client) -> None:
+    ingest(client, [{"symbol": "AAA", "date": "2026-01-05", "close": 1}])
+    response = client.get("/api/v1/prices/AAA?end=2026-01-04")
+    assert (response.status_code, response.json()) == (200, [])
+
+
+def test_history_gives_the_most_recent_thousand_closes_unless_a_limit_is_asked(client) -> None:
+    first = date(2020, 1, 1)
+    days = [first + timedelta(days=n) for n in range(1001)]
+    ingest(client, [{"symbol": "AAA", "date": day.isoformat(), "close": 1} for day in days])
+    history = client.get("/api/v1/prices/AAA").json()
+    assert [p["date"] for p in history] == [day.isoformat() for day in days[1:]]  # oldest dropped, in order
+    assert [p["date"] for p in client.get("/api/v1/prices/AAA?limit=2").json()] == [d.isoformat() for d in days[-2:]]
+
+
+def test_new_closes_of_a_held_symbol_replace_its_portfolios_cached_risk(client) -> None:
+    portfolio_id = new_portfolio(client)
+    holding, risk = (f"/api/v1/portfolios/{portfolio_id}/{path}" for path in ("holdings/AAA", "risk"))
+    client.put(holding, json={"quantity": 2})
+    ingest(client, [{"symbol": "AAA", "date": f"2026-01-0{d}", "close": 10 + d} for d in range(1, 5)])
+    assert client.get(risk).json()["value"] == pytest.approx(2 * 14)  # computed, and now cached
+    client.put(holding, json={"quantity": 3})
+    assert client.get(risk).json()["value"] == pytest.approx(3 * 14)  # cached too, for the newer holdings
+    ingest(client, [{"symbol": "AAA", "date": "2026-01-05", "close": 50}])
+    assert client.get(risk).json()["value"] == pytest.approx(3 * 50)  # neither cached answer

@@ -42,8 +42,12 @@ def test_region_comes_from_the_pod_environment(monkeypatch: pytest.MonkeyPatch) 
 
 
 # Where the database is and whose tokens to accept: what every Settings needs besides the case.
-REQUIRED = {"db_host": "x", "auth_issuer": "https://issuer.example", "auth_audience": "quantumvest-api",
-            "auth_jwks_url": "https://issuer.example/jwks.json"}
+REQUIRED = {
+    "db_host": "x",
+    "auth_issuer": "https://issuer.example",
+    "auth_audience": "quantumvest-api",
+    "auth_jwks_url": "https://issuer.example/jwks.json",
+}
 
 
 def test_iam_login_and_a_password_file_exclude_each_other(tmp_path: Path) -> None:

@@ -51,8 +51,13 @@ def _holds_a_connection(process: subprocess.Popen[bytes], base_url: str) -> bool
     """An established connection on the server's port whose socket belongs to the server process
     (`ss -p`: one still waiting in the listen backlog belongs to no process yet)."""
     port = base_url.rsplit(":", 1)[1]
-    listed = subprocess.run(["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
-                            capture_output=True, text=True, check=True, timeout=10).stdout
+    listed = subprocess.run(
+        ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout
     return f"pid={process.pid}," in listed
 
 

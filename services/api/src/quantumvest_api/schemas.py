@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator
 
 Symbol = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9.\-]{0,15}$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -16,6 +16,9 @@ EIGHT_PLACES = Decimal("0.00000001")
 Quantity = Annotated[
     Decimal, Field(max_digits=24, decimal_places=8), AfterValidator(lambda value: value.quantize(EIGHT_PLACES))
 ]
+# Decimal's str() turns to exponent form below 1E-6 ("0E-8" for a zero stored at eight places): answers
+# carry plain digits, as every other amount does ("0.00000000").
+Amount = Annotated[Decimal, PlainSerializer(lambda value: format(value, "f"), return_type=str, when_used="json")]
 
 # The edge refuses bodies over 1 MiB (nginx's client_max_body_size, the Ingress' proxy-body-size):
 # the largest valid batch (86 bytes a row at most) must fit under it, which a test checks.
@@ -44,7 +47,7 @@ class HoldingIn(Strict):
 
 class HoldingOut(Strict):
     symbol: str
-    quantity: Decimal
+    quantity: Amount
     updated_at: datetime
 
 
@@ -68,8 +71,8 @@ class TransactionOut(Strict):
     portfolio_id: uuid.UUID
     symbol: str
     side: str
-    quantity: Decimal
-    price: Decimal
+    quantity: Amount
+    price: Amount
     executed_at: datetime
     created_at: datetime
 
@@ -87,7 +90,7 @@ class PricesIn(Strict):
 class PriceOut(Strict):
     symbol: str
     date: date
-    close: Decimal
+    close: Amount
 
 
 class IngestOut(Strict):

@@ -9,7 +9,6 @@ the token itself is never logged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -45,8 +44,10 @@ class Verifier:
         self._client: jwt.PyJWKClient | None = None
         self._keys: dict[str, jwt.PyJWK] = {}
         if settings.auth_jwks_url is not None:
-            # Keys are fetched on first use and cached; an unknown kid refetches (key rotation).
-            self._client = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            # The key set is fetched on first use and cached for `lifespan`; an unknown kid refetches (key
+            # rotation) once PyJWT's cooldown allows. No cache_keys: its per-key cache never expires, so a key
+            # removed from the JWKS (revoked) would stay trusted until the process restarts.
+            self._client = jwt.PyJWKClient(settings.auth_jwks_url, lifespan=300, timeout=5)
         elif settings.auth_jwks_file is not None:
             key_set = jwt.PyJWKSet.from_json(settings.auth_jwks_file.read_text(encoding="utf-8"))
             self._keys = {key.key_id: key for key in key_set.keys if key.key_id}
@@ -100,7 +101,8 @@ class Verifier:
         return Caller(subject, frozenset(scope.split() if isinstance(scope, str) else ()))
 
 
-_bearer = HTTPBearer(auto_error=False, description="An access token of the environment's issuer")
+bearer = HTTPBearer(auto_error=False, description="An access token of the environment's issuer")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def _refuse(request: Request, status_code: int, reason: str, detail: str, header: str) -> HTTPException:
@@ -109,29 +111,23 @@ def _refuse(request: Request, status_code: int, reason: str, detail: str, header
     return HTTPException(status_code, detail, headers={"WWW-Authenticate": header})
 
 
-def require(scope: str) -> Callable[..., Caller]:
-    """A dependency: the verified caller, if their token grants `scope`; 401 or 403 otherwise."""
-
-    def caller(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> Caller:
-        if credentials is None:
-            raise _refuse(request, status.HTTP_401_UNAUTHORIZED, "missing", "a bearer token is required", "Bearer")
-        verifier: Verifier = request.app.state.verifier
-        try:
-            found = verifier.verify(credentials.credentials)
-        except Refused as refused:
-            raise _refuse(
-                request, status.HTTP_401_UNAUTHORIZED, refused.reason, str(refused), 'Bearer error="invalid_token"'
-            ) from None
-        if scope not in found.scopes:
-            raise _refuse(
-                request,
-                status.HTTP_403_FORBIDDEN,
-                "insufficient_scope",
-                f"the token does not grant {scope}",
-                f'Bearer error="insufficient_scope", scope="{scope}"',
-            )
-        return found
-
-    return caller
+def authorize(scope: str, request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    """The verified caller, if their token grants `scope`; 401 or 403 otherwise (auth/callers.py per scope)."""
+    if credentials is None:
+        raise _refuse(request, status.HTTP_401_UNAUTHORIZED, "missing", "a bearer token is required", "Bearer")
+    verifier: Verifier = request.app.state.verifier
+    try:
+        found = verifier.verify(credentials.credentials)
+    except Refused as refused:
+        raise _refuse(
+            request, status.HTTP_401_UNAUTHORIZED, refused.reason, str(refused), 'Bearer error="invalid_token"'
+        ) from None
+    if scope not in found.scopes:
+        raise _refuse(
+            request,
+            status.HTTP_403_FORBIDDEN,
+            "insufficient_scope",
+            f"the token does not grant {scope}",
+            f'Bearer error="insufficient_scope", scope="{scope}"',
+        )
+    return found

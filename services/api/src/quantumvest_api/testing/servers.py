@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TextIO
 
 import psycopg
 import redis
@@ -43,6 +42,10 @@ class ServerError(RuntimeError):
     pass
 
 
+class PortBusy(ServerError):
+    """Another live run holds the port's lock (a caller may try another port)."""
+
+
 def _port_in_use(host: str, port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
@@ -50,33 +53,55 @@ def _port_in_use(host: str, port: int) -> bool:
 
 
 class _PortLock:
-    """Serialises concurrent test runs that want the same address and port, instead of flaking."""
+    """Serialises concurrent test runs that want the same address and port, instead of flaking.
+
+    The holder notes in the lock file how its server is stopped, and clears the note on release. A run
+    killed before its teardown (SIGKILL, a mutation tester's timeout) leaves the note behind with its
+    server still listening; the next holder reads it and stops that orphan instead of failing on a busy port.
+    """
 
     def __init__(self, host: str, port: int, timeout: float = 900) -> None:
         self._path = Path(tempfile.gettempdir()) / f"qv-api-servers-{host}-{port}.lock"
         self._timeout = timeout
-        self._file: TextIO | None = None
+        self._fd: int | None = None
 
-    def acquire(self) -> None:
-        handle = self._file = self._path.open("w")
+    def acquire(self) -> str:
+        """Waits for the lock; returns the note a dead holder left ("" after a clean release)."""
+        # Not open("w"): that would truncate the note of a live holder before the lock is ours.
+        fd = self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + self._timeout
         while True:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ServerError(f"{self._path} held by another run for {self._timeout:.0f} s") from None
+                if time.monotonic() >= deadline:
+                    raise PortBusy(f"{self._path} held by another run for {self._timeout:.0f} s") from None
                 time.sleep(0.5)
+        return os.pread(fd, 4096, 0).decode(errors="replace").strip()
+
+    def note(self, text: str) -> None:
+        assert self._fd is not None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, text.encode(), 0)
 
     def release(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _wait_port_free(host: str, port: int, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while _port_in_use(host, port):
+        if time.monotonic() > deadline:
+            raise ServerError(f"{host}:{port} is still in use {seconds:.0f} s after stopping an orphaned server")
+        time.sleep(0.05)
 
 
 class PostgresServer:
-    def __init__(self, host: str, port: int, base_dir: Path, *, durable: bool = False) -> None:
+    def __init__(self, host: str, port: int, base_dir: Path, *, durable: bool = False, wait: float = 900) -> None:
         self.host, self.port, self.durable = host, port, durable
         self.root = base_dir / "postgres"
         self.data = self.root / "data"
@@ -84,7 +109,7 @@ class PostgresServer:
         self.app_password = secrets.token_urlsafe(24)
         self.app_password_file = base_dir / "db-password"
         self._as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        self._lock = _PortLock(host, port)
+        self._lock = _PortLock(host, port, wait)
 
     def _run(self, *command: str) -> None:
         result = subprocess.run([*self._as_postgres, *command], capture_output=True, text=True, check=False)
@@ -105,9 +130,10 @@ class PostgresServer:
     def init(self) -> None:
         if not (PG_BIN / "initdb").exists():
             raise ServerError(f"PostgreSQL 15 binaries not found in {PG_BIN} (apt-get install postgresql-15)")
-        self._lock.acquire()
+        self._stop_orphan(self._lock.acquire())
         if _port_in_use(self.host, self.port):
             raise ServerError(f"{self.host}:{self.port} is already in use; stop what listens there")
+        self._lock.note(str(self.data))
         self.root.mkdir(mode=0o700)
         password_file = self.root / "superuser-password"
         password_file.write_text(self.superuser_password)
@@ -132,6 +158,15 @@ class PostgresServer:
             ))  # fmt: skip
         self.app_password_file.write_text(self.app_password + "\n")
         self.app_password_file.chmod(0o600)
+
+    def _stop_orphan(self, data: str) -> None:
+        """Stops the server of a run that died holding the lock, and removes that run's directory."""
+        if not data or not (Path(data) / "postmaster.pid").exists():
+            return
+        with contextlib.suppress(ServerError):
+            self._run(str(PG_BIN / "pg_ctl"), "stop", "-w", "-t", "30", "-m", "immediate", "-D", data)
+        shutil.rmtree(Path(data).parents[1], ignore_errors=True)  # <base>/postgres/data
+        _wait_port_free(self.host, self.port)
 
     def start(self) -> None:
         log = self.root / "postgres.log"
@@ -168,18 +203,18 @@ class PostgresServer:
 
 
 class RedisServer:
-    def __init__(self, host: str, port: int, base_dir: Path) -> None:
+    def __init__(self, host: str, port: int, base_dir: Path, *, wait: float = 900) -> None:
         self.host, self.port = host, port
         self.dir = base_dir / "redis"
         self.password = secrets.token_urlsafe(24)
         self.password_file = base_dir / "redis-password"
         self.process: subprocess.Popen[bytes] | None = None
-        self._lock = _PortLock(host, port)
+        self._lock = _PortLock(host, port, wait)
 
     def init(self) -> None:
         if shutil.which("redis-server") is None:
             raise ServerError("redis-server not found on PATH (apt-get install redis-server)")
-        self._lock.acquire()
+        self._stop_orphan(self._lock.acquire())
         self.dir.mkdir(mode=0o700)
         config = self.dir / "redis.conf"  # a file, so the password never shows in `ps`
         config.write_text(
@@ -195,6 +230,7 @@ class RedisServer:
         if _port_in_use(self.host, self.port):
             raise ServerError(f"{self.host}:{self.port} is already in use; stop what listens there")
         self.process = subprocess.Popen(["redis-server", str(self.dir / "redis.conf")], stdin=subprocess.DEVNULL)
+        self._lock.note(f"{self.process.pid} {self.dir.parent}")
         client = redis.Redis(host=self.host, port=self.port, password=self.password, socket_timeout=1)
         deadline = time.monotonic() + 15
         while True:
@@ -207,6 +243,19 @@ class RedisServer:
                 time.sleep(0.05)
             finally:
                 client.close()
+
+    def _stop_orphan(self, note: str) -> None:
+        """Kills the redis-server of a run that died holding the lock, and removes that run's directory."""
+        pid, _, base = note.partition(" ")
+        if not pid.isdigit():
+            return
+        with contextlib.suppress(OSError):
+            # The pid may have been reused since: kill it only if it is still a redis-server.
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"redis-server"):
+                os.kill(int(pid), signal.SIGKILL)
+        if base:
+            shutil.rmtree(base, ignore_errors=True)
+        _wait_port_free(self.host, self.port)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -237,13 +286,15 @@ class RedisServer:
 
 
 class Servers:
-    """PostgreSQL and Redis together, in one temporary directory removed on destroy()."""
+    """PostgreSQL and Redis together, in one temporary directory removed on destroy().
 
-    def __init__(self, host: str, pg_port: int, redis_port: int, *, durable: bool = False) -> None:
+    `wait`: seconds to wait for another run's hold on a port; past it, start() raises PortBusy."""
+
+    def __init__(self, host: str, pg_port: int, redis_port: int, *, durable: bool = False, wait: float = 900) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="qv-api-servers-"))
         self.base.chmod(0o711)  # the postgres user must traverse it to reach its own directory
-        self.postgres = PostgresServer(host, pg_port, self.base, durable=durable)
-        self.redis = RedisServer(host, redis_port, self.base)
+        self.postgres = PostgresServer(host, pg_port, self.base, durable=durable, wait=wait)
+        self.redis = RedisServer(host, redis_port, self.base, wait=wait)
         self.issuer = LocalIssuer.generate(issuer="quantumvest-tests", audience="quantumvest-api")
         self.jwks_file = self.base / "jwks.json"
 
