@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from qvctl.monitoring.metric_names import metric_names
+from qvctl.monitoring.prometheus import Prometheus, local_address
 from qvctl.monitoring.snapshot.boards import committed_boards
-from qvctl.monitoring.snapshot.prometheus import Prometheus, local_address
 
 from .conftest import SPEC, Platform
 

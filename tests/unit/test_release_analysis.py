@@ -1,4 +1,4 @@
-"""How a candidate is judged: the verdict rules, Prometheus' answers read by `scalar`, and the
+"""How a candidate is judged: the verdict rules, Prometheus' answers read as single values, and the
 PromQL both executors share (what it selects, what it leaves out, and that promtool parses it)."""
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import yaml
 
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
+from qvctl.monitoring.prometheus import Prometheus
 from qvctl.monitoring.slo import EXCLUDED_ROUTES
 from qvctl.release import queries
-from qvctl.release.analysis import Prometheus, judge, matchers, measure
+from qvctl.release.analysis import judge, matchers, measure, value
 from qvctl.spec.model import Analysis
 
 POLICY = Analysis(interval_seconds=5, min_success_rate=0.99, max_p99_latency_ms=500, min_requests=20,
@@ -69,7 +70,7 @@ def test_the_limits_themselves_pass() -> None:
     assert judge(POLICY, 20, POLICY.min_success_rate, POLICY.max_p99_latency_ms)[0] == "pass"
 
 
-# -- Prometheus.scalar against a real HTTP server ------------------------------------------------
+# -- single values from Prometheus, against a real HTTP server ------------------------------------------------
 
 class FakePrometheus(ThreadingHTTPServer):
     """Answers /api/v1/query with whatever the test set, and keeps the queries it was asked."""
@@ -123,36 +124,45 @@ def _vector(*values: str) -> dict[str, object]:
 
 
 def test_an_empty_result_is_none(prometheus: FakePrometheus) -> None:
-    assert _client(prometheus).scalar("up") is None
+    assert value(_client(prometheus), "up") is None
     assert prometheus.queries == ["up"]
 
 
 def test_nan_is_none(prometheus: FakePrometheus) -> None:
     prometheus.body = _vector("NaN")
-    assert _client(prometheus).scalar("up") is None
+    assert value(_client(prometheus), "up") is None
 
 
 def test_a_value_is_a_float(prometheus: FakePrometheus) -> None:
     prometheus.body = _vector("0.9975")
-    assert _client(prometheus).scalar('sum(up{job="api"})') == 0.9975
+    assert value(_client(prometheus), 'sum(up{job="api"})') == 0.9975
     assert prometheus.queries == ['sum(up{job="api"})']
 
 
-def test_an_error_answer_is_a_qverror_with_prometheus_reason(prometheus: FakePrometheus) -> None:
+def test_a_scalar_answer_is_its_value(prometheus: FakePrometheus) -> None:
+    prometheus.body = {"status": "success", "data": {"resultType": "scalar", "result": [1700000000.0, "42"]}}
+    assert value(_client(prometheus), "scalar(sum(up))") == 42.0
+    prometheus.body = {"status": "success", "data": {"resultType": "scalar", "result": [1700000000.0, "NaN"]}}
+    assert value(_client(prometheus), "scalar(sum(up))") is None
+
+
+def test_a_rejected_query_stops_the_command_with_prometheus_reason(prometheus: FakePrometheus) -> None:
     prometheus.status = 400
     prometheus.body = {"status": "error", "errorType": "bad_data", "error": "parse error at char 5"}
+    client = _client(prometheus)
     with pytest.raises(QvError) as caught:
-        _client(prometheus).scalar("sum(")
-    assert "refused a query: parse error at char 5" in caught.value.message
+        value(client, "sum(")
+    assert caught.value.message == f"Prometheus at {client.address} refused a query: bad_data: parse error at char 5"
     assert caught.value.status == ExitStatus.FAILED
 
 
-def test_a_body_that_is_not_json_is_a_qverror(prometheus: FakePrometheus) -> None:
+def test_an_answer_without_the_api_envelope_is_unreachable(prometheus: FakePrometheus) -> None:
     prometheus.status = 502
     prometheus.body = b"<html>502 Bad Gateway</html>"  # labelled JSON all the same
     with pytest.raises(QvError) as caught:
-        _client(prometheus).scalar("up")
-    assert "refused a query: 502" in caught.value.message
+        value(_client(prometheus), "up")
+    assert "answered /api/v1/query with HTTP 502 and no API response" in caught.value.message
+    assert caught.value.status == ExitStatus.UNREACHABLE
 
 
 def test_measure_asks_the_three_queries_of_the_candidate_and_judges_them(prometheus: FakePrometheus) -> None:
@@ -171,7 +181,7 @@ def test_a_closed_port_is_unreachable() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # bound, never listening: connections are refused
         with pytest.raises(QvError) as caught:
-            Prometheus(f"http://127.0.0.1:{port}", timeout=2).scalar("up")
+            value(Prometheus(f"http://127.0.0.1:{port}", timeout=2), "up")
     assert caught.value.status == ExitStatus.UNREACHABLE
     assert "does not answer" in caught.value.message
 

@@ -17,10 +17,10 @@ import pytest
 
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
+from qvctl.monitoring.prometheus import Prometheus
 from qvctl.platform import health, supervisor, tokens
 from qvctl.platform.paths import EnvPaths
 from qvctl.release import build, executor, migrations, routing
-from qvctl.release.analysis import Prometheus
 from qvctl.release.executor import Executor
 from qvctl.release.requests import Requests
 from qvctl.release.state import (

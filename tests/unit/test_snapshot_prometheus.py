@@ -15,8 +15,8 @@ import yaml
 
 from qvctl.context import QvError
 from qvctl.exit_status import ExitStatus
+from qvctl.monitoring.prometheus import Prometheus, QueryError
 from qvctl.monitoring.snapshot.boards import Board, Panel, Target, committed_boards
-from qvctl.monitoring.snapshot.prometheus import Prometheus, QueryError
 from qvctl.monitoring.snapshot.snapshot import Window, take
 from tests.conftest import ROOT, run_qvctl
 
@@ -147,8 +147,8 @@ def test_snapshot_of_an_unreachable_prometheus_is_one_line_naming_it(tmp_path: P
 def test_snapshot_refuses_a_cloud_environment() -> None:
     done = run_qvctl("dashboards", "snapshot", "dev")
     assert done.returncode == ExitStatus.INVALID_INPUT
-    assert done.stderr.strip() == ("error: snapshot reads the local platform only; dev is a cloud environment "
-                                   "(its Grafana shows these dashboards)")
+    assert done.stderr.strip() == ("error: dev is a cloud environment: its Prometheus is read inside its network "
+                                   "(Grafana, the Rollout's analysis), not from here")
 
 
 def test_snapshot_refuses_a_step_that_makes_too_many_points() -> None:

@@ -10,10 +10,10 @@ import typer
 
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
+from qvctl.monitoring.prometheus import Prometheus, local_address
 from qvctl.monitoring.scrape import SCRAPE_INTERVAL_SECONDS
 from qvctl.monitoring.snapshot.boards import committed_boards
 from qvctl.monitoring.snapshot.page import render_page
-from qvctl.monitoring.snapshot.prometheus import Prometheus, local_address
 from qvctl.monitoring.snapshot.snapshot import Window, take
 from qvctl.monitoring.snapshot.variables import parse_duration
 from qvctl.output import console, print_table

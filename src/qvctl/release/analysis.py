@@ -8,45 +8,20 @@ requests or Prometheus has no sample yet (an empty result, NaN); it passes other
 
 from __future__ import annotations
 
-import math
-import ssl
-from dataclasses import dataclass
-
-import httpx
-
 from qvctl.context import QvError
-from qvctl.exit_status import ExitStatus
+from qvctl.monitoring.prometheus import Prometheus, QueryError
 from qvctl.release import queries
 from qvctl.release.state import Measurement, Verdict, now
 from qvctl.spec.model import Analysis
 
 
-@dataclass(frozen=True)
-class Prometheus:
-    url: str  # https://address:port
-    timeout: float = 5.0
-    verify: ssl.SSLContext | bool = True  # the environment CA and qvctl's client certificate (health.Trust)
-
-    def scalar(self, query: str) -> float | None:
-        """The single value of an instant query; None for an empty result."""
-        try:
-            answer = httpx.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=self.timeout,
-                               verify=self.verify)
-        except httpx.HTTPError as err:
-            raise QvError(f"Prometheus at {self.url} does not answer: {err}", ExitStatus.UNREACHABLE) from None
-        try:
-            body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
-        except ValueError:  # a proxy's error page, a truncated answer
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
-        if answer.status_code != 200 or body.get("status") != "success":
-            raise QvError(f"Prometheus at {self.url} refused a query: {body.get('error') or answer.status_code}")
-        result = body["data"]["result"]
-        if not result:
-            return None
-        value = float(result[0]["value"][1])
-        return None if math.isnan(value) else value
+def value(prometheus: Prometheus, query: str) -> float | None:
+    """One figure of the candidate; None while Prometheus has none. A query Prometheus rejects is a bug in
+    release/queries.py, not a verdict on the candidate: the command stops, naming Prometheus' reason."""
+    try:
+        return prometheus.scalar(query)
+    except QueryError as err:
+        raise QvError(f"Prometheus at {prometheus.address} refused a query: {err}") from None
 
 
 def matchers(label: str) -> list[str]:
@@ -56,9 +31,9 @@ def matchers(label: str) -> list[str]:
 def measure(prometheus: Prometheus, policy: Analysis, label: str, weight: int, window_seconds: int) -> Measurement:
     selected = matchers(label)
     window = f"{window_seconds}s"
-    requests = prometheus.scalar(queries.request_count(selected, window))
-    success = prometheus.scalar(queries.success_rate(selected, window, policy.min_requests))
-    p99 = prometheus.scalar(queries.p99_latency_ms(selected, window, policy.min_requests))
+    requests = value(prometheus, queries.request_count(selected, window))
+    success = value(prometheus, queries.success_rate(selected, window, policy.min_requests))
+    p99 = value(prometheus, queries.p99_latency_ms(selected, window, policy.min_requests))
     verdict, reason = judge(policy, requests, success, p99)
     return Measurement(at=now(), weight=weight, window_seconds=window_seconds, requests=requests,
                        success_rate=success, p99_latency_ms=p99, verdict=verdict, reason=reason)

@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 
 from qvctl.context import Context, QvError
 from qvctl.exit_status import ExitStatus
+from qvctl.monitoring.prometheus import Prometheus, local_address
 from qvctl.monitoring.scrape import SCRAPE_INTERVAL_SECONDS
 from qvctl.platform import health, tokens
 from qvctl.platform.ansible import Playbook
-from qvctl.platform.components import local_hosts
 from qvctl.platform.paths import EnvPaths
 from qvctl.release import build, migrations, routing
-from qvctl.release.analysis import Prometheus, measure
+from qvctl.release.analysis import measure, value
 from qvctl.release.requests import Requests
 from qvctl.release.state import (
     Build,
@@ -75,8 +75,7 @@ class Executor:
     def __post_init__(self) -> None:
         self.store = Store(self.paths)
         self.requests = Requests(self.store)
-        observability = next(h for h in local_hosts(self.spec) if h.group == "observability")
-        self.prometheus = Prometheus(f"https://{observability.address}:{self.spec.ports.prometheus}",
+        self.prometheus = Prometheus(local_address(self.spec), timeout=5.0,
                                      verify=health.Trust.of(self.paths).context())
 
     # -- commands --------------------------------------------------------------------------
@@ -190,7 +189,7 @@ class Executor:
         expected = len(routing.instances(self.spec, state.candidate, "candidate"))
         query = f'count(up{{job="api", version="{state.candidate.label}", track="candidate"}} == 1)'
         deadline = self.clock() + 30 + 3 * SCRAPE_INTERVAL_SECONDS
-        while (self.prometheus.scalar(query) or 0) < expected:
+        while (value(self.prometheus, query) or 0) < expected:
             if self.clock() > deadline:
                 self.abort("Prometheus never scraped its instances")
                 raise Ended

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from qvctl.monitoring.snapshot.prometheus import Point
+from qvctl.monitoring.prometheus import Point
 from qvctl.monitoring.snapshot.units import format_ticks
 
 WIDTH, HEIGHT = 560, 220

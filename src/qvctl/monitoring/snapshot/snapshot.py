@@ -9,8 +9,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from qvctl.monitoring.prometheus import Point, Prometheus, QueryError, Series
 from qvctl.monitoring.snapshot.boards import Board, Panel, Target
-from qvctl.monitoring.snapshot.prometheus import Point, Prometheus, QueryError, Series
 from qvctl.monitoring.snapshot.variables import UnknownVariable, builtins, parse_duration, substitute
 
 _LEGEND_LABEL = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")

@@ -1,8 +1,10 @@
-"""A minimal client of Prometheus' HTTP API: range and instant queries, and the metric names it holds.
+"""qvctl's one client of Prometheus' HTTP API: range and instant queries, a single value, the metric names.
 
-An address that does not answer is the run's end (QvError, exit status UNREACHABLE, one line
-naming the address); a query Prometheus rejects is that panel's problem (QueryError), shown on
-its panel while the others are drawn.
+Its readers: `qvctl dashboards snapshot` (range queries, one panel each) and the local release analysis
+(single values). An address that does not answer, or answers without Prometheus' API envelope, is the
+run's end (QvError, exit status UNREACHABLE, one line naming the address); a query Prometheus rejects
+is a QueryError, which each reader handles in its own way: the snapshot shows it on its panel, the
+release analysis stops.
 """
 
 from __future__ import annotations
@@ -79,6 +81,17 @@ class Prometheus:
             return [Series({}, ((float(t), float(v)),))]
         return [Series(dict(r["metric"]), ((float(r["value"][0]), float(r["value"][1])),)) for r in data["result"]]
 
+    def scalar(self, expr: str) -> float | None:
+        """The single value of an instant query now; None while there is none (an empty result, NaN)."""
+        data = self._get("/api/v1/query", {"query": expr})
+        if data["resultType"] == "scalar":
+            value = float(data["result"][1])
+        elif data["result"]:
+            value = float(data["result"][0]["value"][1])
+        else:
+            return None
+        return None if math.isnan(value) else value
+
     def metric_names(self, since: float | None = None) -> set[str]:
         """Every metric name Prometheus holds series of (`/api/v1/label/__name__/values`), only those
         with samples after `since` if given (not what a target stopped exposing an hour ago)."""
@@ -89,12 +102,12 @@ class Prometheus:
 def local_address(spec: Environment) -> str:
     """A local environment's Prometheus: its observability host's loopback address, `ports.prometheus`.
 
-    The cloud's Prometheus sits in private subnets behind SSM; the snapshot is for the machine
-    Grafana cannot run on, so a cloud environment is refused.
+    The cloud's Prometheus sits in private subnets, read there by Grafana and Argo Rollouts' analysis,
+    so a cloud environment is refused.
     """
     if spec.kind != "local":
-        raise QvError(f"snapshot reads the local platform only; {spec.name} is a cloud environment (its Grafana "
-                      "shows these dashboards)", ExitStatus.INVALID_INPUT)
+        raise QvError(f"{spec.name} is a cloud environment: its Prometheus is read inside its network (Grafana, "
+                      "the Rollout's analysis), not from here", ExitStatus.INVALID_INPUT)
     hosts = [h for h in local_hosts(spec) if h.group == "observability"]
     if not hosts:
         raise QvError(f"{spec.name} has no observability host: no Prometheus to read", ExitStatus.INVALID_INPUT)
