@@ -98,6 +98,80 @@ def test_a_secret_file_outside_a_secret_mount_is_reported(rendered: Rendered) ->
     ]
 
 
+def test_an_env_vars_finding_names_its_check_and_the_workloads_file(rendered: Rendered) -> None:
+    _api_container(rendered)["env"].append({"name": "QV_DEBUG", "value": "1"})
+    assert [str(p) for p in check_environment_variables(rendered, CONTRACT_VARIABLES)] == [
+        "kubernetes/dev/71-rollout.yaml: [env-vars] Rollout/quantumvest/api container api sets QV_DEBUG, which the "
+        "API does not read (services/api/config/environment-variables.yaml)"
+    ]
+
+
+def test_a_config_map_that_is_not_rendered_is_reported_with_what_it_no_longer_sets(rendered: Rendered) -> None:
+    job = rendered.objects["60-migration-job.yaml"][0]
+    job["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [
+        {"configMapRef": {"name": "api-config-old"}},
+        {"secretRef": {"name": "api-database"}},
+    ]
+    who = f"Job/quantumvest/{job['metadata']['name']} container migrate"
+    assert [str(p) for p in check_environment_variables(rendered, CONTRACT_VARIABLES)] == [
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who}: envFrom names ConfigMap 'api-config-old', "
+        "not rendered",
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who}: envFrom names ConfigMap None, not rendered",
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who} does not set required QV_DB_HOST",
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who} does not set required QV_AUTH_ISSUER",
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who} does not set required QV_AUTH_AUDIENCE",
+    ]
+
+
+def test_a_config_map_of_another_namespace_is_not_the_workloads(rendered: Rendered) -> None:
+    config_map = next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))
+    config_map["metadata"]["namespace"] = "logging"
+    messages = _messages(check_environment_variables(rendered, CONTRACT_VARIABLES))
+    assert f"Rollout/quantumvest/api container api: envFrom names ConfigMap {config_map['metadata']['name']!r}, " \
+        "not rendered" in messages
+
+
+def test_a_container_with_no_environment_lacks_every_required_variable(rendered: Rendered) -> None:
+    # No envFrom, env, mounts or volumes at all in the Rollout; the Job's ConfigMap carries no data.
+    container = _api_container(rendered)
+    for key in ("envFrom", "env", "volumeMounts"):
+        del container[key]
+    del _find(rendered, "Rollout", "api")["spec"]["template"]["spec"]["volumes"]
+    del next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))["data"]
+    job = rendered.objects["60-migration-job.yaml"][0]
+    missing = [f"does not set required {name}" for name in ("QV_DB_HOST", "QV_AUTH_ISSUER", "QV_AUTH_AUDIENCE")]
+    assert _messages(check_environment_variables(rendered, CONTRACT_VARIABLES)) == [
+        *(f"Job/quantumvest/{job['metadata']['name']} container migrate {m}" for m in missing),
+        *(f"Rollout/quantumvest/api container api {m}" for m in missing),
+    ]
+
+
+def test_a_required_variable_with_a_default_need_not_be_set(rendered: Rendered) -> None:
+    del _config(rendered)["QV_DB_HOST"]
+    documented = {**CONTRACT_VARIABLES, "QV_DB_HOST": Variable("QV_DB_HOST", True, False, "localhost")}
+    assert check_environment_variables(rendered, documented) == []
+    documented["QV_DB_HOST"] = Variable("QV_DB_HOST", False, False, None)
+    assert check_environment_variables(rendered, documented) == []
+
+
+def test_a_secret_file_beside_the_secret_mount_is_not_inside_it(rendered: Rendered) -> None:
+    # /var/run/secrets/quantumvest/database is mounted; database-old/ merely starts with the same letters.
+    for item in _api_container(rendered)["env"]:
+        if item["name"] == "QV_DB_PASSWORD_FILE":
+            item["value"] = "/var/run/secrets/quantumvest/database-old/password"
+    assert _messages(check_environment_variables(rendered, CONTRACT_VARIABLES)) == [
+        "Rollout/quantumvest/api container api: QV_DB_PASSWORD_FILE=/var/run/secrets/quantumvest/database-old/password "
+        "is not inside a mounted Secret volume"
+    ]
+
+
+def test_a_secret_file_under_a_mount_given_with_a_trailing_slash_is_inside_it(rendered: Rendered) -> None:
+    for mount in _api_container(rendered)["volumeMounts"]:
+        if mount["name"] == "api-database":
+            mount["mountPath"] += "/"
+    assert check_environment_variables(rendered, CONTRACT_VARIABLES) == []
+
+
 def test_the_api_documented_list_is_read_from_its_file(tmp_path: Path) -> None:
     with pytest.raises(ContractMissing, match=r"environment-variables\.yaml is missing"):
         api_settings.api_variables(tmp_path)
@@ -140,6 +214,67 @@ def test_a_port_other_than_the_spec_is_reported(rendered: Rendered) -> None:
     assert "Rollout/quantumvest/api container api listens on 8080, the spec says 8000" in messages
     assert sum("is not the API's port 8000" in m for m in messages) == 3  # the three probes
 
+
+def _lines(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems]
+
+
+def test_a_port_finding_names_the_probes_check_and_the_rollouts_file(rendered: Rendered) -> None:
+    _api_container(rendered)["ports"][0]["containerPort"] = 8080
+    _api_container(rendered)["livenessProbe"]["httpGet"]["port"] = 8000  # a number: the spec's port, no finding
+    assert _lines(check_probes(rendered, SERVED)) == [
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api listens on 8080, "
+        "the spec says 8000",
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api startupProbe port https "
+        "is not the API's port 8000",
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api readinessProbe port https "
+        "is not the API's port 8000",
+    ]
+
+
+def test_the_api_started_on_another_port_is_reported(rendered: Rendered) -> None:
+    args = _api_container(rendered)["args"]
+    args[args.index("--port") + 1] = "8080"
+    assert _lines(check_probes(rendered, SERVED)) == [
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api starts the API on another "
+        "port than 8000"
+    ]
+
+
+def test_a_probe_on_a_port_name_the_container_does_not_declare_is_reported(rendered: Rendered) -> None:
+    _api_container(rendered)["startupProbe"]["httpGet"]["port"] = "metrics"
+    assert _lines(check_probes(rendered, SERVED)) == [
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api startupProbe port metrics "
+        "is not the API's port 8000"
+    ]
+
+
+def test_a_scrape_path_the_api_does_not_serve_is_reported(rendered: Rendered) -> None:
+    _find(rendered, "ServiceMonitor", "api")["spec"]["endpoints"][0]["path"] = "/stats"
+    assert _lines(check_probes(rendered, SERVED)) == [
+        "kubernetes/dev/91-service-monitor.yaml: [probes] ServiceMonitor/quantumvest/api scrapes /stats, "
+        "not a GET route of the API"
+    ]
+
+
+def test_the_probes_after_a_missing_one_are_still_checked(rendered: Rendered) -> None:
+    container = _api_container(rendered)
+    del container["startupProbe"]
+    container["readinessProbe"]["httpGet"]["path"] = "/healthz"
+    assert _messages(check_probes(rendered, SERVED)) == [
+        "Rollout/quantumvest/api container api readinessProbe path /healthz is not a GET route of the API"
+    ]
+
+
+def test_a_container_without_args_or_probes_is_checked_for_its_port_only(rendered: Rendered) -> None:
+    container = _api_container(rendered)
+    for key in ("args", "startupProbe", "livenessProbe", "readinessProbe"):
+        del container[key]
+    assert check_probes(rendered, SERVED) == []
+    container["ports"][0]["containerPort"] = 8080
+    assert _messages(check_probes(rendered, SERVED)) == [
+        "Rollout/quantumvest/api container api listens on 8080, the spec says 8000"
+    ]
 
 FAKE_API_APP = """
 from fastapi import APIRouter, FastAPI

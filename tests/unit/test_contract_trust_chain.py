@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,6 +153,43 @@ def test_a_store_whose_identity_terraform_trusts_elsewhere_is_reported(repo: Pat
     assert _messages(check_external_secrets_terraform(repo, rendered)) == [
         "SecretStore/logging/aws-secrets-manager-logging authenticates as logging/external-secrets-logging, but "
         "Terraform's role for 'external-secrets-logging' trusts namespace 'external-secrets' (local.service_accounts)"
+    ]
+
+
+def test_a_store_reference_without_a_kind_is_the_namespaces_secret_store(repo: Path, rendered: Rendered) -> None:
+    # External Secrets reads a secretStoreRef without kind as a SecretStore of the ExternalSecret's namespace.
+    del _find(rendered, "ExternalSecret", "opensearch-endpoint")["spec"]["secretStoreRef"]["kind"]
+    assert check_external_secrets_terraform(repo, rendered) == []
+
+
+@pytest.mark.parametrize(
+    "unauthenticated",
+    [
+        lambda aws: aws.pop("auth"),
+        lambda aws: aws["auth"].pop("jwt"),
+    ],
+    ids=["no auth", "no jwt"],
+)
+def test_a_store_without_a_service_account_token_reads_for_no_role(
+    repo: Path, rendered: Rendered, unauthenticated: Any
+) -> None:
+    # Without auth.jwt the store uses no IRSA role, so the role Terraform grants its reads is unused.
+    unauthenticated(_find(rendered, "ClusterSecretStore", "aws-secrets-manager")["spec"]["provider"]["aws"])
+    problems = check_external_secrets_terraform(repo, rendered)
+    assert [str(p) for p in problems] == [
+        "terraform/: [external-secrets] the External Secrets role of 'external-secrets' may read "
+        f"'quantumvest/dev/{path}', which no ExternalSecret of its store needs "
+        '(local.external_secret_paths["external-secrets"])'
+        for path in ("cache/endpoint", "database/app", "database/owner", "pki/ca")
+    ]
+
+
+def test_a_store_of_another_provider_reads_for_no_role(repo: Path, rendered: Rendered) -> None:
+    provider = _find(rendered, "SecretStore", "aws-secrets-manager-logging")["spec"]["provider"]
+    provider["vault"] = provider.pop("aws")
+    assert _messages(check_external_secrets_terraform(repo, rendered)) == [
+        "the External Secrets role of 'external-secrets-logging' may read 'quantumvest/dev/logs/endpoint', which no "
+        'ExternalSecret of its store needs (local.external_secret_paths["external-secrets-logging"])'
     ]
 
 
