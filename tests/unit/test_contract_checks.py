@@ -106,6 +106,24 @@ def test_an_env_vars_finding_names_its_check_and_the_workloads_file(rendered: Re
     ]
 
 
+def test_every_env_vars_finding_of_a_container_is_reported_in_full(rendered: Rendered) -> None:
+    variables = {**CONTRACT_VARIABLES, "QV_API_TOKEN": Variable("QV_API_TOKEN", False, True, None)}
+    env = _api_container(rendered)["env"]
+    env += [{"name": "QV_AAA", "value": "1"}, {"name": "QV_API_TOKEN", "value": "hunter2"}]
+    next(e for e in env if e["name"] == "QV_DB_PASSWORD_FILE")["value"] = "/tmp/password"  # noqa: S108 - under test
+    del _config(rendered)["QV_DB_HOST"]
+    job = rendered.objects["60-migration-job.yaml"][0]["metadata"]["name"]
+    rollout = "kubernetes/dev/71-rollout.yaml: [env-vars] Rollout/quantumvest/api container api"
+    assert [str(p) for p in check_environment_variables(rendered, variables)] == [
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] Job/quantumvest/{job} container migrate does not set "
+        "required QV_DB_HOST",
+        f"{rollout} sets QV_AAA, which the API does not read (services/api/config/environment-variables.yaml)",
+        f"{rollout} sets secret QV_API_TOKEN as a value; secrets reach the pod as files",
+        f"{rollout}: QV_DB_PASSWORD_FILE=/tmp/password is not inside a mounted Secret volume",
+        f"{rollout} does not set required QV_DB_HOST",
+    ]
+
+
 def test_a_config_map_that_is_not_rendered_is_reported_with_what_it_no_longer_sets(rendered: Rendered) -> None:
     job = rendered.objects["60-migration-job.yaml"][0]
     job["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [
@@ -320,6 +338,42 @@ def test_an_api_that_cannot_be_built_is_one_clear_problem(tmp_path: Path) -> Non
         api_routes.api_get_paths(tmp_path)
 
 
+def test_each_missing_layer_is_one_problem_of_its_own_check_at_the_file_it_lacks(
+    tmp_path: Path, rendered: Rendered
+) -> None:
+    eks_missing = "terraform/modules/eks/ is missing: cannot check IRSA role names against Terraform"
+    assert [str(p) for p in cross_layer_problems(tmp_path, rendered)] == [
+        "services/api/config/environment-variables.yaml: [env-vars] services/api/config/environment-variables.yaml "
+        "is missing: cannot check the environment variables the manifests set",
+        "services/api/src: [probes] services/api/src/quantumvest_api is missing: cannot check that probe paths are "
+        "served by the API",
+        f"terraform/: [irsa] {eks_missing}",
+        "terraform/: [external-secrets] terraform/modules/secrets/ has no .tf files: cannot tell which secrets "
+        "Terraform manages",
+        f"terraform/: [internal-dns] {eks_missing}",
+        f"terraform/: [certificate-names] {eks_missing}",
+    ]
+
+
+def test_the_problems_of_every_check_are_reported_together(tmp_path: Path, rendered: Rendered) -> None:
+    # An API that serves only /livez, and no documented variables: both checks' findings, neither replacing the other.
+    package = tmp_path / api_routes.API_PACKAGE
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "app.py").write_text(FAKE_API_APP)
+    problems = cross_layer_problems(tmp_path, rendered)
+    assert [str(p) for p in problems if p.check == "env-vars"] == [
+        "services/api/config/environment-variables.yaml: [env-vars] services/api/config/environment-variables.yaml "
+        "is missing: cannot check the environment variables the manifests set"
+    ]
+    assert [str(p) for p in problems if p.check == "probes"] == [
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api readinessProbe path "
+        "/readyz is not a GET route of the API",
+        "kubernetes/dev/91-service-monitor.yaml: [probes] ServiceMonitor/quantumvest/api scrapes /metrics, not a GET "
+        "route of the API",
+    ]
+
+
 def test_the_real_api_serves_the_probe_paths() -> None:
     assert {naming.LIVENESS_PATH, naming.READINESS_PATH, naming.METRICS_PATH} <= api_routes.api_get_paths(ROOT)
 
@@ -334,6 +388,17 @@ def test_service_account_annotations_match_the_naming(rendered: Rendered) -> Non
     assert _messages(check_irsa_annotations(rendered)) == [
         "ServiceAccount quantumvest/backup has role 'arn:aws:iam::111111111111:role/backup', expected "
         "'arn:aws:iam::111111111111:role/quantumvest-dev-irsa-backup'"
+    ]
+
+
+def test_service_accounts_missing_or_without_the_role_annotation_are_reported_in_full(rendered: Rendered) -> None:
+    accounts = rendered.objects["20-service-accounts.yaml"]
+    accounts[:] = [a for a in accounts if a["metadata"]["name"] != "api"]
+    del _find(rendered, "ServiceAccount", "backup")["metadata"]["annotations"]
+    assert [str(p) for p in check_irsa_annotations(rendered)] == [
+        "kubernetes/dev/: [irsa] no ServiceAccount quantumvest/api",
+        "kubernetes/dev/: [irsa] ServiceAccount quantumvest/backup has role None, expected "
+        "'arn:aws:iam::111111111111:role/quantumvest-dev-irsa-backup'",
     ]
 
 

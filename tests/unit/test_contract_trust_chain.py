@@ -290,3 +290,11 @@ def test_fluent_bit_verifying_the_log_store_alias_is_reported(repo: Path, render
         "ConfigMap/logging/fluent-bit-config (Fluent Bit output) verifies logs.internal.dev.quantumvest.example.com, "
         "a CNAME to an AWS endpoint whose certificate names only the endpoint: connect to the endpoint's own name"
     ]
+
+
+def test_a_database_role_that_is_missing_is_reported_at_its_defaults(repo: Path, rendered: Rendered) -> None:
+    (repo / "ansible/roles/patroni/tasks/main.yml").unlink()
+    assert [str(p) for p in check_certificate_names(repo, rendered)] == [
+        "ansible/roles/patroni/defaults/main.yml: [certificate-names] ansible/roles/patroni/defaults/main.yml or "
+        "ansible/roles/patroni/tasks/main.yml is missing: cannot tell the database's names"
+    ]

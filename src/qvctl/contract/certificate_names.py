@@ -118,6 +118,9 @@ def check_certificate_names(root: Path, rendered: Rendered) -> list[Problem]:
         return []
     try:
         servers = _record_servers(IrsaReader(root, env.model_dump(mode="json")))
+    except ContractMissing as err:
+        return [Problem(CHECK, f"{TERRAFORM_ROOT}/", str(err))]
+    try:
         database_names = postgresql_names(root, env.domain)
     except ContractMissing as err:
         return [Problem(CHECK, str(PATRONI_DEFAULTS), str(err))]
