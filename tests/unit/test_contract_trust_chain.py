@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from qvctl.contract.certificate_names import check_certificate_names, postgresql_names
+from qvctl.contract.certificate_names import check_certificate_names, postgresql_names, verified_hosts
+from qvctl.contract.errors import ContractMissing
 from qvctl.contract.external_secrets import check_external_secrets_terraform
 from qvctl.contract.internal_names import check_internal_names
 from qvctl.contract.problem import Problem
@@ -298,3 +299,149 @@ def test_a_database_role_that_is_missing_is_reported_at_its_defaults(repo: Path,
         "ansible/roles/patroni/defaults/main.yml: [certificate-names] ansible/roles/patroni/defaults/main.yml or "
         "ansible/roles/patroni/tasks/main.yml is missing: cannot tell the database's names"
     ]
+
+
+DEV_ZONE = "internal.dev.quantumvest.example.com"
+
+
+def test_the_hosts_clients_verify_are_the_apis_database_hosts_and_fluent_bits_output(rendered: Rendered) -> None:
+    job = rendered.objects["60-migration-job.yaml"][0]["metadata"]["name"]
+    assert verified_hosts(rendered) == [
+        ("60-migration-job.yaml", f"Job/quantumvest/{job} container migrate", f"postgres.{DEV_ZONE}"),
+        ("71-rollout.yaml", "Rollout/quantumvest/api container api", f"postgres.{DEV_ZONE}"),
+        ("90-fluent-bit.yaml", "ConfigMap/logging/fluent-bit-config (Fluent Bit output)", "${OPENSEARCH_HOST}"),
+    ]
+
+
+def test_each_database_host_of_a_list_is_verified_and_a_containers_own_value_counts(rendered: Rendered) -> None:
+    _config(rendered)["QV_DB_HOST"] = f"postgres.{DEV_ZONE},postgres-ro.{DEV_ZONE}"
+    container = _find(rendered, "Rollout", "api")["spec"]["template"]["spec"]["containers"][0]
+    container["env"].append({"name": "QV_DB_SSLMODE", "value": "verify-ca"})  # the API checks no names
+    assert [(file, host) for file, _, host in verified_hosts(rendered) if file != "90-fluent-bit.yaml"] == [
+        ("60-migration-job.yaml", f"postgres.{DEV_ZONE}"),
+        ("60-migration-job.yaml", f"postgres-ro.{DEV_ZONE}"),
+    ]
+
+
+def test_clients_with_no_settings_verify_no_host(rendered: Rendered) -> None:
+    container = _find(rendered, "Rollout", "api")["spec"]["template"]["spec"]["containers"][0]
+    del container["envFrom"], container["env"]
+    del next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))["data"]
+    del _find(rendered, "ConfigMap", "fluent-bit-config")["data"]
+    assert verified_hosts(rendered) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"rediss://:token@redis.{DEV_ZONE}:6379/0", f"rediss://redis.{DEV_ZONE}/0", f"rediss://redis.{DEV_ZONE}:6380"],
+    ids=["credentials", "no port", "no database"],
+)
+def test_the_cache_host_is_the_host_of_its_url(repo: Path, rendered: Rendered, url: str) -> None:
+    _config(rendered)["QV_REDIS_URL"] = url
+    hosts = [host for _, who, host in verified_hosts(rendered) if who.startswith("Rollout")]
+    assert hosts == [f"postgres.{DEV_ZONE}", f"redis.{DEV_ZONE}"]
+    assert f"verifies redis.{DEV_ZONE}, a CNAME to an AWS endpoint" in " ".join(
+        _messages(check_certificate_names(repo, rendered))
+    )
+
+
+def test_a_plain_redis_url_verifies_no_name(rendered: Rendered) -> None:
+    _config(rendered)["QV_REDIS_URL"] = f"redis://redis.{DEV_ZONE}:6379/0"
+    assert all("redis" not in host for _, _, host in verified_hosts(rendered))
+
+
+def test_a_fluent_bit_output_that_does_not_verify_the_host_name_needs_no_name_in_a_certificate(
+    repo: Path, rendered: Rendered
+) -> None:
+    config = _find(rendered, "ConfigMap", "fluent-bit-config")["data"]
+    key = next(k for k, v in config.items() if "Name               opensearch" in v)
+    config[key] = (
+        config[key]
+        .replace("${OPENSEARCH_HOST}", f"logs.{DEV_ZONE}")
+        .replace("tls.verify_hostname On", "tls.verify_hostname Off")
+    )
+    assert all(not who.endswith("(Fluent Bit output)") for _, who, _ in verified_hosts(rendered))
+    assert check_certificate_names(repo, rendered) == []
+
+
+def test_a_database_alias_the_certificate_lacks_is_reported_in_full(repo: Path, rendered: Rendered) -> None:
+    # postgres-ro is a quoted key in the record table; dropped from the role's names, verifying it is a finding.
+    _edit(repo, "ansible/roles/patroni/defaults/main.yml", "'DNS:postgres-ro.internal.' ~ qv_domain,", "")
+    _config(rendered)["QV_DB_HOST"] = f"postgres-ro.{DEV_ZONE}"
+    job = rendered.objects["60-migration-job.yaml"][0]["metadata"]["name"]
+    assert [str(p) for p in check_certificate_names(repo, rendered)] == [
+        f"kubernetes/dev/{file}: [certificate-names] {who} verifies postgres-ro.{DEV_ZONE}, which the database "
+        "certificate does not name (patroni_pg_dns_sans in ansible/roles/patroni/defaults/main.yml)"
+        for file, who in (
+            ("60-migration-job.yaml", f"Job/quantumvest/{job} container migrate"),
+            ("71-rollout.yaml", "Rollout/quantumvest/api container api"),
+        )
+    ]
+
+
+def test_a_host_without_a_record_is_left_to_the_internal_dns_check(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "ansible/roles/patroni/defaults/main.yml", "'DNS:postgres-ro.internal.' ~ qv_domain,", "")
+    _config(rendered)["QV_DB_HOST"] = f"pg.{DEV_ZONE},postgres-ro.{DEV_ZONE}"
+    assert len(check_certificate_names(repo, rendered)) == 2  # postgres-ro, for the Job and the Rollout
+
+
+def test_a_cache_alias_is_reported_in_full(repo: Path, rendered: Rendered) -> None:
+    _config(rendered)["QV_REDIS_URL"] = f"rediss://redis.{DEV_ZONE}:6379/0"
+    problems = [str(p) for p in check_certificate_names(repo, rendered) if "Rollout" in p.message]
+    assert problems == [
+        f"kubernetes/dev/71-rollout.yaml: [certificate-names] Rollout/quantumvest/api container api verifies "
+        f"redis.{DEV_ZONE}, a CNAME to an AWS endpoint whose certificate names only the endpoint: connect to the "
+        "endpoint's own name"
+    ]
+
+
+def test_a_record_table_entry_that_is_no_map_is_skipped(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/cloud.tf", "  internal_record_table = {\n", '  internal_record_table = {\n    a = "x"\n')
+    _edit(repo, "ansible/roles/patroni/tasks/main.yml", "qv_pki_host_sans + patroni_pg_dns_sans", "qv_pki_host_sans")
+    assert len(check_certificate_names(repo, rendered)) == 2
+
+
+def test_a_record_table_the_check_cannot_read_is_reported_at_terraform(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/cloud.tf", "internal_record_table = {", "internal_record_tables = {")
+    assert [str(p) for p in check_certificate_names(repo, rendered)] == [
+        "terraform/: [certificate-names] local.internal_record_table in terraform/*.tf is missing or not a literal map"
+    ]
+
+
+def test_a_record_whose_server_cannot_be_told_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(
+        repo,
+        "terraform/cloud.tf",
+        '"postgres-ro" = { type = "A", values = module.primary.database_private_ips',
+        '"postgres-ro" = { type = "A", values = ["10.0.0.1"]',
+    )
+    assert _messages(check_certificate_names(repo, rendered)) == [
+        "local.internal_record_table['postgres-ro']: cannot tell which server answers ['\"10.0.0.1\"']"
+    ]
+
+
+def _role(root: Path, defaults: str) -> Path:
+    (root / "ansible/roles/patroni/defaults/main.yml").write_text(defaults)
+    return root
+
+
+def test_the_database_names_are_those_of_a_cloud_host(repo: Path) -> None:
+    _role(
+        repo,
+        "patroni_pg_dns_sans: \"{{ ['DNS:db.' ~ qv_domain, 'IP:10.0.0.1', 7] if qv_is_local is false else [] }}\"\n",
+    )
+    assert postgresql_names(repo, "example.com") == {"db.example.com"}
+
+
+def test_a_role_without_the_names_variable_is_reported(repo: Path) -> None:
+    with pytest.raises(ContractMissing) as refused:
+        postgresql_names(_role(repo, "patroni_port: 5432\n"), "example.com")
+    assert str(refused.value) == "ansible/roles/patroni/defaults/main.yml sets no patroni_pg_dns_sans"
+
+
+def test_a_names_expression_that_cannot_be_evaluated_is_reported(repo: Path) -> None:
+    with pytest.raises(ContractMissing) as refused:
+        postgresql_names(_role(repo, 'patroni_pg_dns_sans: "{{ [\'DNS:db\' }}"\n'), "example.com")
+    assert str(refused.value).startswith(
+        "ansible/roles/patroni/defaults/main.yml: cannot evaluate patroni_pg_dns_sans ("
+    )

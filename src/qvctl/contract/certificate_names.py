@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 import yaml
@@ -58,7 +59,7 @@ def verified_hosts(rendered: Rendered) -> list[tuple[str, str, str]]:
             found += [(file, who, h.strip()) for h in values.get("QV_DB_HOST", "").split(",") if h.strip()]
         url = values.get("QV_REDIS_URL", "")
         if url.startswith("rediss://"):
-            found.append((file, who, url.removeprefix("rediss://").split("/", 1)[0].rsplit(":", 1)[0]))
+            found.append((file, who, urlsplit(url).hostname or ""))
     for file, obj in objects(rendered):
         if obj["kind"] != "ConfigMap":
             continue
