@@ -203,6 +203,19 @@ def test_the_api_documented_list_is_read_from_its_file(tmp_path: Path) -> None:
         api_settings.api_variables(tmp_path)
 
 
+def test_the_api_documented_list_carries_each_variables_secrecy_and_default(tmp_path: Path) -> None:
+    (tmp_path / api_settings.API_VARIABLES).parent.mkdir(parents=True)
+    (tmp_path / api_settings.API_VARIABLES).write_text(
+        "variables:\n"
+        "- {name: QV_X_FILE, required: false, secret: true, default: /run/x}\n"
+        "- {name: QV_Y}\n"
+    )
+    assert api_settings.api_variables(tmp_path) == {
+        "QV_X_FILE": Variable("QV_X_FILE", required=False, secret=True, default="/run/x"),
+        "QV_Y": Variable("QV_Y", required=False, secret=False, default=None),
+    }
+
+
 def test_a_missing_api_variables_file_is_one_clear_problem(tmp_path: Path, rendered: Rendered) -> None:
     problems = cross_layer_problems(tmp_path, rendered)
     env_problems = [p for p in problems if p.check == "env-vars"]
