@@ -586,6 +586,95 @@ def test_terraform_that_is_not_hcl_is_reported(tmp_path: Path, rendered: Rendere
     assert message.startswith("terraform/broken.tf is not valid HCL"), message
 
 
+SERVICE_ACCOUNTS_MAP = ROOT_CLOUD_TF[ROOT_CLOUD_TF.index("  service_accounts = {") : ROOT_CLOUD_TF.index("module")]
+
+
+@pytest.mark.parametrize(
+    ("cloud_tf", "main_tf", "expected"),
+    [
+        (
+            ROOT_CLOUD_TF,
+            EKS_MAIN_TF.replace('"irsa"', '"workload"'),
+            'no resource "aws_iam_role" "irsa" with a name in terraform/modules/eks/*.tf',
+        ),
+        (
+            ROOT_CLOUD_TF,
+            EKS_MAIN_TF.replace('  name               = "${var.irsa_role_name_prefix}${each.key}"\n', ""),
+            'no resource "aws_iam_role" "irsa" with a name in terraform/modules/eks/*.tf',
+        ),
+        (
+            ROOT_CLOUD_TF.replace('  irsa_role_name_prefix = "${local.name}-irsa-"\n', ""),
+            EKS_MAIN_TF,
+            "no module block in terraform/*.tf sets irsa_role_name_prefix",
+        ),
+        (
+            ROOT_CLOUD_TF.replace(SERVICE_ACCOUNTS_MAP, "}\n\n"),
+            EKS_MAIN_TF,
+            "local.service_accounts is not assigned in terraform/*.tf",
+        ),
+        (
+            ROOT_CLOUD_TF.replace(SERVICE_ACCOUNTS_MAP, "  service_accounts = merge(local.a, local.b)\n}\n"),
+            EKS_MAIN_TF,
+            "local.service_accounts in terraform/*.tf is not a literal map of `<serviceaccount> = { namespace = ... }`",
+        ),
+        (
+            ROOT_CLOUD_TF.replace(SERVICE_ACCOUNTS_MAP, "  service_accounts = {}\n}\n"),
+            EKS_MAIN_TF,
+            "local.service_accounts in terraform/*.tf has no entries",
+        ),
+        (
+            ROOT_CLOUD_TF.replace(
+                "    backup = {\n      namespace  = local.namespace\n", '    "backup" = {\n      ns = local.namespace\n'
+            ),
+            EKS_MAIN_TF,
+            "local.service_accounts['backup'] sets no namespace",
+        ),
+        (
+            ROOT_CLOUD_TF.replace("    backup = {\n      namespace  = local.namespace\n      statements = []\n    }", '    backup = "x"'),
+            EKS_MAIN_TF,
+            "local.service_accounts['backup'] sets no namespace",
+        ),
+    ],
+    ids=["no irsa role", "a role without name", "no prefix", "no map", "not a literal map", "empty", "no namespace", "not a map"],
+)
+def test_terraform_irsa_the_reader_cannot_find_is_reported_in_full(
+    tmp_path: Path, rendered: Rendered, cloud_tf: str, main_tf: str, expected: str
+) -> None:
+    assert cloud_tf != ROOT_CLOUD_TF or main_tf != EKS_MAIN_TF
+    root = _terraform(tmp_path, cloud_tf, main_tf)
+    assert [str(p) for p in check_irsa_terraform(root, rendered.env)] == [f"terraform/: [irsa] {expected}"]
+
+
+def test_a_role_name_without_the_prefix_needs_no_module_to_pass_one(tmp_path: Path, rendered: Rendered) -> None:
+    root = _terraform(
+        tmp_path,
+        ROOT_CLOUD_TF.replace('  irsa_role_name_prefix = "${local.name}-irsa-"\n', ""),
+        EKS_MAIN_TF.replace('"${var.irsa_role_name_prefix}${each.key}"', '"${local.name}-irsa-${each.key}"'),
+    )
+    assert check_irsa_terraform(root, rendered.env) == []
+
+
+def test_irsa_findings_in_full(tmp_path: Path, rendered: Rendered) -> None:
+    edits = {
+        "renamed": ('"${local.name}-irsa-"', '"${local.name}-role-"'),
+        "missing": ("    backup = {", "    restore = {"),
+        "moved": ('namespace  = "logging"', 'namespace  = "kube-system"'),
+    }
+    found = {}
+    for case, (old, new) in edits.items():
+        root = _terraform(tmp_path / case, ROOT_CLOUD_TF.replace(old, new, 1))
+        found[case] = [str(p) for p in check_irsa_terraform(root, rendered.env)]
+    assert found["renamed"][0] == (
+        "terraform/: [irsa] Terraform names the role of 'api' 'quantumvest-dev-role-api', the ServiceAccount "
+        "expects 'quantumvest-dev-irsa-api'"
+    )
+    assert found["missing"] == ["terraform/: [irsa] service account 'backup' has no IRSA role in Terraform"]
+    assert found["moved"] == [
+        "terraform/: [irsa] Terraform's role for 'external-secrets-logging' trusts namespace 'kube-system', "
+        "the ServiceAccount is in 'logging'"
+    ]
+
+
 def test_a_missing_eks_module_is_reported(tmp_path: Path, rendered: Rendered) -> None:
     assert _messages(check_irsa_terraform(tmp_path, rendered.env)) == [
         "terraform/modules/eks/ is missing: cannot check IRSA role names against Terraform"

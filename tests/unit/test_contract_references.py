@@ -327,3 +327,27 @@ def test_a_secret_with_data_is_reported_in_its_file(rendered: Rendered, field: s
         "kubernetes/dev/41-external-secrets.yaml: [secrets] Secret/quantumvest/x: a Secret with data; "
         "use an ExternalSecret"
     ]
+
+
+def test_a_pod_without_a_service_account_name_runs_as_the_namespaces_default(rendered: Rendered) -> None:
+    job = rendered.objects["60-migration-job.yaml"][0]
+    del job["spec"]["template"]["spec"]["serviceAccountName"]
+    assert _lines(check_references(rendered)) == [
+        _ref("60-migration-job.yaml", f"Job/quantumvest/{job['metadata']['name']}: service account None is not rendered")
+    ]
+    rendered.objects["20-service-accounts.yaml"].append(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "quantumvest"}}
+    )
+    assert check_references(rendered) == []
+
+
+def test_a_workload_without_a_selector_does_not_select_its_pods(rendered: Rendered) -> None:
+    del _find(rendered, "Rollout", "api")["spec"]["selector"]
+    assert _lines(check_references(rendered)) == [
+        _ref("71-rollout.yaml", "Rollout/quantumvest/api: selector does not match its own pod template labels")
+    ]
+
+
+def test_a_pod_without_volumes_references_no_secret(rendered: Rendered) -> None:
+    del rendered.objects["60-migration-job.yaml"][0]["spec"]["template"]["spec"]["volumes"]
+    assert check_references(rendered) == []
