@@ -10,6 +10,7 @@ from hcl2.utils import SerializationOptions
 
 from qvctl.contract.errors import ContractMissing
 from qvctl.contract.terraform import Resolver
+from qvctl.contract.terraform_secrets import SECRETS_MODULE, managed_secret_names
 
 SPEC = {"project": "quantumvest", "name": "dev", "kubernetes": {"namespace": "quantumvest"}}
 MODULE = Path("terraform/modules/x")
@@ -100,3 +101,92 @@ def test_a_name_in_a_scope_counts_toward_the_depth() -> None:
 def test_locals_that_name_each_other_are_refused_not_followed_forever() -> None:
     resolver = _resolver("locals {\n  a = local.b\n  b = local.a\n}\n")
     assert "references nest too deep to follow in terraform/modules/x/" in _refusal(resolver, _value("local.a"))
+
+
+# --- the secrets module's names (contract.terraform_secrets) ---------------------------------
+
+
+def _secrets_module(root: Path, main_tf: str) -> Path:
+    module = root / SECRETS_MODULE
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text(main_tf)
+    return root
+
+
+SECRETS_TF = """
+locals {
+  prefix = "${var.project}/${var.environment}"
+  secrets = {
+    database_app = { path = "database/app", username = "app", port = 5432 }
+    "redis_auth" = { path = "redis/auth", username = null }
+  }
+}
+
+resource "aws_secretsmanager_secret" "this" {
+  for_each = local.secrets
+  name     = "${local.prefix}/${each.value.path}"
+}
+
+resource "aws_secretsmanager_secret" "single" {
+  name = "${local.prefix}/pki/ca"
+}
+
+resource "aws_secretsmanager_secret" "by_key" {
+  for_each = local.secrets
+  name     = "${local.prefix}/keys/${each.key}"
+}
+
+resource "aws_s3_bucket" "other" {
+  bucket = "not-a-secret"
+}
+"""
+
+
+def test_secret_names_are_resolved_per_instance_of_the_module(tmp_path: Path) -> None:
+    assert managed_secret_names(_secrets_module(tmp_path, SECRETS_TF), SPEC) == {
+        "quantumvest/dev/database/app",
+        "quantumvest/dev/redis/auth",
+        "quantumvest/dev/pki/ca",
+        "quantumvest/dev/keys/database_app",
+        "quantumvest/dev/keys/redis_auth",
+    }
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("for_each = local.secrets\n  name     = \"${local.prefix}/${each.value.path}\"", "for_each = var.secrets\n  name     = \"x\""),
+            "for_each '${var.secrets}' in terraform/modules/secrets/ is not a literal local map",
+        ),
+        (
+            ("for_each = local.secrets\n  name     = \"${local.prefix}/${each.value.path}\"", "for_each = local.prefix\n  name     = \"x\""),
+            "for_each '${local.prefix}' in terraform/modules/secrets/ is not a literal local map",
+        ),
+        (
+            ('  name = "${local.prefix}/pki/ca"\n', '  description = "no name"\n'),
+            "aws_secretsmanager_secret single in terraform/modules/secrets/ has no name",
+        ),
+        (
+            ("${local.prefix}/${each.value.path}", "${local.prefix}/${each.value.port}"),
+            "cannot resolve each.value.port in terraform/modules/secrets/",
+        ),
+    ],
+    ids=["for_each of a variable", "for_each of a string", "no name", "a value that is no string"],
+)
+def test_secrets_the_reader_cannot_follow_are_refused(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
+    assert edit[0] in SECRETS_TF
+    with pytest.raises(ContractMissing) as refused:
+        managed_secret_names(_secrets_module(tmp_path, SECRETS_TF.replace(*edit)), SPEC)
+    assert str(refused.value) == expected
+
+
+def test_a_secrets_module_without_secrets_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ContractMissing) as refused:
+        managed_secret_names(tmp_path, SPEC)
+    assert str(refused.value) == (
+        "terraform/modules/secrets/ has no .tf files: cannot tell which secrets Terraform manages"
+    )
+    with pytest.raises(ContractMissing) as refused:
+        managed_secret_names(_secrets_module(tmp_path, 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n'), SPEC)
+    assert str(refused.value) == 'no resource "aws_secretsmanager_secret" in terraform/modules/secrets/*.tf'

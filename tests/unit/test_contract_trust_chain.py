@@ -15,8 +15,9 @@ import pytest
 from qvctl.contract.certificate_names import check_certificate_names, postgresql_names, verified_hosts
 from qvctl.contract.errors import ContractMissing
 from qvctl.contract.external_secrets import check_external_secrets_terraform
-from qvctl.contract.internal_names import check_internal_names
+from qvctl.contract.internal_names import check_internal_names, record_types, used_internal_hosts
 from qvctl.contract.problem import Problem
+from qvctl.contract.terraform import IrsaReader
 from qvctl.contract.references import check_references
 from qvctl.contract.terraform_secrets import managed_secret_names
 from qvctl.kubernetes.render import Rendered, render_environment
@@ -445,3 +446,93 @@ def test_a_names_expression_that_cannot_be_evaluated_is_reported(repo: Path) -> 
     assert str(refused.value).startswith(
         "ansible/roles/patroni/defaults/main.yml: cannot evaluate patroni_pg_dns_sans ("
     )
+
+
+# --- internal names, in full -----------------------------------------------------------------
+
+
+def test_internal_dns_findings_in_full(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/cloud.tf", "    postgres      = {", "    pg            = {")
+    _edit(repo, "terraform/cloud.tf", 'zone_name = "internal.${local.spec.domain}"', 'zone_name = "private.x"')
+    with (repo / "terraform/env/dev.tfvars").open("a") as handle:
+        handle.write("\nprivate_dns_enabled = false\n")
+    config_map = next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))
+    assert [str(p) for p in check_internal_names(repo, rendered)] == [
+        f"terraform/: [internal-dns] the private zone is 'private.x'; the manifests use '{DEV_ZONE}'",
+        f"terraform/env/dev.tfvars: [internal-dns] private_dns_enabled = false, but the manifests resolve names in "
+        f"{DEV_ZONE}",
+        f"kubernetes/dev/40-config.yaml: [internal-dns] ConfigMap/quantumvest/{config_map['metadata']['name']}: uses "
+        f"postgres.{DEV_ZONE}, which has no record in the private zone (local.internal_record_table)",
+    ]
+
+
+def test_a_zone_left_on_or_without_tfvars_is_not_switched_off(repo: Path, rendered: Rendered) -> None:
+    with (repo / "terraform/env/dev.tfvars").open("a") as handle:
+        handle.write("\nprivate_dns_enabled = true\n")
+    assert check_internal_names(repo, rendered) == []
+    (repo / "terraform/env/dev.tfvars").unlink()
+    assert check_internal_names(repo, rendered) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("internal_record_table = {", "internal_record_tables = {", "local.internal_record_table in terraform/*.tf is "
+         "missing or not a literal map"),
+        ('    postgres      = { type = "A",', '    postgres      = { kind = "A",', "local.internal_record_table['postgres'] "
+         "sets no type"),
+        ('module "internal_dns" {', 'module "private_dns" {', 'no module "internal_dns" with a zone_name in terraform/*.tf'),
+    ],
+    ids=["no table", "no type", "no zone module"],
+)
+def test_internal_dns_terraform_the_check_cannot_read_is_reported(
+    repo: Path, rendered: Rendered, old: str, new: str, expected: str
+) -> None:
+    _edit(repo, "terraform/cloud.tf", old, new)
+    assert [str(p) for p in check_internal_names(repo, rendered)] == [f"terraform/: [internal-dns] {expected}"]
+
+
+def test_a_record_of_a_quoted_key_counts_and_a_record_that_is_no_map_has_no_type(repo: Path) -> None:
+    reader = IrsaReader(repo, load_environment(spec_path(ROOT, "dev")).model_dump(mode="json"))
+    assert record_types(reader) == {
+        "postgres": "A",
+        "postgres-ro": "A",
+        "postgres-dr": "A",
+        "redis": "CNAME",
+        "logs": "CNAME",
+    }
+    _edit(repo, "terraform/cloud.tf", "  internal_record_table = {\n", '  internal_record_table = {\n    "a" = "x"\n')
+    reader = IrsaReader(repo, load_environment(spec_path(ROOT, "dev")).model_dump(mode="json"))
+    with pytest.raises(ContractMissing, match=r"^local\.internal_record_table\['a'\] sets no type$"):
+        record_types(reader)
+
+
+def test_environments_that_use_no_internal_name_need_no_terraform(tmp_path: Path, rendered: Rendered) -> None:
+    for docs in rendered.objects.values():
+        docs[:] = [o for o in docs if o["kind"] == "Namespace"]
+    assert used_internal_hosts(rendered) == {}
+    assert check_internal_names(tmp_path, rendered) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "records"),
+    [
+        (f"postgres.{DEV_ZONE}", ["postgres"]),
+        (f"https://logs.{DEV_ZONE}:443/x and redis.{DEV_ZONE}", ["logs", "redis"]),
+        (f"pg-1.{DEV_ZONE},pg-2.{DEV_ZONE}", ["pg-1", "pg-2"]),
+        (f"a.postgres.{DEV_ZONE}", []),
+        (f"x-postgres.{DEV_ZONE}", ["x-postgres"]),
+        (f"postgres.{DEV_ZONE}x", []),
+        (f"postgres.{DEV_ZONE}-old", []),
+        (f"postgres.{DEV_ZONE}.", ["postgres"]),
+        (f"Postgres.{DEV_ZONE}", []),
+        (f"-postgres.{DEV_ZONE}", []),
+    ],
+)
+def test_internal_host_names_are_whole_names_under_the_zone(rendered: Rendered, text: str, records: list[str]) -> None:
+    for docs in rendered.objects.values():
+        docs[:] = [o for o in docs if o["kind"] in ("Namespace",)]
+    holder = {"kind": "ConfigMap", "metadata": {"name": "x", "namespace": "quantumvest"}, "data": {"a": [{"b": text}]}}
+    rendered.objects["40-config.yaml"].append(holder)
+    assert sorted(used_internal_hosts(rendered)) == records
+    assert all(places == [("40-config.yaml", holder)] for places in used_internal_hosts(rendered).values())
