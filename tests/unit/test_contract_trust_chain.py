@@ -536,3 +536,43 @@ def test_internal_host_names_are_whole_names_under_the_zone(rendered: Rendered, 
     rendered.objects["40-config.yaml"].append(holder)
     assert sorted(used_internal_hosts(rendered)) == records
     assert all(places == [("40-config.yaml", holder)] for places in used_internal_hosts(rendered).values())
+
+
+# --- External Secrets against Terraform, in full ---------------------------------------------
+
+
+def test_external_secrets_findings_in_full(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/modules/secrets/main.tf", 'path        = "pki/ca"', 'path        = "pki/ca-old"')
+    _edit(repo, "terraform/cloud.tf", '"database/owner", "pki/ca"', '"database/owner"')
+    _edit(
+        repo,
+        "terraform/cloud.tf",
+        'external-secrets-logging = {\n      namespace = "logging"',
+        'external-secrets-logging = {\n      namespace = "external-secrets"',
+    )
+    assert [str(p) for p in check_external_secrets_terraform(repo, rendered)] == [
+        "kubernetes/dev/41-external-secrets.yaml: [external-secrets] ExternalSecret/quantumvest/environment-ca: reads "
+        "'quantumvest/dev/pki/ca', which Terraform does not create (terraform/modules/secrets/)",
+        "terraform/: [external-secrets] SecretStore/logging/aws-secrets-manager-logging authenticates as "
+        "logging/external-secrets-logging, but Terraform's role for 'external-secrets-logging' trusts namespace "
+        "'external-secrets' (local.service_accounts)",
+        "terraform/: [external-secrets] the External Secrets role of 'external-secrets' cannot read "
+        "'quantumvest/dev/pki/ca', which an ExternalSecret of its store needs "
+        '(local.external_secret_paths["external-secrets"])',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("external_secret_paths = {", "external_secret_path = {"),
+        ('external-secrets-logging = ["logs/endpoint"]', 'external-secrets-logging = "logs/endpoint"'),
+    ],
+    ids=["missing", "a path that is no list"],
+)
+def test_readable_paths_the_check_cannot_read_are_reported(repo: Path, rendered: Rendered, old: str, new: str) -> None:
+    _edit(repo, "terraform/cloud.tf", old, new)
+    assert [str(p) for p in check_external_secrets_terraform(repo, rendered)] == [
+        "terraform/: [external-secrets] local.external_secret_paths in terraform/*.tf is missing or not a literal map "
+        "of service account => list of paths"
+    ]
