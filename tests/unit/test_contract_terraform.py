@@ -49,6 +49,14 @@ def test_names_in_a_scope_resolve_in_templates_and_bare_expressions() -> None:
     assert resolver.text(_value("each.key"), scope) == "fluent-bit"
 
 
+def test_a_local_sees_no_instance_scope() -> None:
+    # Terraform rejects each.key in a local; the reader must not resolve it from the resource's scope.
+    resolver = _resolver('locals {\n  name = "${each.key}-x"\n}\n')
+    assert _refusal(resolver, _value("local.name"), {"each.key": '"api"'}) == (
+        "cannot resolve each.key in terraform/modules/x/"
+    )
+
+
 def test_what_cannot_be_followed_is_refused_naming_the_module() -> None:
     resolver = _resolver('locals {\n  count = 3\n}\n')
     assert _refusal(resolver, _value('"${var.region}"')) == "cannot resolve var.region in terraform/modules/x/"
