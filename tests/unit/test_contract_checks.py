@@ -288,6 +288,11 @@ def test_a_scrape_path_the_api_does_not_serve_is_reported(rendered: Rendered) ->
     ]
 
 
+def test_a_service_monitor_without_endpoints_scrapes_nothing(rendered: Rendered) -> None:
+    del _find(rendered, "ServiceMonitor", "api")["spec"]["endpoints"]
+    assert check_probes(rendered, SERVED) == []
+
+
 def test_the_probes_after_a_missing_one_are_still_checked(rendered: Rendered) -> None:
     container = _api_container(rendered)
     del container["startupProbe"]
