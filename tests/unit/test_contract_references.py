@@ -311,9 +311,11 @@ def test_blue_green_services_must_be_rendered(tmp_path: Path) -> None:
     strategy = _find(rendered, "Rollout", "api")["spec"]["strategy"]["blueGreen"]
     strategy["activeService"], strategy["previewService"] = "api-active", "api-next"
     strategy["postPromotionAnalysis"]["templates"][0]["templateName"] = "api-slo"
+    strategy["prePromotionAnalysis"] = {"templates": [{"templateName": "api-smoke"}]}
     assert _lines(check_references(rendered)) == [
         _ref("71-rollout.yaml", "Rollout/quantumvest/api: activeService 'api-active' is not rendered"),
         _ref("71-rollout.yaml", "Rollout/quantumvest/api: previewService 'api-next' is not rendered"),
+        _ref("71-rollout.yaml", "Rollout/quantumvest/api: AnalysisTemplate 'api-smoke' is not rendered"),
         _ref("71-rollout.yaml", "Rollout/quantumvest/api: AnalysisTemplate 'api-slo' is not rendered"),
     ]
 
@@ -351,3 +353,30 @@ def test_a_workload_without_a_selector_does_not_select_its_pods(rendered: Render
 def test_a_pod_without_volumes_references_no_secret(rendered: Rendered) -> None:
     del rendered.objects["60-migration-job.yaml"][0]["spec"]["template"]["spec"]["volumes"]
     assert check_references(rendered) == []
+
+
+def test_optional_fields_left_out_break_no_reference(rendered: Rendered) -> None:
+    # Each of these is valid without the field: the check must read the field's absence as nothing to resolve.
+    del _find(rendered, "DaemonSet", "fluent-bit")["spec"]["template"]["spec"]["containers"][0]["env"]
+    del _find(rendered, "Ingress", "api")["spec"]["rules"]
+    del _find(rendered, "ServiceMonitor", "api")["spec"]["endpoints"]
+    del _find(rendered, "Rollout", "api")["spec"]["strategy"]["canary"]["analysis"]["templates"]
+    del _find(rendered, "ClusterSecretStore", "aws-secrets-manager")["spec"]["provider"]["aws"]["auth"]
+    external_secret = _find(rendered, "ExternalSecret", "opensearch-endpoint")
+    external_secret["spec"]["secretStoreRef"] = {"name": "aws-secrets-manager-logging"}  # kind: SecretStore
+    _find(rendered, "Certificate", "api-tls")["spec"]["issuerRef"] = {"name": "api-ca"}  # kind: Issuer
+    assert check_references(rendered) == []
+
+
+def test_an_issuer_reference_without_kind_names_an_issuer_of_the_namespace(rendered: Rendered) -> None:
+    _find(rendered, "Certificate", "api-tls")["spec"]["issuerRef"] = {"name": "gone-ca"}
+    assert _lines(check_references(rendered)) == [
+        _ref("45-certificates.yaml", "Certificate/quantumvest/api-tls: Issuer 'gone-ca' is not rendered")
+    ]
+
+
+def test_a_store_reference_without_kind_names_a_secret_store_of_the_namespace(rendered: Rendered) -> None:
+    _find(rendered, "ExternalSecret", "opensearch-endpoint")["spec"]["secretStoreRef"] = {"name": "store"}
+    assert _lines(check_references(rendered)) == [
+        _ref("41-external-secrets.yaml", "ExternalSecret/logging/opensearch-endpoint: SecretStore 'store' is not rendered")
+    ]
