@@ -576,3 +576,14 @@ def test_readable_paths_the_check_cannot_read_are_reported(repo: Path, rendered:
         "terraform/: [external-secrets] local.external_secret_paths in terraform/*.tf is missing or not a literal map "
         "of service account => list of paths"
     ]
+
+
+def test_the_zone_is_read_from_the_internal_dns_module_only(repo: Path, rendered: Rendered) -> None:
+    _edit(
+        repo,
+        "terraform/cloud.tf",
+        'module "internal_dns" {',
+        'module "public_dns" {\n  source    = "./modules/public_dns"\n  zone_name = "public.example.com"\n}\n\n'
+        'module "internal_dns" {',
+    )
+    assert check_internal_names(repo, rendered) == []
