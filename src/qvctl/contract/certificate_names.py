@@ -99,7 +99,7 @@ def _record_servers(reader: IrsaReader) -> dict[str, str | None]:
         raise ContractMissing(f"local.{RECORD_TABLE_LOCAL} in {TERRAFORM_ROOT}/*.tf is missing or not a literal map")
     servers: dict[str, str | None] = {}
     for name, entry in table.items():
-        if name.startswith("__") or not isinstance(entry, dict):
+        if not isinstance(entry, dict):
             continue
         target = str(entry.get("values"))
         kinds = [server for ref, server in _SERVERS.items() if ref in target]

@@ -176,8 +176,6 @@ class IrsaReader(Resolver):
             )
         namespaces = {}
         for account, entry in accounts.items():
-            if account.startswith("__"):
-                continue
             if not isinstance(entry, dict) or "namespace" not in entry:
                 raise ContractMissing(f"local.{SERVICE_ACCOUNTS_LOCAL}[{_unquote(account)!r}] sets no namespace")
             namespaces[_unquote(account)] = self.text(entry["namespace"])
