@@ -635,7 +635,10 @@ SERVICE_ACCOUNTS_MAP = ROOT_CLOUD_TF[ROOT_CLOUD_TF.index("  service_accounts = {
             "local.service_accounts['backup'] sets no namespace",
         ),
         (
-            ROOT_CLOUD_TF.replace("    backup = {\n      namespace  = local.namespace\n      statements = []\n    }", '    backup = "x"'),
+            ROOT_CLOUD_TF.replace(
+                "    backup = {\n      namespace  = local.namespace\n      statements = []\n    }",
+                "    backup = local.namespace",
+            ),
             EKS_MAIN_TF,
             "local.service_accounts['backup'] sets no namespace",
         ),
@@ -648,6 +651,31 @@ def test_terraform_irsa_the_reader_cannot_find_is_reported_in_full(
     assert cloud_tf != ROOT_CLOUD_TF or main_tf != EKS_MAIN_TF
     root = _terraform(tmp_path, cloud_tf, main_tf)
     assert [str(p) for p in check_irsa_terraform(root, rendered.env)] == [f"terraform/: [irsa] {expected}"]
+
+
+def test_only_module_blocks_that_create_roles_count_for_the_prefix(tmp_path: Path, rendered: Rendered) -> None:
+    modules = REGION_MODULES_TF.replace("create_irsa_roles = false", 'create_irsa_roles = false\n  irsa_role_name_prefix = "x-"')
+    modules = modules.replace("  service_accounts      = local.service_accounts\n", "  create_irsa_roles     = true\n", 1)
+    root = _terraform(tmp_path / "a", cloud_tf=modules)
+    (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
+    assert check_irsa_terraform(root, rendered.env) == []
+
+
+def test_module_blocks_that_disagree_are_named_by_the_prefix_each_group_sets(tmp_path: Path, rendered: Rendered) -> None:
+    third = 'module "west" {\n  source                = "./modules/region"\n  irsa_role_name_prefix = "${local.name}-irsa-"\n}\n'
+    disagreeing = REGION_MODULES_TF.replace("create_irsa_roles = false", 'irsa_role_name_prefix = "x-"') + third
+    root = _terraform(tmp_path, cloud_tf=disagreeing)
+    (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
+    assert _messages(check_irsa_terraform(root, rendered.env)) == [
+        "irsa_role_name_prefix differs between module blocks in terraform/*.tf "
+        "(module primary, west: 'quantumvest-dev-irsa-'; module dr: 'x-')"
+    ]
+
+
+def test_a_terraform_file_that_cannot_be_read_is_reported(tmp_path: Path, rendered: Rendered) -> None:
+    root = _terraform(tmp_path)
+    (root / "terraform" / "unreadable.tf").mkdir()
+    assert _messages(check_irsa_terraform(root, rendered.env)) == ["terraform/unreadable.tf cannot be read: Is a directory"]
 
 
 def test_a_role_name_without_the_prefix_needs_no_module_to_pass_one(tmp_path: Path, rendered: Rendered) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from qvctl.contract.manifests import api_containers
 from qvctl.contract.problem import Problem
 from qvctl.contract.references import check_no_secret_data, check_references
 from qvctl.kubernetes.render import Rendered, render_environment
@@ -380,3 +381,11 @@ def test_a_store_reference_without_kind_names_a_secret_store_of_the_namespace(re
     assert _lines(check_references(rendered)) == [
         _ref("41-external-secrets.yaml", "ExternalSecret/logging/opensearch-endpoint: SecretStore 'store' is not rendered")
     ]
+
+
+def test_pods_without_template_metadata_or_containers_are_still_read(rendered: Rendered) -> None:
+    job = rendered.objects["60-migration-job.yaml"][0]["spec"]["template"]
+    del job["metadata"]
+    del job["spec"]["containers"]
+    assert check_references(rendered) == []
+    assert [file for file, *_ in api_containers(rendered)] == ["71-rollout.yaml"]

@@ -587,3 +587,20 @@ def test_the_zone_is_read_from_the_internal_dns_module_only(repo: Path, rendered
         'module "internal_dns" {',
     )
     assert check_internal_names(repo, rendered) == []
+
+
+def test_an_external_secret_without_data_reads_nothing(repo: Path, rendered: Rendered) -> None:
+    del _find(rendered, "ExternalSecret", "opensearch-endpoint")["spec"]["data"]
+    assert _messages(check_external_secrets_terraform(repo, rendered)) == [
+        "the External Secrets role of 'external-secrets-logging' may read 'quantumvest/dev/logs/endpoint', which no "
+        'ExternalSecret of its store needs (local.external_secret_paths["external-secrets-logging"])'
+    ]
+
+
+def test_a_store_account_terraform_grants_no_paths_is_reported(repo: Path, rendered: Rendered) -> None:
+    _edit(repo, "terraform/cloud.tf", '    external-secrets-logging = ["logs/endpoint"]\n', "")
+    assert [str(p) for p in check_external_secrets_terraform(repo, rendered)] == [
+        "terraform/: [external-secrets] the External Secrets role of 'external-secrets-logging' cannot read "
+        "'quantumvest/dev/logs/endpoint', which an ExternalSecret of its store needs "
+        '(local.external_secret_paths["external-secrets-logging"])'
+    ]
