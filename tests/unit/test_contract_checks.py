@@ -145,8 +145,10 @@ def test_a_config_map_of_another_namespace_is_not_the_workloads(rendered: Render
     config_map = next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))
     config_map["metadata"]["namespace"] = "logging"
     messages = _messages(check_environment_variables(rendered, CONTRACT_VARIABLES))
-    assert f"Rollout/quantumvest/api container api: envFrom names ConfigMap {config_map['metadata']['name']!r}, " \
+    assert (
+        f"Rollout/quantumvest/api container api: envFrom names ConfigMap {config_map['metadata']['name']!r}, "
         "not rendered" in messages
+    )
 
 
 def test_a_container_with_no_environment_lacks_every_required_variable(rendered: Rendered) -> None:
@@ -206,9 +208,7 @@ def test_the_api_documented_list_is_read_from_its_file(tmp_path: Path) -> None:
 def test_the_api_documented_list_carries_each_variables_secrecy_and_default(tmp_path: Path) -> None:
     (tmp_path / api_settings.API_VARIABLES).parent.mkdir(parents=True)
     (tmp_path / api_settings.API_VARIABLES).write_text(
-        "variables:\n"
-        "- {name: QV_X_FILE, required: false, secret: true, default: /run/x}\n"
-        "- {name: QV_Y}\n"
+        "variables:\n- {name: QV_X_FILE, required: false, secret: true, default: /run/x}\n- {name: QV_Y}\n"
     )
     assert api_settings.api_variables(tmp_path) == {
         "QV_X_FILE": Variable("QV_X_FILE", required=False, secret=True, default="/run/x"),
@@ -311,6 +311,7 @@ def test_a_container_without_args_or_probes_is_checked_for_its_port_only(rendere
     assert _messages(check_probes(rendered, SERVED)) == [
         "Rollout/quantumvest/api container api listens on 8080, the spec says 8000"
     ]
+
 
 FAKE_API_APP = """
 from fastapi import APIRouter, FastAPI
@@ -643,7 +644,16 @@ SERVICE_ACCOUNTS_MAP = ROOT_CLOUD_TF[ROOT_CLOUD_TF.index("  service_accounts = {
             "local.service_accounts['backup'] sets no namespace",
         ),
     ],
-    ids=["no irsa role", "a role without name", "no prefix", "no map", "not a literal map", "empty", "no namespace", "not a map"],
+    ids=[
+        "no irsa role",
+        "a role without name",
+        "no prefix",
+        "no map",
+        "not a literal map",
+        "empty",
+        "no namespace",
+        "not a map",
+    ],
 )
 def test_terraform_irsa_the_reader_cannot_find_is_reported_in_full(
     tmp_path: Path, rendered: Rendered, cloud_tf: str, main_tf: str, expected: str
@@ -654,15 +664,21 @@ def test_terraform_irsa_the_reader_cannot_find_is_reported_in_full(
 
 
 def test_only_module_blocks_that_create_roles_count_for_the_prefix(tmp_path: Path, rendered: Rendered) -> None:
-    modules = REGION_MODULES_TF.replace("create_irsa_roles = false", 'create_irsa_roles = false\n  irsa_role_name_prefix = "x-"')
-    modules = modules.replace("  service_accounts      = local.service_accounts\n", "  create_irsa_roles     = true\n", 1)
+    modules = REGION_MODULES_TF.replace(
+        "create_irsa_roles = false", 'create_irsa_roles = false\n  irsa_role_name_prefix = "x-"'
+    )
+    modules = modules.replace(
+        "  service_accounts      = local.service_accounts\n", "  create_irsa_roles     = true\n", 1
+    )
     root = _terraform(tmp_path / "a", cloud_tf=modules)
     (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
     assert check_irsa_terraform(root, rendered.env) == []
 
 
-def test_module_blocks_that_disagree_are_named_by_the_prefix_each_group_sets(tmp_path: Path, rendered: Rendered) -> None:
-    third = 'module "west" {\n  source                = "./modules/region"\n  irsa_role_name_prefix = "${local.name}-irsa-"\n}\n'
+def test_module_blocks_that_disagree_are_named_by_the_prefix_each_group_sets(
+    tmp_path: Path, rendered: Rendered
+) -> None:
+    third = 'module "west" {\n  source = "x"\n  irsa_role_name_prefix = "${local.name}-irsa-"\n}\n'
     disagreeing = REGION_MODULES_TF.replace("create_irsa_roles = false", 'irsa_role_name_prefix = "x-"') + third
     root = _terraform(tmp_path, cloud_tf=disagreeing)
     (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
@@ -675,7 +691,9 @@ def test_module_blocks_that_disagree_are_named_by_the_prefix_each_group_sets(tmp
 def test_a_terraform_file_that_cannot_be_read_is_reported(tmp_path: Path, rendered: Rendered) -> None:
     root = _terraform(tmp_path)
     (root / "terraform" / "unreadable.tf").mkdir()
-    assert _messages(check_irsa_terraform(root, rendered.env)) == ["terraform/unreadable.tf cannot be read: Is a directory"]
+    assert _messages(check_irsa_terraform(root, rendered.env)) == [
+        "terraform/unreadable.tf cannot be read: Is a directory"
+    ]
 
 
 def test_a_role_name_without_the_prefix_needs_no_module_to_pass_one(tmp_path: Path, rendered: Rendered) -> None:

@@ -314,7 +314,11 @@ def test_another_self_signed_root_did_not_sign_the_pods_certificate(rendered: Re
 @pytest.mark.parametrize("issuer", ["unrendered-ca", "no-spec-ca"])
 def test_a_ca_whose_issuer_cannot_be_read_did_not_sign_the_pods_certificate(rendered: Rendered, issuer: str) -> None:
     rendered.objects["45-certificates.yaml"].append(
-        {"apiVersion": "cert-manager.io/v1", "kind": "Issuer", "metadata": {"name": "no-spec-ca", "namespace": "quantumvest"}}
+        {
+            "apiVersion": "cert-manager.io/v1",
+            "kind": "Issuer",
+            "metadata": {"name": "no-spec-ca", "namespace": "quantumvest"},
+        }
     )
     _another_certificate(rendered, "other-tls", issuer)
     _set("proxy-ssl-secret", "quantumvest/other-tls")(rendered)
@@ -329,7 +333,11 @@ def test_the_root_ca_did_not_sign_a_pods_certificate_from_an_issuer_that_cannot_
     rendered: Rendered, issuer: str
 ) -> None:
     rendered.objects["45-certificates.yaml"].append(
-        {"apiVersion": "cert-manager.io/v1", "kind": "Issuer", "metadata": {"name": "no-spec-ca", "namespace": "quantumvest"}}
+        {
+            "apiVersion": "cert-manager.io/v1",
+            "kind": "Issuer",
+            "metadata": {"name": "no-spec-ca", "namespace": "quantumvest"},
+        }
     )
     _find(rendered, "Certificate", "api-tls")["spec"]["issuerRef"] = {"kind": "Issuer", "name": issuer}
     _set("proxy-ssl-secret", "quantumvest/api-ca")(rendered)

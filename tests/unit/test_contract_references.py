@@ -336,7 +336,9 @@ def test_a_pod_without_a_service_account_name_runs_as_the_namespaces_default(ren
     job = rendered.objects["60-migration-job.yaml"][0]
     del job["spec"]["template"]["spec"]["serviceAccountName"]
     assert _lines(check_references(rendered)) == [
-        _ref("60-migration-job.yaml", f"Job/quantumvest/{job['metadata']['name']}: service account None is not rendered")
+        _ref(
+            "60-migration-job.yaml", f"Job/quantumvest/{job['metadata']['name']}: service account None is not rendered"
+        )
     ]
     rendered.objects["20-service-accounts.yaml"].append(
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "quantumvest"}}
@@ -379,7 +381,10 @@ def test_an_issuer_reference_without_kind_names_an_issuer_of_the_namespace(rende
 def test_a_store_reference_without_kind_names_a_secret_store_of_the_namespace(rendered: Rendered) -> None:
     _find(rendered, "ExternalSecret", "opensearch-endpoint")["spec"]["secretStoreRef"] = {"name": "store"}
     assert _lines(check_references(rendered)) == [
-        _ref("41-external-secrets.yaml", "ExternalSecret/logging/opensearch-endpoint: SecretStore 'store' is not rendered")
+        _ref(
+            "41-external-secrets.yaml",
+            "ExternalSecret/logging/opensearch-endpoint: SecretStore 'store' is not rendered",
+        )
     ]
 
 

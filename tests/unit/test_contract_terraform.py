@@ -1,4 +1,4 @@
-"""Terraform values as the contract checks resolve them (qvctl.contract.terraform.Resolver), from small inline modules."""
+"""Terraform values as the contract checks resolve them (contract.terraform, contract.terraform_secrets), inline."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def test_a_local_sees_no_instance_scope() -> None:
 
 
 def test_what_cannot_be_followed_is_refused_naming_the_module() -> None:
-    resolver = _resolver('locals {\n  count = 3\n}\n')
+    resolver = _resolver("locals {\n  count = 3\n}\n")
     assert _refusal(resolver, _value('"${var.region}"')) == "cannot resolve var.region in terraform/modules/x/"
     assert _refusal(resolver, _value("local.missing")) == "local.missing is not assigned in terraform/modules/x/*.tf"
     assert _refusal(resolver, _value("local.count")) == "cannot follow the value 3 in terraform/modules/x/"
@@ -85,9 +85,7 @@ def test_the_parsers_block_marker_is_no_local() -> None:
 
 def _chain(length: int, bare: bool) -> str:
     """Locals l1 .. l<length>, each naming the next, the last a literal."""
-    lines = [
-        f"  l{i} = local.l{i + 1}" if bare else f'  l{i} = "{i}${{local.l{i + 1}}}"' for i in range(1, length)
-    ]
+    lines = [f"  l{i} = local.l{i + 1}" if bare else f'  l{i} = "{i}${{local.l{i + 1}}}"' for i in range(1, length)]
     return "locals {\n" + "\n".join([*lines, f'  l{length} = "end"']) + "\n}\n"
 
 
@@ -164,11 +162,17 @@ def test_secret_names_are_resolved_per_instance_of_the_module(tmp_path: Path) ->
     ("edit", "expected"),
     [
         (
-            ("for_each = local.secrets\n  name     = \"${local.prefix}/${each.value.path}\"", "for_each = var.secrets\n  name     = \"x\""),
+            (
+                'for_each = local.secrets\n  name     = "${local.prefix}/${each.value.path}"',
+                'for_each = var.secrets\n  name     = "x"',
+            ),
             "for_each '${var.secrets}' in terraform/modules/secrets/ is not a literal local map",
         ),
         (
-            ("for_each = local.secrets\n  name     = \"${local.prefix}/${each.value.path}\"", "for_each = local.prefix\n  name     = \"x\""),
+            (
+                'for_each = local.secrets\n  name     = "${local.prefix}/${each.value.path}"',
+                'for_each = local.prefix\n  name     = "x"',
+            ),
             "for_each '${local.prefix}' in terraform/modules/secrets/ is not a literal local map",
         ),
         (

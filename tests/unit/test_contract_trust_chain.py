@@ -17,8 +17,8 @@ from qvctl.contract.errors import ContractMissing
 from qvctl.contract.external_secrets import check_external_secrets_terraform
 from qvctl.contract.internal_names import check_internal_names, record_types, used_internal_hosts
 from qvctl.contract.problem import Problem
-from qvctl.contract.terraform import IrsaReader
 from qvctl.contract.references import check_references
+from qvctl.contract.terraform import IrsaReader
 from qvctl.contract.terraform_secrets import managed_secret_names
 from qvctl.kubernetes.render import Rendered, render_environment
 from qvctl.spec import load_environment, spec_path
@@ -442,7 +442,7 @@ def test_a_role_without_the_names_variable_is_reported(repo: Path) -> None:
 
 def test_a_names_expression_that_cannot_be_evaluated_is_reported(repo: Path) -> None:
     with pytest.raises(ContractMissing) as refused:
-        postgresql_names(_role(repo, 'patroni_pg_dns_sans: "{{ [\'DNS:db\' }}"\n'), "example.com")
+        postgresql_names(_role(repo, "patroni_pg_dns_sans: \"{{ ['DNS:db' }}\"\n"), "example.com")
     assert str(refused.value).startswith(
         "ansible/roles/patroni/defaults/main.yml: cannot evaluate patroni_pg_dns_sans ("
     )
@@ -477,11 +477,21 @@ def test_a_zone_left_on_or_without_tfvars_is_not_switched_off(repo: Path, render
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("internal_record_table = {", "internal_record_tables = {", "local.internal_record_table in terraform/*.tf is "
-         "missing or not a literal map"),
-        ('    postgres      = { type = "A",', '    postgres      = { kind = "A",', "local.internal_record_table['postgres'] "
-         "sets no type"),
-        ('module "internal_dns" {', 'module "private_dns" {', 'no module "internal_dns" with a zone_name in terraform/*.tf'),
+        (
+            "internal_record_table = {",
+            "internal_record_tables = {",
+            "local.internal_record_table in terraform/*.tf is missing or not a literal map",
+        ),
+        (
+            '    postgres      = { type = "A",',
+            '    postgres      = { kind = "A",',
+            "local.internal_record_table['postgres'] sets no type",
+        ),
+        (
+            'module "internal_dns" {',
+            'module "private_dns" {',
+            'no module "internal_dns" with a zone_name in terraform/*.tf',
+        ),
     ],
     ids=["no table", "no type", "no zone module"],
 )
