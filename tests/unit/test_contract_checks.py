@@ -185,6 +185,25 @@ def test_a_secret_file_beside_the_secret_mount_is_not_inside_it(rendered: Render
     ]
 
 
+def test_a_secret_file_is_inside_a_mount_only_of_a_declared_secret_volume(rendered: Rendered) -> None:
+    # The mount names a volume the pod does not declare: no Secret is mounted there.
+    del _find(rendered, "Rollout", "api")["spec"]["template"]["spec"]["volumes"]
+    assert _messages(check_environment_variables(rendered, CONTRACT_VARIABLES)) == [
+        "Rollout/quantumvest/api container api: QV_DB_PASSWORD_FILE=/var/run/secrets/quantumvest/database/password "
+        "is not inside a mounted Secret volume"
+    ]
+
+
+def test_a_secret_file_in_a_sibling_of_the_mount_is_not_inside_it(rendered: Rendered) -> None:
+    for mount in _api_container(rendered)["volumeMounts"]:
+        if mount["name"] == "api-database":
+            mount["mountPath"] = "/var/run/secrets/quantumvest/DBX"
+    for item in _api_container(rendered)["env"]:
+        if item["name"] == "QV_DB_PASSWORD_FILE":
+            item["value"] = "/var/run/secrets/quantumvest/DB/password"
+    assert len(check_environment_variables(rendered, CONTRACT_VARIABLES)) == 1
+
+
 def test_a_secret_file_under_a_mount_given_with_a_trailing_slash_is_inside_it(rendered: Rendered) -> None:
     for mount in _api_container(rendered)["volumeMounts"]:
         if mount["name"] == "api-database":
