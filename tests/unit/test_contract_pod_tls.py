@@ -345,3 +345,20 @@ def test_the_root_ca_did_not_sign_a_pods_certificate_from_an_issuer_that_cannot_
         f"{INGRESS} (backend api) trusts the CA of Certificate/quantumvest/api-ca, which did not sign "
         "Certificate/quantumvest/api-tls"
     ]
+
+
+def test_a_certificate_in_a_sibling_of_the_mount_is_not_served_from_it(rendered: Rendered) -> None:
+    mount = next(m for m in _server(rendered)["volumeMounts"] if m["name"] == "api-tls")
+    mount["mountPath"] = "/var/run/secrets/quantumvest/TLSX"
+    args = _server(rendered)["args"]
+    args[args.index("--tls-cert") + 1] = "/var/run/secrets/quantumvest/TLS/tls.crt"
+    assert _lines(rendered) == [f"{ROLLOUT} serves a certificate no Certificate describes: its names cannot be checked"]
+
+
+def test_the_root_ca_verifies_only_when_its_issuer_is_self_signed(rendered: Rendered) -> None:
+    _set("proxy-ssl-secret", "quantumvest/api-ca")(rendered)
+    del _find(rendered, "Issuer", "api-selfsigned")["spec"]
+    assert _lines(rendered) == [
+        f"{INGRESS} (backend api) trusts the CA of Certificate/quantumvest/api-ca, which did not sign "
+        "Certificate/quantumvest/api-tls"
+    ]
