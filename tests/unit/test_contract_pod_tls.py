@@ -362,3 +362,27 @@ def test_the_root_ca_verifies_only_when_its_issuer_is_self_signed(rendered: Rend
         f"{INGRESS} (backend api) trusts the CA of Certificate/quantumvest/api-ca, which did not sign "
         "Certificate/quantumvest/api-tls"
     ]
+
+
+def test_a_scrape_trusting_the_root_ca_verifies_the_pods(rendered: Rendered) -> None:
+    _endpoint(rendered)["tlsConfig"]["ca"]["secret"]["name"] = "api-ca"
+    assert _lines(rendered) == []
+
+
+def test_a_scrape_trusting_a_secret_no_certificate_creates_is_reported(rendered: Rendered) -> None:
+    _endpoint(rendered)["tlsConfig"]["ca"]["secret"]["name"] = "api-database"
+    assert _lines(rendered) == [f"{MONITOR} trusts Secret 'api-database', which no Certificate creates"]
+    del _endpoint(rendered)["tlsConfig"]["ca"]["secret"]["name"]
+    assert _lines(rendered) == [f"{MONITOR} trusts Secret '', which no Certificate creates"]
+
+
+def test_every_endpoint_of_a_scrape_is_reported(rendered: Rendered) -> None:
+    second = copy.deepcopy(_endpoint(rendered))
+    second.update({"port": "metrics", "scheme": "http"})
+    _endpoint(rendered)["tlsConfig"]["insecureSkipVerify"] = True
+    _find(rendered, "ServiceMonitor", "api")["spec"]["endpoints"].append(second)
+    assert _lines(rendered) == [
+        f"{MONITOR} does not verify the pods' certificate (insecureSkipVerify)",
+        "kubernetes/dev/91-service-monitor.yaml: [pod-tls] ServiceMonitor/quantumvest/api endpoint metrics scrapes "
+        "pods that serve HTTPS over plain HTTP (scheme)",
+    ]

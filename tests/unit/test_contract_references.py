@@ -394,3 +394,8 @@ def test_pods_without_template_metadata_or_containers_are_still_read(rendered: R
     del job["spec"]["containers"]
     assert check_references(rendered) == []
     assert [file for file, *_ in api_containers(rendered)] == ["71-rollout.yaml"]
+
+
+def test_a_pod_template_without_labels_is_selected_by_nothing(rendered: Rendered) -> None:
+    del rendered.objects["60-migration-job.yaml"][0]["spec"]["template"]["metadata"]["labels"]
+    assert check_references(rendered) == []
