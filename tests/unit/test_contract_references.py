@@ -399,3 +399,19 @@ def test_pods_without_template_metadata_or_containers_are_still_read(rendered: R
 def test_a_pod_template_without_labels_is_selected_by_nothing(rendered: Rendered) -> None:
     del rendered.objects["60-migration-job.yaml"][0]["spec"]["template"]["metadata"]["labels"]
     assert check_references(rendered) == []
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "quantumvest"}}}],
+        [{"namespaces": ["other"]}, {"namespaceRegexes": ["^quant"]}],
+    ],
+    ids=["label selector", "regexes"],
+)
+def test_a_cluster_secret_store_condition_by_labels_or_regexes_is_not_judged(
+    rendered: Rendered, conditions: list[dict[str, Any]]
+) -> None:
+    # External Secrets may admit the namespace through these; the check cannot tell, so it reports nothing.
+    _find(rendered, "ClusterSecretStore", "aws-secrets-manager")["spec"]["conditions"] = conditions
+    assert check_references(rendered) == []
