@@ -98,6 +98,119 @@ def test_a_secret_file_outside_a_secret_mount_is_reported(rendered: Rendered) ->
     ]
 
 
+def test_an_env_vars_finding_names_its_check_and_the_workloads_file(rendered: Rendered) -> None:
+    _api_container(rendered)["env"].append({"name": "QV_DEBUG", "value": "1"})
+    assert [str(p) for p in check_environment_variables(rendered, CONTRACT_VARIABLES)] == [
+        "kubernetes/dev/71-rollout.yaml: [env-vars] Rollout/quantumvest/api container api sets QV_DEBUG, which the "
+        "API does not read (services/api/config/environment-variables.yaml)"
+    ]
+
+
+def test_every_env_vars_finding_of_a_container_is_reported_in_full(rendered: Rendered) -> None:
+    variables = {**CONTRACT_VARIABLES, "QV_API_TOKEN": Variable("QV_API_TOKEN", False, True, None)}
+    env = _api_container(rendered)["env"]
+    env += [{"name": "QV_AAA", "value": "1"}, {"name": "QV_API_TOKEN", "value": "hunter2"}]
+    next(e for e in env if e["name"] == "QV_DB_PASSWORD_FILE")["value"] = "/tmp/password"  # noqa: S108 - under test
+    del _config(rendered)["QV_DB_HOST"]
+    job = rendered.objects["60-migration-job.yaml"][0]["metadata"]["name"]
+    rollout = "kubernetes/dev/71-rollout.yaml: [env-vars] Rollout/quantumvest/api container api"
+    assert [str(p) for p in check_environment_variables(rendered, variables)] == [
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] Job/quantumvest/{job} container migrate does not set "
+        "required QV_DB_HOST",
+        f"{rollout} sets QV_AAA, which the API does not read (services/api/config/environment-variables.yaml)",
+        f"{rollout} sets secret QV_API_TOKEN as a value; secrets reach the pod as files",
+        f"{rollout}: QV_DB_PASSWORD_FILE=/tmp/password is not inside a mounted Secret volume",
+        f"{rollout} does not set required QV_DB_HOST",
+    ]
+
+
+def test_a_config_map_that_is_not_rendered_is_reported_with_what_it_no_longer_sets(rendered: Rendered) -> None:
+    job = rendered.objects["60-migration-job.yaml"][0]
+    job["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [
+        {"configMapRef": {"name": "api-config-old"}},
+        {"secretRef": {"name": "api-database"}},
+    ]
+    who = f"Job/quantumvest/{job['metadata']['name']} container migrate"
+    assert [str(p) for p in check_environment_variables(rendered, CONTRACT_VARIABLES)] == [
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who}: envFrom names ConfigMap 'api-config-old', "
+        "not rendered",
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who}: envFrom names ConfigMap None, not rendered",
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who} does not set required QV_DB_HOST",
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who} does not set required QV_AUTH_ISSUER",
+        f"kubernetes/dev/60-migration-job.yaml: [env-vars] {who} does not set required QV_AUTH_AUDIENCE",
+    ]
+
+
+def test_a_config_map_of_another_namespace_is_not_the_workloads(rendered: Rendered) -> None:
+    config_map = next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))
+    config_map["metadata"]["namespace"] = "logging"
+    messages = _messages(check_environment_variables(rendered, CONTRACT_VARIABLES))
+    assert (
+        f"Rollout/quantumvest/api container api: envFrom names ConfigMap {config_map['metadata']['name']!r}, "
+        "not rendered" in messages
+    )
+
+
+def test_a_container_with_no_environment_lacks_every_required_variable(rendered: Rendered) -> None:
+    # No envFrom, env, mounts or volumes at all in the Rollout; the Job's ConfigMap carries no data.
+    container = _api_container(rendered)
+    for key in ("envFrom", "env", "volumeMounts"):
+        del container[key]
+    del _find(rendered, "Rollout", "api")["spec"]["template"]["spec"]["volumes"]
+    del next(o for o in rendered.objects["40-config.yaml"] if o["metadata"]["name"].startswith("api-config-"))["data"]
+    job = rendered.objects["60-migration-job.yaml"][0]
+    missing = [f"does not set required {name}" for name in ("QV_DB_HOST", "QV_AUTH_ISSUER", "QV_AUTH_AUDIENCE")]
+    assert _messages(check_environment_variables(rendered, CONTRACT_VARIABLES)) == [
+        *(f"Job/quantumvest/{job['metadata']['name']} container migrate {m}" for m in missing),
+        *(f"Rollout/quantumvest/api container api {m}" for m in missing),
+    ]
+
+
+def test_a_required_variable_with_a_default_need_not_be_set(rendered: Rendered) -> None:
+    del _config(rendered)["QV_DB_HOST"]
+    documented = {**CONTRACT_VARIABLES, "QV_DB_HOST": Variable("QV_DB_HOST", True, False, "localhost")}
+    assert check_environment_variables(rendered, documented) == []
+    documented["QV_DB_HOST"] = Variable("QV_DB_HOST", False, False, None)
+    assert check_environment_variables(rendered, documented) == []
+
+
+def test_a_secret_file_beside_the_secret_mount_is_not_inside_it(rendered: Rendered) -> None:
+    # /var/run/secrets/quantumvest/database is mounted; database-old/ merely starts with the same letters.
+    for item in _api_container(rendered)["env"]:
+        if item["name"] == "QV_DB_PASSWORD_FILE":
+            item["value"] = "/var/run/secrets/quantumvest/database-old/password"
+    assert _messages(check_environment_variables(rendered, CONTRACT_VARIABLES)) == [
+        "Rollout/quantumvest/api container api: QV_DB_PASSWORD_FILE=/var/run/secrets/quantumvest/database-old/password "
+        "is not inside a mounted Secret volume"
+    ]
+
+
+def test_a_secret_file_is_inside_a_mount_only_of_a_declared_secret_volume(rendered: Rendered) -> None:
+    # The mount names a volume the pod does not declare: no Secret is mounted there.
+    del _find(rendered, "Rollout", "api")["spec"]["template"]["spec"]["volumes"]
+    assert _messages(check_environment_variables(rendered, CONTRACT_VARIABLES)) == [
+        "Rollout/quantumvest/api container api: QV_DB_PASSWORD_FILE=/var/run/secrets/quantumvest/database/password "
+        "is not inside a mounted Secret volume"
+    ]
+
+
+def test_a_secret_file_in_a_sibling_of_the_mount_is_not_inside_it(rendered: Rendered) -> None:
+    for mount in _api_container(rendered)["volumeMounts"]:
+        if mount["name"] == "api-database":
+            mount["mountPath"] = "/var/run/secrets/quantumvest/DBX"
+    for item in _api_container(rendered)["env"]:
+        if item["name"] == "QV_DB_PASSWORD_FILE":
+            item["value"] = "/var/run/secrets/quantumvest/DB/password"
+    assert len(check_environment_variables(rendered, CONTRACT_VARIABLES)) == 1
+
+
+def test_a_secret_file_under_a_mount_given_with_a_trailing_slash_is_inside_it(rendered: Rendered) -> None:
+    for mount in _api_container(rendered)["volumeMounts"]:
+        if mount["name"] == "api-database":
+            mount["mountPath"] += "/"
+    assert check_environment_variables(rendered, CONTRACT_VARIABLES) == []
+
+
 def test_the_api_documented_list_is_read_from_its_file(tmp_path: Path) -> None:
     with pytest.raises(ContractMissing, match=r"environment-variables\.yaml is missing"):
         api_settings.api_variables(tmp_path)
@@ -109,6 +222,17 @@ def test_the_api_documented_list_is_read_from_its_file(tmp_path: Path) -> None:
     (tmp_path / api_settings.API_VARIABLES).write_text("- just a list\n")
     with pytest.raises(ContractMissing, match="is not `variables:"):
         api_settings.api_variables(tmp_path)
+
+
+def test_the_api_documented_list_carries_each_variables_secrecy_and_default(tmp_path: Path) -> None:
+    (tmp_path / api_settings.API_VARIABLES).parent.mkdir(parents=True)
+    (tmp_path / api_settings.API_VARIABLES).write_text(
+        "variables:\n- {name: QV_X_FILE, required: false, secret: true, default: /run/x}\n- {name: QV_Y}\n"
+    )
+    assert api_settings.api_variables(tmp_path) == {
+        "QV_X_FILE": Variable("QV_X_FILE", required=False, secret=True, default="/run/x"),
+        "QV_Y": Variable("QV_Y", required=False, secret=False, default=None),
+    }
 
 
 def test_a_missing_api_variables_file_is_one_clear_problem(tmp_path: Path, rendered: Rendered) -> None:
@@ -139,6 +263,73 @@ def test_a_port_other_than_the_spec_is_reported(rendered: Rendered) -> None:
     messages = _messages(check_probes(rendered, SERVED))
     assert "Rollout/quantumvest/api container api listens on 8080, the spec says 8000" in messages
     assert sum("is not the API's port 8000" in m for m in messages) == 3  # the three probes
+
+
+def _lines(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems]
+
+
+def test_a_port_finding_names_the_probes_check_and_the_rollouts_file(rendered: Rendered) -> None:
+    _api_container(rendered)["ports"][0]["containerPort"] = 8080
+    _api_container(rendered)["livenessProbe"]["httpGet"]["port"] = 8000  # a number: the spec's port, no finding
+    assert _lines(check_probes(rendered, SERVED)) == [
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api listens on 8080, "
+        "the spec says 8000",
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api startupProbe port https "
+        "is not the API's port 8000",
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api readinessProbe port https "
+        "is not the API's port 8000",
+    ]
+
+
+def test_the_api_started_on_another_port_is_reported(rendered: Rendered) -> None:
+    args = _api_container(rendered)["args"]
+    args[args.index("--port") + 1] = "8080"
+    assert _lines(check_probes(rendered, SERVED)) == [
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api starts the API on another "
+        "port than 8000"
+    ]
+
+
+def test_a_probe_on_a_port_name_the_container_does_not_declare_is_reported(rendered: Rendered) -> None:
+    _api_container(rendered)["startupProbe"]["httpGet"]["port"] = "metrics"
+    assert _lines(check_probes(rendered, SERVED)) == [
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api startupProbe port metrics "
+        "is not the API's port 8000"
+    ]
+
+
+def test_a_scrape_path_the_api_does_not_serve_is_reported(rendered: Rendered) -> None:
+    _find(rendered, "ServiceMonitor", "api")["spec"]["endpoints"][0]["path"] = "/stats"
+    assert _lines(check_probes(rendered, SERVED)) == [
+        "kubernetes/dev/91-service-monitor.yaml: [probes] ServiceMonitor/quantumvest/api scrapes /stats, "
+        "not a GET route of the API"
+    ]
+
+
+def test_a_service_monitor_without_endpoints_scrapes_nothing(rendered: Rendered) -> None:
+    del _find(rendered, "ServiceMonitor", "api")["spec"]["endpoints"]
+    assert check_probes(rendered, SERVED) == []
+
+
+def test_the_probes_after_a_missing_one_are_still_checked(rendered: Rendered) -> None:
+    container = _api_container(rendered)
+    del container["startupProbe"]
+    container["readinessProbe"]["httpGet"]["path"] = "/healthz"
+    assert _messages(check_probes(rendered, SERVED)) == [
+        "Rollout/quantumvest/api container api readinessProbe path /healthz is not a GET route of the API"
+    ]
+
+
+def test_a_container_without_args_or_probes_is_checked_for_its_port_only(rendered: Rendered) -> None:
+    container = _api_container(rendered)
+    for key in ("args", "startupProbe", "livenessProbe", "readinessProbe"):
+        del container[key]
+    assert check_probes(rendered, SERVED) == []
+    container["ports"][0]["containerPort"] = 8080
+    assert _messages(check_probes(rendered, SERVED)) == [
+        "Rollout/quantumvest/api container api listens on 8080, the spec says 8000"
+    ]
 
 
 FAKE_API_APP = """
@@ -185,6 +376,42 @@ def test_an_api_that_cannot_be_built_is_one_clear_problem(tmp_path: Path) -> Non
         api_routes.api_get_paths(tmp_path)
 
 
+def test_each_missing_layer_is_one_problem_of_its_own_check_at_the_file_it_lacks(
+    tmp_path: Path, rendered: Rendered
+) -> None:
+    eks_missing = "terraform/modules/eks/ is missing: cannot check IRSA role names against Terraform"
+    assert [str(p) for p in cross_layer_problems(tmp_path, rendered)] == [
+        "services/api/config/environment-variables.yaml: [env-vars] services/api/config/environment-variables.yaml "
+        "is missing: cannot check the environment variables the manifests set",
+        "services/api/src: [probes] services/api/src/quantumvest_api is missing: cannot check that probe paths are "
+        "served by the API",
+        f"terraform/: [irsa] {eks_missing}",
+        "terraform/: [external-secrets] terraform/modules/secrets/ has no .tf files: cannot tell which secrets "
+        "Terraform manages",
+        f"terraform/: [internal-dns] {eks_missing}",
+        f"terraform/: [certificate-names] {eks_missing}",
+    ]
+
+
+def test_the_problems_of_every_check_are_reported_together(tmp_path: Path, rendered: Rendered) -> None:
+    # An API that serves only /livez, and no documented variables: both checks' findings, neither replacing the other.
+    package = tmp_path / api_routes.API_PACKAGE
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "app.py").write_text(FAKE_API_APP)
+    problems = cross_layer_problems(tmp_path, rendered)
+    assert [str(p) for p in problems if p.check == "env-vars"] == [
+        "services/api/config/environment-variables.yaml: [env-vars] services/api/config/environment-variables.yaml "
+        "is missing: cannot check the environment variables the manifests set"
+    ]
+    assert [str(p) for p in problems if p.check == "probes"] == [
+        "kubernetes/dev/71-rollout.yaml: [probes] Rollout/quantumvest/api container api readinessProbe path "
+        "/readyz is not a GET route of the API",
+        "kubernetes/dev/91-service-monitor.yaml: [probes] ServiceMonitor/quantumvest/api scrapes /metrics, not a GET "
+        "route of the API",
+    ]
+
+
 def test_the_real_api_serves_the_probe_paths() -> None:
     assert {naming.LIVENESS_PATH, naming.READINESS_PATH, naming.METRICS_PATH} <= api_routes.api_get_paths(ROOT)
 
@@ -199,6 +426,17 @@ def test_service_account_annotations_match_the_naming(rendered: Rendered) -> Non
     assert _messages(check_irsa_annotations(rendered)) == [
         "ServiceAccount quantumvest/backup has role 'arn:aws:iam::111111111111:role/backup', expected "
         "'arn:aws:iam::111111111111:role/quantumvest-dev-irsa-backup'"
+    ]
+
+
+def test_service_accounts_missing_or_without_the_role_annotation_are_reported_in_full(rendered: Rendered) -> None:
+    accounts = rendered.objects["20-service-accounts.yaml"]
+    accounts[:] = [a for a in accounts if a["metadata"]["name"] != "api"]
+    del _find(rendered, "ServiceAccount", "backup")["metadata"]["annotations"]
+    assert [str(p) for p in check_irsa_annotations(rendered)] == [
+        "kubernetes/dev/: [irsa] no ServiceAccount quantumvest/api",
+        "kubernetes/dev/: [irsa] ServiceAccount quantumvest/backup has role None, expected "
+        "'arn:aws:iam::111111111111:role/quantumvest-dev-irsa-backup'",
     ]
 
 
@@ -371,6 +609,140 @@ def test_terraform_that_is_not_hcl_is_reported(tmp_path: Path, rendered: Rendere
     (root / "terraform" / "broken.tf").write_text('locals {\n  a = "unterminated\n}\n')
     (message,) = _messages(check_irsa_terraform(root, rendered.env))
     assert message.startswith("terraform/broken.tf is not valid HCL"), message
+
+
+SERVICE_ACCOUNTS_MAP = ROOT_CLOUD_TF[ROOT_CLOUD_TF.index("  service_accounts = {") : ROOT_CLOUD_TF.index("module")]
+
+
+@pytest.mark.parametrize(
+    ("cloud_tf", "main_tf", "expected"),
+    [
+        (
+            ROOT_CLOUD_TF,
+            EKS_MAIN_TF.replace('"irsa"', '"workload"'),
+            'no resource "aws_iam_role" "irsa" with a name in terraform/modules/eks/*.tf',
+        ),
+        (
+            ROOT_CLOUD_TF,
+            EKS_MAIN_TF.replace('  name               = "${var.irsa_role_name_prefix}${each.key}"\n', ""),
+            'no resource "aws_iam_role" "irsa" with a name in terraform/modules/eks/*.tf',
+        ),
+        (
+            ROOT_CLOUD_TF.replace('  irsa_role_name_prefix = "${local.name}-irsa-"\n', ""),
+            EKS_MAIN_TF,
+            "no module block in terraform/*.tf sets irsa_role_name_prefix",
+        ),
+        (
+            ROOT_CLOUD_TF.replace(SERVICE_ACCOUNTS_MAP, "}\n\n"),
+            EKS_MAIN_TF,
+            "local.service_accounts is not assigned in terraform/*.tf",
+        ),
+        (
+            ROOT_CLOUD_TF.replace(SERVICE_ACCOUNTS_MAP, "  service_accounts = merge(local.a, local.b)\n}\n"),
+            EKS_MAIN_TF,
+            "local.service_accounts in terraform/*.tf is not a literal map of `<serviceaccount> = { namespace = ... }`",
+        ),
+        (
+            ROOT_CLOUD_TF.replace(SERVICE_ACCOUNTS_MAP, "  service_accounts = {}\n}\n"),
+            EKS_MAIN_TF,
+            "local.service_accounts in terraform/*.tf has no entries",
+        ),
+        (
+            ROOT_CLOUD_TF.replace(
+                "    backup = {\n      namespace  = local.namespace\n", '    "backup" = {\n      ns = local.namespace\n'
+            ),
+            EKS_MAIN_TF,
+            "local.service_accounts['backup'] sets no namespace",
+        ),
+        (
+            ROOT_CLOUD_TF.replace(
+                "    backup = {\n      namespace  = local.namespace\n      statements = []\n    }",
+                "    backup = local.namespace",
+            ),
+            EKS_MAIN_TF,
+            "local.service_accounts['backup'] sets no namespace",
+        ),
+    ],
+    ids=[
+        "no irsa role",
+        "a role without name",
+        "no prefix",
+        "no map",
+        "not a literal map",
+        "empty",
+        "no namespace",
+        "not a map",
+    ],
+)
+def test_terraform_irsa_the_reader_cannot_find_is_reported_in_full(
+    tmp_path: Path, rendered: Rendered, cloud_tf: str, main_tf: str, expected: str
+) -> None:
+    assert cloud_tf != ROOT_CLOUD_TF or main_tf != EKS_MAIN_TF
+    root = _terraform(tmp_path, cloud_tf, main_tf)
+    assert [str(p) for p in check_irsa_terraform(root, rendered.env)] == [f"terraform/: [irsa] {expected}"]
+
+
+def test_only_module_blocks_that_create_roles_count_for_the_prefix(tmp_path: Path, rendered: Rendered) -> None:
+    modules = REGION_MODULES_TF.replace(
+        "create_irsa_roles = false", 'create_irsa_roles = false\n  irsa_role_name_prefix = "x-"'
+    )
+    modules = modules.replace(
+        "  service_accounts      = local.service_accounts\n", "  create_irsa_roles     = true\n", 1
+    )
+    root = _terraform(tmp_path / "a", cloud_tf=modules)
+    (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
+    assert check_irsa_terraform(root, rendered.env) == []
+
+
+def test_module_blocks_that_disagree_are_named_by_the_prefix_each_group_sets(
+    tmp_path: Path, rendered: Rendered
+) -> None:
+    third = 'module "west" {\n  source = "x"\n  irsa_role_name_prefix = "${local.name}-irsa-"\n}\n'
+    disagreeing = REGION_MODULES_TF.replace("create_irsa_roles = false", 'irsa_role_name_prefix = "x-"') + third
+    root = _terraform(tmp_path, cloud_tf=disagreeing)
+    (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
+    assert _messages(check_irsa_terraform(root, rendered.env)) == [
+        "irsa_role_name_prefix differs between module blocks in terraform/*.tf "
+        "(module primary, west: 'quantumvest-dev-irsa-'; module dr: 'x-')"
+    ]
+
+
+def test_a_terraform_file_that_cannot_be_read_is_reported(tmp_path: Path, rendered: Rendered) -> None:
+    root = _terraform(tmp_path)
+    (root / "terraform" / "unreadable.tf").mkdir()
+    assert _messages(check_irsa_terraform(root, rendered.env)) == [
+        "terraform/unreadable.tf cannot be read: Is a directory"
+    ]
+
+
+def test_a_role_name_without_the_prefix_needs_no_module_to_pass_one(tmp_path: Path, rendered: Rendered) -> None:
+    root = _terraform(
+        tmp_path,
+        ROOT_CLOUD_TF.replace('  irsa_role_name_prefix = "${local.name}-irsa-"\n', ""),
+        EKS_MAIN_TF.replace('"${var.irsa_role_name_prefix}${each.key}"', '"${local.name}-irsa-${each.key}"'),
+    )
+    assert check_irsa_terraform(root, rendered.env) == []
+
+
+def test_irsa_findings_in_full(tmp_path: Path, rendered: Rendered) -> None:
+    edits = {
+        "renamed": ('"${local.name}-irsa-"', '"${local.name}-role-"'),
+        "missing": ("    backup = {", "    restore = {"),
+        "moved": ('namespace  = "logging"', 'namespace  = "kube-system"'),
+    }
+    found = {}
+    for case, (old, new) in edits.items():
+        root = _terraform(tmp_path / case, ROOT_CLOUD_TF.replace(old, new, 1))
+        found[case] = [str(p) for p in check_irsa_terraform(root, rendered.env)]
+    assert found["renamed"][0] == (
+        "terraform/: [irsa] Terraform names the role of 'api' 'quantumvest-dev-role-api', the ServiceAccount "
+        "expects 'quantumvest-dev-irsa-api'"
+    )
+    assert found["missing"] == ["terraform/: [irsa] service account 'backup' has no IRSA role in Terraform"]
+    assert found["moved"] == [
+        "terraform/: [irsa] Terraform's role for 'external-secrets-logging' trusts namespace 'kube-system', "
+        "the ServiceAccount is in 'logging'"
+    ]
 
 
 def test_a_missing_eks_module_is_reported(tmp_path: Path, rendered: Rendered) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 import yaml
@@ -58,7 +59,7 @@ def verified_hosts(rendered: Rendered) -> list[tuple[str, str, str]]:
             found += [(file, who, h.strip()) for h in values.get("QV_DB_HOST", "").split(",") if h.strip()]
         url = values.get("QV_REDIS_URL", "")
         if url.startswith("rediss://"):
-            found.append((file, who, url.removeprefix("rediss://").split("/", 1)[0].rsplit(":", 1)[0]))
+            found.append((file, who, urlsplit(url).hostname or ""))
     for file, obj in objects(rendered):
         if obj["kind"] != "ConfigMap":
             continue
@@ -98,7 +99,7 @@ def _record_servers(reader: IrsaReader) -> dict[str, str | None]:
         raise ContractMissing(f"local.{RECORD_TABLE_LOCAL} in {TERRAFORM_ROOT}/*.tf is missing or not a literal map")
     servers: dict[str, str | None] = {}
     for name, entry in table.items():
-        if name.startswith("__") or not isinstance(entry, dict):
+        if not isinstance(entry, dict):
             continue
         target = str(entry.get("values"))
         kinds = [server for ref, server in _SERVERS.items() if ref in target]
@@ -118,6 +119,9 @@ def check_certificate_names(root: Path, rendered: Rendered) -> list[Problem]:
         return []
     try:
         servers = _record_servers(IrsaReader(root, env.model_dump(mode="json")))
+    except ContractMissing as err:
+        return [Problem(CHECK, f"{TERRAFORM_ROOT}/", str(err))]
+    try:
         database_names = postgresql_names(root, env.domain)
     except ContractMissing as err:
         return [Problem(CHECK, str(PATRONI_DEFAULTS), str(err))]

@@ -41,12 +41,13 @@ class StoreAccount:
 
 def _readable_paths(reader: IrsaReader) -> dict[str, list[str]]:
     raw = reader.locals.get(READABLE_LOCAL)
-    if not isinstance(raw, dict) or not all(isinstance(v, list) for k, v in raw.items() if not k.startswith("__")):
+    # A map value holds only the keys written in it (python-hcl2 marks block bodies, not maps, with __is_block__).
+    if not isinstance(raw, dict) or not all(isinstance(v, list) for v in raw.values()):
         raise ContractMissing(
             f"local.{READABLE_LOCAL} in {TERRAFORM_ROOT}/*.tf is missing or not a literal map "
             "of service account => list of paths"
         )
-    return {_unquote(k): [reader.text(item) for item in v] for k, v in raw.items() if not k.startswith("__")}
+    return {_unquote(k): [reader.text(item) for item in v] for k, v in raw.items()}
 
 
 def _store_accounts(rendered: Rendered) -> dict[tuple[str, Key], StoreAccount]:

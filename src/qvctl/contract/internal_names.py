@@ -61,8 +61,6 @@ def record_types(reader: IrsaReader) -> dict[str, str]:
         raise ContractMissing(f"local.{RECORD_TABLE_LOCAL} in {TERRAFORM_ROOT}/*.tf is missing or not a literal map")
     types = {}
     for name, entry in table.items():
-        if name.startswith("__"):
-            continue
         if not isinstance(entry, dict) or "type" not in entry:
             raise ContractMissing(f"local.{RECORD_TABLE_LOCAL}[{_unquote(name)!r}] sets no type")
         types[_unquote(name)] = reader.text(entry["type"])

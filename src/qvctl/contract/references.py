@@ -129,9 +129,17 @@ def check_references(rendered: Rendered) -> list[Problem]:
             store_ns = ns if store_kind == "SecretStore" else None
             if (store_ns, store_kind, store["name"]) not in workloads:
                 bad(file, obj, f"{store_kind} {store['name']!r} is not rendered")
-            cluster_store = index(rendered, "ClusterSecretStore").get((None, store["name"]))
-            allowed = [c.get("namespaces", []) for c in (cluster_store or {}).get("spec", {}).get("conditions", [])]
-            if cluster_store and allowed and not any(ns in names for names in allowed):
+            # A ClusterSecretStore's conditions bind only the ExternalSecrets that name that kind.
+            cluster_store = (
+                index(rendered, "ClusterSecretStore").get((None, store["name"]))
+                if store_kind == "ClusterSecretStore"
+                else None
+            )
+            conditions = (cluster_store or {}).get("spec", {}).get("conditions", [])
+            # Only plain lists of namespaces are judged: a condition that selects namespaces by labels
+            # or regexes may admit this one, and the check does not evaluate those.
+            listed = all(set(c) == {"namespaces"} for c in conditions)
+            if conditions and listed and not any(ns in c["namespaces"] for c in conditions):
                 bad(file, obj, f"ClusterSecretStore {store['name']!r} does not admit namespace {ns!r}")
         if kind == "Certificate":
             issuer = spec["issuerRef"]

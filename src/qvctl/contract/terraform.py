@@ -109,7 +109,9 @@ class Resolver:
             name = ref.removeprefix("local.")
             if name not in self.locals:
                 raise ContractMissing(f"local.{name} is not assigned in {self.where}/*.tf")
-            return self.text(self.locals[name], scope, depth)
+            # A local sees no instance scope: each.* exists only inside its resource block, and
+            # Terraform evaluates a local once for the whole module.
+            return self.text(self.locals[name], None, depth)
         variables = {"var.project": self.spec["project"], "var.environment": self.spec["name"]}
         if ref in variables:
             return str(variables[ref])
@@ -174,8 +176,6 @@ class IrsaReader(Resolver):
             )
         namespaces = {}
         for account, entry in accounts.items():
-            if account.startswith("__"):
-                continue
             if not isinstance(entry, dict) or "namespace" not in entry:
                 raise ContractMissing(f"local.{SERVICE_ACCOUNTS_LOCAL}[{_unquote(account)!r}] sets no namespace")
             namespaces[_unquote(account)] = self.text(entry["namespace"])

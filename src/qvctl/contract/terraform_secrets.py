@@ -38,8 +38,6 @@ class _Module(Resolver):
             raise ContractMissing(f"for_each {for_each!r} in {SECRETS_MODULE}/ is not a literal local map")
         scopes: list[dict[str, object]] = []
         for key, entry in entries.items():
-            if key.startswith("__"):
-                continue
             scope: dict[str, object] = {"each.key": literal(_unquote(key))}
             if isinstance(entry, dict):
                 scope.update({f"each.value.{k}": v for k, v in entry.items() if isinstance(v, str)})
