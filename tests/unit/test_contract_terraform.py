@@ -9,7 +9,7 @@ import pytest
 from hcl2.utils import SerializationOptions
 
 from qvctl.contract.errors import ContractMissing
-from qvctl.contract.terraform import Resolver
+from qvctl.contract.terraform import Resolver, _unquote
 from qvctl.contract.terraform_secrets import SECRETS_MODULE, managed_secret_names
 
 SPEC = {"project": "quantumvest", "name": "dev", "kubernetes": {"namespace": "quantumvest"}}
@@ -40,6 +40,15 @@ def test_templates_resolve_through_locals_the_spec_and_the_variables_the_root_pa
     assert resolver.text(_value('"${local.prefix}/${local.ns}"')) == "quantumvest/dev/quantumvest"
     assert resolver.text(_value("local.ns")) == "quantumvest"
     assert resolver.text(_value('""')) == ""  # an empty literal is a value, not something to follow
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [('"api"', "api"), ('""', ""), ('"', '"'), ("api", "api"), ('"a"b"', 'a"b'), ('a"', 'a"')],
+)
+def test_a_quoted_map_key_loses_exactly_its_enclosing_quotes(key: str, name: str) -> None:
+    # python-hcl2 keeps the quotes of a quoted key ("" is a key Terraform accepts); a lone quote is no pair.
+    assert _unquote(key) == name
 
 
 def test_names_in_a_scope_resolve_in_templates_and_bare_expressions() -> None:

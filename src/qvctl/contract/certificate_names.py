@@ -25,7 +25,7 @@ from qvctl.contract.errors import ContractMissing
 from qvctl.contract.internal_names import RECORD_TABLE_LOCAL
 from qvctl.contract.manifests import api_containers, index, objects, where
 from qvctl.contract.problem import Problem
-from qvctl.contract.terraform import TERRAFORM_ROOT, IrsaReader
+from qvctl.contract.terraform import TERRAFORM_ROOT, IrsaReader, _unquote
 from qvctl.kubernetes import naming
 from qvctl.kubernetes.render import Rendered
 from qvctl.kubernetes.schemas import describe
@@ -105,9 +105,9 @@ def _record_servers(reader: IrsaReader) -> dict[str, str | None]:
         kinds = [server for ref, server in _SERVERS.items() if ref in target]
         if len(kinds) != 1:
             raise ContractMissing(
-                f"local.{RECORD_TABLE_LOCAL}[{name.strip(chr(34))!r}]: cannot tell which server answers {target}"
+                f"local.{RECORD_TABLE_LOCAL}[{_unquote(name)!r}]: cannot tell which server answers {target}"
             )
-        servers[name.strip('"')] = kinds[0]
+        servers[_unquote(name)] = kinds[0]
     return servers
 
 
