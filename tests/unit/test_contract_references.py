@@ -324,7 +324,7 @@ def test_blue_green_services_must_be_rendered(tmp_path: Path) -> None:
 @pytest.mark.parametrize("field", ["data", "stringData"])
 def test_a_secret_with_data_is_reported_in_its_file(rendered: Rendered, field: str) -> None:
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x", "namespace": "quantumvest"}}
-    rendered.objects["41-external-secrets.yaml"].append({**secret, field: {"password": "aHVudGVyMg=="}})
+    rendered.objects["41-external-secrets.yaml"].append({**secret, field: {"config": "bm90IGEgc2VjcmV0"}})
     rendered.objects["41-external-secrets.yaml"].append({**secret, "metadata": {"name": "empty"}, field: {}})
     assert _lines(check_no_secret_data(rendered)) == [
         "kubernetes/dev/41-external-secrets.yaml: [secrets] Secret/quantumvest/x: a Secret with data; "
