@@ -3,8 +3,9 @@
 Each area runs in its own copy of the tracked tree under .tools/mutation/<area>/, with the area's
 [tool.mutmut] appended to that copy's pyproject.toml: mutmut reads its configuration from the
 working folder, and a copy keeps its `mutants/` between runs, so a second run re-tests only the
-functions that changed (mutmut's own cache). Mutants listed in bench/mutation_equivalents.toml,
-each with the reason it cannot change behaviour, are left out of the count and named apart.
+functions that changed (mutmut's own cache). bench/mutation_reviewed.toml lists every mutant no
+test kills, with its reason: the equivalent ones are left out of the count, the other survivors
+stay in it marked as reviewed, and a survivor in neither list fails the area.
 
     python bench/mutation.py [AREA...]      (all areas when none is named)
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # Not .qv: that is the link qvctl up makes to the platform's state, and up makes it only where .qv is absent.
 WORK = ROOT / ".tools" / "mutation"
-EQUIVALENTS = ROOT / "bench" / "mutation_equivalents.toml"
+REVIEWED = ROOT / "bench" / "mutation_reviewed.toml"
 DETECTED = {"killed", "timeout", "segfault"}  # the tests noticed the change
 
 
@@ -163,7 +164,20 @@ def tools_path() -> str:
     return os.pathsep.join([os.environ.get("PATH", ""), *own])
 
 
-def run_area(area: Area, equivalents: dict[str, str], mutmut: str) -> bool:
+@dataclass(frozen=True)
+class Reviewed:
+    """bench/mutation_reviewed.toml: mutant name -> reason, per table."""
+
+    equivalent: dict[str, str]
+    survivors: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path) -> Reviewed:
+        tables = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return cls(tables.get("equivalent", {}), tables.get("survivors", {}))
+
+
+def run_area(area: Area, reviewed: Reviewed, mutmut: str) -> bool:
     root, work = ROOT / area.root, WORK / area.name
     files = tracked_files(root)
     work.mkdir(parents=True, exist_ok=True)
@@ -182,30 +196,33 @@ def run_area(area: Area, equivalents: dict[str, str], mutmut: str) -> bool:
     if done.returncode != 0 or not found:
         print(f"{area.name}: mutmut failed (exit {done.returncode}); see {work.relative_to(ROOT)}/run.log")
         return False
-    counted = {name: status for name, status in found.items() if name not in equivalents}
+    counted = {name: status for name, status in found.items() if name not in reviewed.equivalent}
     killed = sum(status in DETECTED for status in counted.values())
     share = 100.0 * killed / len(counted) if counted else 100.0
     kinds = Counter(status for status in counted.values() if status not in DETECTED)
+    unreviewed = [name for name, status in counted.items() if status not in DETECTED and name not in reviewed.survivors]
     print(
         f"{area.name}: mutants: {killed} killed of {len(counted)} ({share:.1f} %)"
-        + (f"; not killed: {dict(sorted(kinds.items()))}" if kinds else "")
+        + (f"; not killed: {dict(sorted(kinds.items()))}, {len(unreviewed)} of them not reviewed" if kinds else "")
         + f"; {len(found) - len(counted)} reviewed as equivalent"
     )
-    for line in survivors_by_function(counted):
+    for line in survivors_by_function(counted, reviewed.survivors):
         print(f"  {line}")
-    return share >= 90.0
+    return share >= 90.0 and not unreviewed
 
 
-def survivors_by_function(counted: dict[str, str]) -> list[str]:
-    """One line per function and outcome: `survived: qvctl.spec.model.x__network: 4, 17` (mutant numbers)."""
+def survivors_by_function(counted: dict[str, str], reviewed: dict[str, str]) -> list[str]:
+    """One line per function and outcome: `survived: qvctl.spec.model.x__network: 4, 17` (mutant numbers);
+    `survived, reviewed: ...` for those bench/mutation_reviewed.toml lists with a reason."""
     grouped: dict[tuple[str, str], list[int]] = {}
     for name, status in counted.items():
         if status not in DETECTED:
             function, _, number = name.rpartition("__mutmut_")
-            grouped.setdefault((status, function), []).append(int(number))
+            outcome = f"{status}, reviewed" if name in reviewed else status
+            grouped.setdefault((outcome, function), []).append(int(number))
     return [
-        f"{status}: {function}: {', '.join(map(str, sorted(numbers)))}"
-        for (status, function), numbers in sorted(grouped.items())
+        f"{outcome}: {function}: {', '.join(map(str, sorted(numbers)))}"
+        for (outcome, function), numbers in sorted(grouped.items())
     ]
 
 
@@ -216,8 +233,8 @@ def main(argv: list[str]) -> int:
         print(f"mutation: unknown area {', '.join(unknown)}; the areas are {', '.join(known)}", file=sys.stderr)
         return 2
     mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
-    equivalents = tomllib.loads(EQUIVALENTS.read_text()).get("mutants", {}) if EQUIVALENTS.exists() else {}
-    results = [run_area(known[name], equivalents, mutmut) for name in (argv or list(known))]
+    reviewed = Reviewed.load(REVIEWED)
+    results = [run_area(known[name], reviewed, mutmut) for name in (argv or list(known))]
     return 0 if all(results) else 1
 
 

@@ -17,7 +17,7 @@ from qvctl.context import Context
 from qvctl.validate import Check, Result, checks, run_checks
 from qvctl.validation.checkov import findings, reviewed_secrets, scan
 from qvctl.validation.sarif import sarif_report
-from qvctl.validation.workflows import _zizmor_line, workflow_files, zizmor
+from qvctl.validation.workflows import _zizmor_line, actionlint, workflow_files, zizmor
 from tests.conftest import ROOT
 from tests.terraform_support import checkov_binary
 
@@ -188,3 +188,143 @@ def test_a_workflow_checkov_finds_nothing_in_passes(tmp_path: Path) -> None:
     checkov = Path(checkov_binary()).parent
     ctx = Context(root=tmp_path, environ={**os.environ, "PATH": f"{checkov}:{os.environ['PATH']}"})
     assert scan("github_actions", "-d", ".github/workflows")(ctx) == []
+
+
+# -- what a Checkov scan makes of Checkov's answer (a stand-in `checkov` in the project's .tools) ---------
+
+_REPORT = {
+    "check_type": "secrets",
+    "results": {
+        "failed_checks": [
+            {"check_id": "CKV_SECRET_6", "check_name": "Base64 High Entropy String", "repo_file_path": "/a.yaml",
+             "file_line_range": [3, 3], "resource": "1111"},
+            {"check_id": "CKV_SECRET_6", "check_name": "Base64 High Entropy String", "repo_file_path": "/b.yaml",
+             "file_line_range": [7, 7], "resource": "2222"},
+        ]
+    },
+}  # fmt: skip
+_PYTHON = sys.executable  # the stand-ins' interpreter, kept before a test moves sys.executable away
+_BASELINE = {"results": {"a.yaml": [{"hashed_secret": "1111", "is_secret": False, "line_number": 3}]}}
+
+
+def _stand_in(root: Path, tool: str, stdout: str = "", stderr: str = "", status: int = 1) -> Path:
+    """An executable `tool` where qvctl keeps the project's own tools (.tools/<tool>/bin, not on the PATH it
+    is given) that answers as told and writes down the PATH and the arguments it was started with."""
+    folder = root / ".tools" / tool / "bin"
+    folder.mkdir(parents=True)
+    (root / "answer.json").write_text(json.dumps({"stdout": stdout, "stderr": stderr, "status": status}))
+    program = folder / tool
+    program.write_text(
+        f"#!{_PYTHON}\n"
+        "import json, os, sys\n"
+        f"root = {str(root)!r}\n"
+        "json.dump({'path': os.environ.get('PATH', ''), 'args': sys.argv[1:]}, open(os.path.join(root, 'seen'), 'w'))\n"
+        "answer = json.load(open(os.path.join(root, 'answer.json')))\n"
+        "sys.stdout.write(answer['stdout']); sys.stderr.write(answer['stderr']); sys.exit(answer['status'])\n"
+    )
+    program.chmod(0o755)
+    return folder
+
+
+def _seen(root: Path) -> dict[str, Any]:
+    seen: dict[str, Any] = json.loads((root / "seen").read_text())
+    return seen
+
+
+def _stand_in_checkov(root: Path, stdout: str = "", stderr: str = "", status: int = 1) -> Path:
+    return _stand_in(root, "checkov", stdout, stderr, status)
+
+
+def test_the_secrets_scan_leaves_out_what_the_baseline_reviewed_and_the_other_frameworks_do_not(
+    tmp_path: Path,
+) -> None:
+    _stand_in_checkov(tmp_path, stdout=json.dumps(_REPORT))
+    (tmp_path / ".secrets.baseline").write_text(json.dumps(_BASELINE))
+    ctx = Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"})
+    unreviewed = "b.yaml:7: [CKV_SECRET_6] Base64 High Entropy String (2222)"
+    assert scan("secrets", "-d", ".")(ctx) == [unreviewed]
+    # The baseline answers for secrets only: a Terraform finding on the same file and resource still counts.
+    assert scan("terraform", "-d", ".")(ctx) == ["a.yaml:3: [CKV_SECRET_6] Base64 High Entropy String (1111)",
+                                                unreviewed]  # fmt: skip
+
+
+def test_checkov_runs_with_the_path_qvctl_searches_its_tools_on(tmp_path: Path) -> None:
+    folder = _stand_in_checkov(tmp_path, stdout="")
+    assert scan("terraform", "-d", ".")(Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"})) == []
+    seen = _seen(tmp_path)["path"].split(":")
+    assert str(folder) in seen and seen[-2:] == ["/usr/bin", "/bin"], seen
+
+
+def test_a_failing_checkov_is_reported_with_the_end_of_what_it_printed(tmp_path: Path) -> None:
+    _stand_in_checkov(tmp_path, stderr="x" * 100 + "y" * 2000, status=2)
+    ctx = Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"})
+    assert scan("terraform", "-d", ".")(ctx) == [f"checkov failed (2): {'y' * 2000}"]
+    (tmp_path / "answer.json").write_text(json.dumps({"stdout": "only on stdout", "stderr": "", "status": 2}))
+    assert scan("terraform", "-d", ".")(ctx) == ["checkov failed (2): only on stdout"]
+
+
+def test_a_report_that_is_not_json_is_reported_with_its_beginning(tmp_path: Path) -> None:
+    _stand_in_checkov(tmp_path, stdout="z" * 500 + "w" * 100)
+    (problem,) = scan("terraform", "-d", ".")(Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"}))
+    assert problem.startswith("checkov's report could not be read (") and problem.endswith("): " + "z" * 500), problem
+
+
+def test_each_scan_is_its_own_check_for_the_cache() -> None:
+    def definition(*targets: str) -> str:
+        return Check("checkov-x", "x", ".", function=scan("terraform", *targets)).definition()
+
+    assert definition("-d", "terraform") == definition("-d", "terraform")
+    assert definition("-d", "terraform") != definition("-d", "kubernetes")
+
+
+# -- the workflow linters' answers (stand-ins where qvctl keeps the project's tools) --------------------
+
+
+@pytest.fixture
+def workflows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
+    """A repository with one workflow, and a context whose tools are only the stand-ins: the real linters sit
+    beside the interpreter, which qvctl searches first, so the interpreter is moved away."""
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "ci.yml").write_text("on: push\n")
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-venv" / "bin" / "python"))
+    return Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"})
+
+
+def test_actionlint_is_asked_for_one_line_per_finding_on_every_workflow_with_qvctls_path(
+    workflows: Context,
+) -> None:
+    folder = _stand_in(workflows.root, "actionlint", stdout=".github/workflows/ci.yml:1:1: bad [syntax-check]\n")
+    assert actionlint(workflows) == [".github/workflows/ci.yml:1:1: bad [syntax-check]"]
+    seen = _seen(workflows.root)
+    assert seen["args"] == ["-no-color", "-oneline", ".github/workflows/ci.yml"]
+    assert str(folder) in seen["path"].split(":") and seen["path"].endswith(":/usr/bin:/bin"), seen
+
+
+def test_an_actionlint_that_fails_without_findings_shows_the_end_of_its_error(workflows: Context) -> None:
+    _stand_in(workflows.root, "actionlint", stderr="x" * 100 + "y" * 2000, status=3)
+    assert actionlint(workflows) == [f"actionlint failed (3): {'y' * 2000}"]
+
+
+def test_a_zizmor_that_prints_nothing_and_succeeds_finds_nothing(workflows: Context) -> None:
+    _stand_in(workflows.root, "zizmor", stdout="", status=0)
+    assert zizmor(workflows) == []
+
+
+def test_a_zizmor_answer_that_is_not_a_list_shows_the_end_of_what_it_printed(workflows: Context) -> None:
+    _stand_in(workflows.root, "zizmor", stdout="x" * 100 + "y" * 2000, status=2)
+    assert zizmor(workflows) == [f"zizmor failed (2): {'y' * 2000}"]
+    (workflows.root / "answer.json").write_text(json.dumps({"stdout": "{}", "stderr": "z" * 2100, "status": 2}))
+    assert zizmor(workflows) == [f"zizmor failed (2): {'z' * 2000}"]
+
+
+def test_a_zizmor_that_fails_with_no_finding_shows_the_end_of_its_error(workflows: Context) -> None:
+    _stand_in(workflows.root, "zizmor", stdout="[]", stderr="x" * 100 + "y" * 2000, status=2)
+    assert zizmor(workflows) == [f"zizmor failed (2): {'y' * 2000}"]
+
+
+def test_a_failing_commands_output_is_cut_to_its_last_4000_characters(tmp_path: Path) -> None:
+    program = "import sys; sys.stdout.write('x' * 100 + 'y' * 4000); sys.exit(1)"
+    check = Check("long", "long output", ".", command=(sys.executable, "-c", program))
+    (result,) = run_checks(Context(root=tmp_path, environ=dict(os.environ)), [check])
+    assert not result.ok and result.detail == "y" * 4000
