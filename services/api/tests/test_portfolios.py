@@ -1,9 +1,11 @@
 import uuid
 
 import pytest
+import redis
 from sqlalchemy import text
 
 from api_test_helpers import metric, new_portfolio, wait_until
+from quantumvest_api.routes.portfolios import cache_key
 
 pytestmark = pytest.mark.slow
 
@@ -29,10 +31,16 @@ def test_list_portfolios_pages(client) -> None:
     assert [p["id"] for p in client.get("/api/v1/portfolios?limit=1&offset=1").json()] == ids[1:2]
 
 
-def test_delete_removes_it_even_from_the_cache(client) -> None:
+def test_delete_removes_it_even_from_the_cache(client, servers) -> None:
     portfolio_id = new_portfolio(client)
     assert client.get(f"/api/v1/portfolios/{portfolio_id}").status_code == 200  # now cached
+    cached = redis.Redis(host=servers.redis.host, port=servers.redis.port, password=servers.redis.password)
+    key = cache_key("alice", uuid.UUID(portfolio_id))
+    assert cached.exists(key) == 1
     assert client.delete(f"/api/v1/portfolios/{portfolio_id}").status_code == 204
+    # Gone from Redis too, not only unreachable: no copy of a deleted portfolio waits out its TTL there.
+    assert cached.exists(key) == 0
+    cached.close()
     assert client.get(f"/api/v1/portfolios/{portfolio_id}").status_code == 404
     assert client.delete(f"/api/v1/portfolios/{portfolio_id}").status_code == 404
 

@@ -173,9 +173,12 @@ def test_an_unreachable_jwks_url_is_refused_as_such(jwks_server, issuer) -> None
 def test_a_key_removed_from_the_jwks_is_refused_once_the_cached_set_expires(jwks_server, issuer, monkeypatch) -> None:
     """Revoking a leaked signing key means removing it from the JWKS: the API must stop trusting it within
     the set's cache lifetime (300 s), not keep it in a per-key cache until it restarts."""
+    clock = [1000.0]  # PyJWKClient's key-set cache reads time.monotonic: a clock the test moves
+    monkeypatch.setattr(jwt.jwk_set_cache.time, "monotonic", lambda: clock[0])
     verifier = url_verifier(jwks_server)
-    assert verifier.verify(issuer.mint("alice", scopes.ALL)).subject == "alice"
+    assert verifier.verify(issuer.mint("alice", scopes.ALL)).subject == "alice"  # the set is fetched at 1000
     jwks_server.body = LocalIssuer.generate(ISSUER, AUDIENCE).jwks().encode()  # the old key is gone
-    later = time.monotonic() + 301
-    monkeypatch.setattr(jwt.jwk_set_cache.time, "monotonic", lambda: later)
+    clock[0] = 1299.5
+    assert verifier.verify(issuer.mint("alice", scopes.ALL)).subject == "alice"  # still the cached set
+    clock[0] = 1300.5
     assert refusal(verifier, issuer.mint("alice", scopes.ALL)) == NOT_THE_ISSUERS
