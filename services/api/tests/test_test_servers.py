@@ -3,6 +3,7 @@
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from api_test_helpers import HOST, port_offset, wait_until
-from quantumvest_api.testing.servers import Servers, _port_in_use
+from quantumvest_api.testing.servers import PortBusy, Servers, _port_in_use
 
 pytestmark = pytest.mark.slow
 
@@ -43,4 +44,17 @@ def test_servers_orphaned_by_a_killed_run_are_stopped_by_the_next_run(tmp_path) 
         assert not orphaned_base.exists()
     finally:
         following.destroy()
+    assert not _port_in_use(HOST, PG_PORT) and not _port_in_use(HOST, REDIS_PORT)
+
+
+@pytest.mark.parametrize("taken", ["postgresql", "redis"])
+def test_a_port_something_else_listens_on_is_busy_and_the_attempt_leaves_nothing(taken: str) -> None:
+    """Busy, not broken: the session's fixture then takes its next spare pair (tests/conftest.py)."""
+    port = PG_PORT if taken == "postgresql" else REDIS_PORT
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the test before may leave TIME_WAIT
+        squatter.bind((HOST, port))
+        squatter.listen()
+        with pytest.raises(PortBusy, match=rf"{HOST}:{port} is already in use"):
+            Servers(HOST, PG_PORT, REDIS_PORT, wait=0).start()
     assert not _port_in_use(HOST, PG_PORT) and not _port_in_use(HOST, REDIS_PORT)

@@ -43,7 +43,8 @@ class ServerError(RuntimeError):
 
 
 class PortBusy(ServerError):
-    """Another live run holds the port's lock (a caller may try another port)."""
+    """The port is taken: another live run holds its lock, or something this harness did not start listens
+    there (a server a killed run left behind, another program). A caller may try another port."""
 
 
 def _port_in_use(host: str, port: int) -> bool:
@@ -132,7 +133,7 @@ class PostgresServer:
             raise ServerError(f"PostgreSQL 15 binaries not found in {PG_BIN} (apt-get install postgresql-15)")
         self._stop_orphan(self._lock.acquire())
         if _port_in_use(self.host, self.port):
-            raise ServerError(f"{self.host}:{self.port} is already in use; stop what listens there")
+            raise PortBusy(f"{self.host}:{self.port} is already in use; stop what listens there")
         self._lock.note(str(self.data))
         self.root.mkdir(mode=0o700)
         password_file = self.root / "superuser-password"
@@ -228,7 +229,7 @@ class RedisServer:
 
     def start(self) -> None:
         if _port_in_use(self.host, self.port):
-            raise ServerError(f"{self.host}:{self.port} is already in use; stop what listens there")
+            raise PortBusy(f"{self.host}:{self.port} is already in use; stop what listens there")
         self.process = subprocess.Popen(["redis-server", str(self.dir / "redis.conf")], stdin=subprocess.DEVNULL)
         self._lock.note(f"{self.process.pid} {self.dir.parent}")
         client = redis.Redis(host=self.host, port=self.port, password=self.password, socket_timeout=1)
