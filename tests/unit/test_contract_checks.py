@@ -594,13 +594,23 @@ def test_terraform_is_read_by_meaning_not_by_file_position(tmp_path: Path, rende
     assert check_irsa_terraform(root, rendered.env) == []
 
 
-def test_module_blocks_that_disagree_on_the_prefix_are_reported(tmp_path: Path, rendered: Rendered) -> None:
-    disagreeing = REGION_MODULES_TF.replace("create_irsa_roles = false", 'irsa_role_name_prefix = "x-"')
+_WEST = 'module "west" {\n  source = "x"\n  irsa_role_name_prefix = "${local.name}-irsa-"\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("extra", "groups"),
+    [("", "module primary: 'quantumvest-dev-irsa-'; module dr: 'x-'"),
+     (_WEST, "module primary, west: 'quantumvest-dev-irsa-'; module dr: 'x-'")],
+    ids=["two blocks", "blocks grouped by the prefix they set"],
+)  # fmt: skip
+def test_module_blocks_that_disagree_on_the_prefix_are_reported(
+    tmp_path: Path, rendered: Rendered, extra: str, groups: str
+) -> None:
+    disagreeing = REGION_MODULES_TF.replace("create_irsa_roles = false", 'irsa_role_name_prefix = "x-"') + extra
     root = _terraform(tmp_path, cloud_tf=disagreeing)
     (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
     assert _messages(check_irsa_terraform(root, rendered.env)) == [
-        "irsa_role_name_prefix differs between module blocks in terraform/*.tf "
-        "(module primary: 'quantumvest-dev-irsa-'; module dr: 'x-')"
+        f"irsa_role_name_prefix differs between module blocks in terraform/*.tf ({groups})"
     ]
 
 
@@ -692,19 +702,6 @@ def test_only_module_blocks_that_create_roles_count_for_the_prefix(tmp_path: Pat
     root = _terraform(tmp_path / "a", cloud_tf=modules)
     (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
     assert check_irsa_terraform(root, rendered.env) == []
-
-
-def test_module_blocks_that_disagree_are_named_by_the_prefix_each_group_sets(
-    tmp_path: Path, rendered: Rendered
-) -> None:
-    third = 'module "west" {\n  source = "x"\n  irsa_role_name_prefix = "${local.name}-irsa-"\n}\n'
-    disagreeing = REGION_MODULES_TF.replace("create_irsa_roles = false", 'irsa_role_name_prefix = "x-"') + third
-    root = _terraform(tmp_path, cloud_tf=disagreeing)
-    (root / "terraform" / "irsa.tf").write_text(IRSA_LOCALS_TF)
-    assert _messages(check_irsa_terraform(root, rendered.env)) == [
-        "irsa_role_name_prefix differs between module blocks in terraform/*.tf "
-        "(module primary, west: 'quantumvest-dev-irsa-'; module dr: 'x-')"
-    ]
 
 
 def test_a_terraform_file_that_cannot_be_read_is_reported(tmp_path: Path, rendered: Rendered) -> None:
