@@ -74,22 +74,20 @@ class Prometheus:
         return [Series(dict(r["metric"]), tuple((float(t), float(v)) for t, v in r["values"]))
                 for r in data["result"]]
 
-    def query(self, expr: str, time: float) -> list[Series]:
-        data = self._get("/api/v1/query", {"query": expr, "time": f"{time:.3f}"})
+    def query(self, expr: str, time: float | None = None) -> list[Series]:
+        """An instant query at `time` (unix seconds), or now when None."""
+        data = self._get("/api/v1/query", {"query": expr} | ({"time": f"{time:.3f}"} if time is not None else {}))
         if data["resultType"] == "scalar":
             t, v = data["result"]
             return [Series({}, ((float(t), float(v)),))]
         return [Series(dict(r["metric"]), ((float(r["value"][0]), float(r["value"][1])),)) for r in data["result"]]
 
     def scalar(self, expr: str) -> float | None:
-        """The single value of an instant query now; None while there is none (an empty result, NaN)."""
-        data = self._get("/api/v1/query", {"query": expr})
-        if data["resultType"] == "scalar":
-            value = float(data["result"][1])
-        elif data["result"]:
-            value = float(data["result"][0]["value"][1])
-        else:
+        """The first value of an instant query now; None while there is none (an empty result, NaN)."""
+        series = self.query(expr)
+        if not series:
             return None
+        value = series[0].points[0][1]
         return None if math.isnan(value) else value
 
     def metric_names(self, since: float | None = None) -> set[str]:
