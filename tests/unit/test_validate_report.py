@@ -231,14 +231,10 @@ def _seen(root: Path) -> dict[str, Any]:
     return seen
 
 
-def _stand_in_checkov(root: Path, stdout: str = "", stderr: str = "", status: int = 1) -> Path:
-    return _stand_in(root, "checkov", stdout, stderr, status)
-
-
 def test_the_secrets_scan_leaves_out_what_the_baseline_reviewed_and_the_other_frameworks_do_not(
     tmp_path: Path,
 ) -> None:
-    _stand_in_checkov(tmp_path, stdout=json.dumps(_REPORT))
+    _stand_in(tmp_path, "checkov", stdout=json.dumps(_REPORT))
     (tmp_path / ".secrets.baseline").write_text(json.dumps(_BASELINE))
     ctx = Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"})
     unreviewed = "b.yaml:7: [CKV_SECRET_6] Base64 High Entropy String (2222)"
@@ -249,14 +245,14 @@ def test_the_secrets_scan_leaves_out_what_the_baseline_reviewed_and_the_other_fr
 
 
 def test_checkov_runs_with_the_path_qvctl_searches_its_tools_on(tmp_path: Path) -> None:
-    folder = _stand_in_checkov(tmp_path, stdout="")
+    folder = _stand_in(tmp_path, "checkov", stdout="")
     assert scan("terraform", "-d", ".")(Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"})) == []
     seen = _seen(tmp_path)["path"].split(":")
     assert str(folder) in seen and seen[-2:] == ["/usr/bin", "/bin"], seen
 
 
 def test_a_failing_checkov_is_reported_with_the_end_of_what_it_printed(tmp_path: Path) -> None:
-    _stand_in_checkov(tmp_path, stderr="x" * 100 + "y" * 2000, status=2)
+    _stand_in(tmp_path, "checkov", stderr="x" * 100 + "y" * 2000, status=2)
     ctx = Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"})
     assert scan("terraform", "-d", ".")(ctx) == [f"checkov failed (2): {'y' * 2000}"]
     (tmp_path / "answer.json").write_text(json.dumps({"stdout": "only on stdout", "stderr": "", "status": 2}))
@@ -264,7 +260,7 @@ def test_a_failing_checkov_is_reported_with_the_end_of_what_it_printed(tmp_path:
 
 
 def test_a_report_that_is_not_json_is_reported_with_its_beginning(tmp_path: Path) -> None:
-    _stand_in_checkov(tmp_path, stdout="z" * 500 + "w" * 100)
+    _stand_in(tmp_path, "checkov", stdout="z" * 500 + "w" * 100)
     (problem,) = scan("terraform", "-d", ".")(Context(root=tmp_path, environ={"PATH": "/usr/bin:/bin"}))
     assert problem.startswith("checkov's report could not be read (") and problem.endswith("): " + "z" * 500), problem
 
